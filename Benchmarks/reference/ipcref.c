@@ -1,0 +1,921 @@
+// ipcref: minimal C reference loops for the mechanisms ipcbench measures.
+//
+//   ipcref MECHANISM MODE PAYLOAD_BYTES MESSAGES PLACEMENT [REPETITIONS]
+//
+// It is the yardstick for ipcbench's Swift harness: the same kernel objects, the same process
+// layout and the same timing rules, with nothing else in the loop. scripts/bench-vs-c.sh runs
+// both side by side. Each repetition prints one line of key=value pairs on stdout.
+//
+// Build: cc -std=c11 -O2 -D_GNU_SOURCE -o ipcref ipcref.c -lrt
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <mqueue.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum role { PRODUCER, CONSUMER };
+
+static enum role other(enum role role) { return role == PRODUCER ? CONSUMER : PRODUCER; }
+static const char *role_name(enum role role) { return role == PRODUCER ? "producer" : "consumer"; }
+
+// ---------------------------------------------------------------------------------------------
+// Memory shared by the coordinator and both children (MAP_SHARED | MAP_ANONYMOUS, made before
+// fork). Children never print: a child that fails leaves what failed here and exits.
+
+struct child_failure {
+    const char *call;       // a string literal: the same address in the parent after fork
+    int error;              // errno, or 0 when the sequence check failed
+    uint64_t expected_seq;
+    uint64_t received_seq;
+};
+
+struct shared {
+    _Atomic uint32_t arrived;       // start barrier: children that are pinned and ready
+    _Atomic uint32_t warmup_done;   // throughput: the consumer has drained the warm-up
+    pid_t pid[2];                   // written by each child before it arrives
+    uint64_t start_ns;              // throughput: producer, just before its first measured send
+    uint64_t end_ns;                // throughput: consumer, just after its last measured receive
+    struct child_failure failure[2];
+    uint64_t samples_ns[];          // latency: one per measured round trip
+};
+
+// Set in each child right after fork.
+static struct shared *shared;
+static enum role self;
+
+static _Noreturn void child_fail(const char *call) {
+    shared->failure[self].call = call;
+    shared->failure[self].error = errno;
+    _exit(1);
+}
+
+static _Noreturn void child_fail_sequence(uint64_t expected, uint64_t received) {
+    shared->failure[self] = (struct child_failure){"sequence check", 0, expected, received};
+    _exit(1);
+}
+
+// Shared futexes (no FUTEX_PRIVATE_FLAG): the word is used by two processes.
+static void futex_wait(_Atomic uint32_t *word, uint32_t expected) {
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, expected, NULL, NULL, 0);
+}
+
+static void futex_wake_all(_Atomic uint32_t *word) {
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static void barrier_arrive_and_wait(_Atomic uint32_t *arrived, uint32_t parties) {
+    uint32_t seen = atomic_fetch_add(arrived, 1) + 1;
+    if (seen == parties) {
+        futex_wake_all(arrived);
+        return;
+    }
+    while ((seen = atomic_load(arrived)) < parties) futex_wait(arrived, seen);
+}
+
+static void flag_raise(_Atomic uint32_t *flag) {
+    atomic_store(flag, 1);
+    futex_wake_all(flag);
+}
+
+static void flag_wait(_Atomic uint32_t *flag) {
+    while (atomic_load(flag) == 0) futex_wait(flag, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers.
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+// Parent-side error: names the call and the errno. Returns false so callers can return it.
+static bool report_error(const char *call) {
+    int err = errno;
+    const char *name = strerrorname_np(err);
+    fprintf(stderr, "ipcref: %s: %s (%s)\n", call, name ? name : "?", strerror(err));
+    return false;
+}
+
+static long read_proc_long(const char *path, long fallback) {
+    FILE *file = fopen(path, "r");
+    if (!file) return fallback;
+    long value;
+    if (fscanf(file, "%ld", &value) != 1) value = fallback;
+    fclose(file);
+    return value;
+}
+
+// The sequence number rides in the first min(8, n) bytes, little-endian, truncated below 8.
+static void put_seq(unsigned char *buf, size_t n, uint64_t seq) {
+    if (n >= 8) {
+        uint64_t le = htole64(seq);
+        memcpy(buf, &le, 8);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) buf[i] = (unsigned char)(seq >> (8 * i));
+}
+
+static uint64_t get_seq(const unsigned char *buf, size_t n) {
+    if (n >= 8) {
+        uint64_t le;
+        memcpy(&le, buf, 8);
+        return le64toh(le);
+    }
+    uint64_t seq = 0;
+    for (size_t i = 0; i < n; i++) seq |= (uint64_t)buf[i] << (8 * i);
+    return seq;
+}
+
+static void check_seq(const unsigned char *buf, size_t n, uint64_t seq) {
+    uint64_t expected = n >= 8 ? seq : seq & ((UINT64_C(1) << (8 * n)) - 1);
+    uint64_t received = get_seq(buf, n);
+    if (received != expected) child_fail_sequence(expected, received);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channels. The coordinator opens one before fork; each child keeps its endpoint.
+
+// One side's view of the channel. A mechanism that needs more state adds a field here.
+struct endpoint {
+    int tx, rx;          // descriptor, mqd_t (a descriptor on Linux) or SysV queue id
+    pid_t peer;          // signal: whom to sigqueue; filled in after the start barrier
+    int signo;           // signal: SIGRTMIN
+    sigset_t wait_set;   // signal: what sigwaitinfo waits for
+};
+
+struct channel {
+    size_t payload_bytes;
+    struct endpoint end[2];   // indexed by role
+    int fds[4];               // descriptors to close
+    int fd_count;
+    int msqids[2];            // SysV queues to remove once the children are reaped
+    int msqid_count;
+};
+
+static void channel_init(struct channel *ch, size_t payload_bytes) {
+    memset(ch, 0, sizeof *ch);
+    ch->payload_bytes = payload_bytes;
+    for (int r = 0; r < 2; r++) ch->end[r].tx = ch->end[r].rx = -1;
+}
+
+// Returns fd so a call can be registered where it is made; -1 is left for the caller to report.
+static int channel_own_fd(struct channel *ch, int fd) {
+    if (fd >= 0) ch->fds[ch->fd_count++] = fd;
+    return fd;
+}
+
+// Wires a one-way object (pipe, FIFO, queue, eventfd) from `sender` to the other role.
+static void channel_one_way(struct channel *ch, enum role sender, int read_end, int write_end) {
+    ch->end[sender].tx = write_end;
+    ch->end[other(sender)].rx = read_end;
+}
+
+// Wires a two-way object (socket pair, TCP connection).
+static void channel_two_way(struct channel *ch, int producer_fd, int consumer_fd) {
+    ch->end[PRODUCER].tx = ch->end[PRODUCER].rx = producer_fd;
+    ch->end[CONSUMER].tx = ch->end[CONSUMER].rx = consumer_fd;
+}
+
+// Child: close the descriptors that belong to the other side.
+static void channel_keep_only(struct channel *ch, const struct endpoint *end) {
+    for (int i = 0; i < ch->fd_count; i++)
+        if (ch->fds[i] != end->tx && ch->fds[i] != end->rx) close(ch->fds[i]);
+    ch->fd_count = 0;
+}
+
+static void channel_close_fds(struct channel *ch) {
+    for (int i = 0; i < ch->fd_count; i++) close(ch->fds[i]);
+    ch->fd_count = 0;
+}
+
+// Parent, after the children are reaped: nothing the channel made survives this.
+static void channel_destroy(struct channel *ch) {
+    channel_close_fds(ch);
+    for (int i = 0; i < ch->msqid_count; i++)
+        if (msgctl(ch->msqids[i], IPC_RMID, NULL) != 0) report_error("msgctl IPC_RMID");
+    ch->msqid_count = 0;
+}
+
+// Every payload buffer has a long in front of it, set to 1, so SysV msgsnd/msgrcv can use it
+// in place as a struct msgbuf { long mtype; char mtext[]; } without a copy.
+static unsigned char *payload_alloc(size_t n) {
+    unsigned char *base = malloc(sizeof(long) + n);
+    if (!base) return NULL;
+    long mtype = 1;
+    memcpy(base, &mtype, sizeof mtype);
+    for (size_t i = 0; i < n; i++) base[sizeof(long) + i] = (unsigned char)(i * 131 + 7);
+    return base + sizeof(long);
+}
+
+static void payload_free(unsigned char *buf) {
+    if (buf) free(buf - sizeof(long));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Byte streams (pipe, fifo, unix-stream, tcp): loop over short reads and writes.
+
+static void stream_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+    while (n > 0) {
+        ssize_t done = write(end->tx, buf, n);
+        if (done < 0) {
+            if (errno == EINTR) continue;
+            child_fail("write");
+        }
+        buf += done;
+        n -= (size_t)done;
+    }
+}
+
+static void stream_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+    while (n > 0) {
+        ssize_t done = read(end->rx, buf, n);
+        if (done < 0) {
+            if (errno == EINTR) continue;
+            child_fail("read");
+        }
+        if (done == 0) {
+            errno = 0;
+            child_fail("read: end of stream");
+        }
+        buf += done;
+        n -= (size_t)done;
+    }
+}
+
+static bool open_pipe(struct channel *ch) {
+    for (enum role sender = PRODUCER; sender <= CONSUMER; sender++) {
+        int fds[2];
+        if (pipe(fds) != 0) return report_error("pipe");
+        channel_own_fd(ch, fds[0]);
+        channel_own_fd(ch, fds[1]);
+        channel_one_way(ch, sender, fds[0], fds[1]);
+    }
+    return true;
+}
+
+// Opens one FIFO both ways: the non-blocking read open lets the write open succeed at once.
+static bool open_fifo_ends(struct channel *ch, enum role sender, const char *path) {
+    if (mkfifo(path, 0600) != 0) return report_error("mkfifo");
+    int read_end = channel_own_fd(ch, open(path, O_RDONLY | O_NONBLOCK));
+    if (read_end < 0) return report_error("open FIFO for reading");
+    int write_end = channel_own_fd(ch, open(path, O_WRONLY));
+    if (write_end < 0) return report_error("open FIFO for writing");
+    int flags = fcntl(read_end, F_GETFL);
+    if (flags < 0 || fcntl(read_end, F_SETFL, flags & ~O_NONBLOCK) != 0) return report_error("fcntl");
+    channel_one_way(ch, sender, read_end, write_end);
+    return true;
+}
+
+static bool open_fifo(struct channel *ch) {
+    const char *tmp = getenv("TMPDIR");
+    char dir[PATH_MAX - 16], path[2][PATH_MAX];
+    int length = snprintf(dir, sizeof dir, "%s/ipcref.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (length < 0 || (size_t)length >= sizeof dir) {
+        fprintf(stderr, "ipcref: TMPDIR is too long\n");
+        return false;
+    }
+    if (!mkdtemp(dir)) return report_error("mkdtemp");   // mkdtemp makes it 0700
+    snprintf(path[PRODUCER], sizeof path[PRODUCER], "%s/to-consumer", dir);
+    snprintf(path[CONSUMER], sizeof path[CONSUMER], "%s/to-producer", dir);
+    bool ok = open_fifo_ends(ch, PRODUCER, path[PRODUCER]) &&
+              open_fifo_ends(ch, CONSUMER, path[CONSUMER]);
+    // Both ends are open (or we failed): the names have done their job.
+    unlink(path[PRODUCER]);
+    unlink(path[CONSUMER]);
+    if (rmdir(dir) != 0) ok = report_error("rmdir");
+    return ok;
+}
+
+static bool open_socketpair(struct channel *ch, int type) {
+    int fds[2];
+    if (socketpair(AF_UNIX, type, 0, fds) != 0) return report_error("socketpair");
+    channel_own_fd(ch, fds[0]);
+    channel_own_fd(ch, fds[1]);
+    channel_two_way(ch, fds[0], fds[1]);
+    return true;
+}
+
+static bool open_unix_stream(struct channel *ch) { return open_socketpair(ch, SOCK_STREAM); }
+
+static bool set_nodelay(int fd) {
+    int one = 1;
+    return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 ||
+           report_error("setsockopt TCP_NODELAY");
+}
+
+static bool tcp_connect_through(struct channel *ch, int listener) {
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof addr;
+    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0) return report_error("bind");
+    if (listen(listener, 1) != 0) return report_error("listen");
+    if (getsockname(listener, (struct sockaddr *)&addr, &len) != 0) return report_error("getsockname");
+
+    int client = channel_own_fd(ch, socket(AF_INET, SOCK_STREAM, 0));
+    if (client < 0) return report_error("socket");
+    if (connect(client, (struct sockaddr *)&addr, sizeof addr) != 0) return report_error("connect");
+    struct sockaddr_in peer, local;
+    socklen_t peer_len = sizeof peer, local_len = sizeof local;
+    int server = channel_own_fd(ch, accept(listener, (struct sockaddr *)&peer, &peer_len));
+    if (server < 0) return report_error("accept");
+    if (getsockname(client, (struct sockaddr *)&local, &local_len) != 0) return report_error("getsockname");
+    // Anyone on the machine can connect to the port; make sure we accepted our own client.
+    if (peer.sin_port != local.sin_port) {
+        fprintf(stderr, "ipcref: tcp: accepted port %u, expected our client's port %u\n",
+                ntohs(peer.sin_port), ntohs(local.sin_port));
+        return false;
+    }
+    if (!set_nodelay(client) || !set_nodelay(server)) return false;
+    channel_two_way(ch, client, server);
+    return true;
+}
+
+static bool open_tcp(struct channel *ch) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    if (listener < 0) return report_error("socket");
+    bool ok = tcp_connect_through(ch, listener);
+    close(listener);
+    return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Datagram sockets (unix-dgram, unix-seqpacket): one message per call.
+
+static void datagram_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+    for (;;) {
+        ssize_t done = send(end->tx, buf, n, 0);
+        if (done >= 0) {
+            if ((size_t)done == n) return;
+            errno = 0;
+            child_fail("send: short datagram");
+        }
+        if (errno != EINTR) child_fail("send");
+    }
+}
+
+static void datagram_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+    for (;;) {
+        ssize_t done = recv(end->rx, buf, n, 0);
+        if (done >= 0) {
+            if ((size_t)done == n) return;
+            errno = 0;
+            child_fail("recv: short datagram");
+        }
+        if (errno != EINTR) child_fail("recv");
+    }
+}
+
+static bool open_unix_dgram(struct channel *ch) { return open_socketpair(ch, SOCK_DGRAM); }
+static bool open_unix_seqpacket(struct channel *ch) { return open_socketpair(ch, SOCK_SEQPACKET); }
+
+// ---------------------------------------------------------------------------------------------
+// POSIX message queues: one queue per direction, unlinked as soon as it is open.
+
+static void posix_mq_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+    while (mq_send((mqd_t)end->tx, (const char *)buf, n, 0) != 0)
+        if (errno != EINTR) child_fail("mq_send");
+}
+
+static void posix_mq_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+    for (;;) {
+        ssize_t done = mq_receive((mqd_t)end->rx, (char *)buf, n, NULL);
+        if (done >= 0) {
+            if ((size_t)done == n) return;
+            errno = 0;
+            child_fail("mq_receive: short message");
+        }
+        if (errno != EINTR) child_fail("mq_receive");
+    }
+}
+
+static mqd_t posix_mq_create(struct mq_attr *attr) {
+    for (int attempt = 0; attempt < 8; attempt++) {
+        uint64_t nonce;
+        if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce) return (mqd_t)-1;
+        char name[64];
+        snprintf(name, sizeof name, "/ipcref-%d-%016llx", (int)getpid(), (unsigned long long)nonce);
+        mqd_t queue = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, attr);
+        if (queue != (mqd_t)-1) {
+            mq_unlink(name);
+            return queue;
+        }
+        if (errno != EEXIST) return queue;
+    }
+    return (mqd_t)-1;
+}
+
+static bool open_posix_mq(struct channel *ch) {
+    long depth = read_proc_long("/proc/sys/fs/mqueue/msg_max", 10);
+    struct mq_attr attr = {.mq_maxmsg = depth < 10 ? depth : 10, .mq_msgsize = (long)ch->payload_bytes};
+    for (enum role sender = PRODUCER; sender <= CONSUMER; sender++) {
+        mqd_t queue = posix_mq_create(&attr);
+        if (queue == (mqd_t)-1) {
+            report_error("mq_open");
+            fprintf(stderr, "ipcref: posix-mq limits: msgsize_max=%ld (root may exceed it), "
+                            "RLIMIT_MSGQUEUE caps the bytes of all queues\n",
+                    read_proc_long("/proc/sys/fs/mqueue/msgsize_max", -1));
+            return false;
+        }
+        channel_own_fd(ch, (int)queue);   // an mqd_t is a descriptor on Linux: close() is mq_close()
+        channel_one_way(ch, sender, (int)queue, (int)queue);
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// System V message queues: one private queue per direction, mtype 1, removed after the run.
+
+static void sysv_mq_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+    while (msgsnd(end->tx, buf - sizeof(long), n, 0) != 0)
+        if (errno != EINTR) child_fail("msgsnd");
+}
+
+static void sysv_mq_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+    for (;;) {
+        ssize_t done = msgrcv(end->rx, buf - sizeof(long), n, 1, 0);
+        if (done >= 0) {
+            if ((size_t)done == n) return;
+            errno = 0;
+            child_fail("msgrcv: short message");
+        }
+        if (errno != EINTR) child_fail("msgrcv");
+    }
+}
+
+static bool open_sysv_mq(struct channel *ch) {
+    // The kernel would only refuse at the first msgsnd, inside a child; say it plainly here.
+    long msgmax = read_proc_long("/proc/sys/kernel/msgmax", LONG_MAX);
+    if ((long long)ch->payload_bytes > msgmax) {
+        fprintf(stderr, "ipcref: sysv-mq: payload of %zu bytes exceeds /proc/sys/kernel/msgmax (%ld)\n",
+                ch->payload_bytes, msgmax);
+        return false;
+    }
+    for (enum role sender = PRODUCER; sender <= CONSUMER; sender++) {
+        int id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+        if (id < 0) return report_error("msgget");
+        ch->msqids[ch->msqid_count++] = id;
+        channel_one_way(ch, sender, id, id);
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// eventfd: the 8-byte counter is the message; the sequence number (never 0) is its value.
+
+static void eventfd_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+    uint64_t value = get_seq(buf, n);
+    while (write(end->tx, &value, sizeof value) != sizeof value)
+        if (errno != EINTR) child_fail("write eventfd");
+}
+
+static void eventfd_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+    uint64_t value;
+    while (read(end->rx, &value, sizeof value) != sizeof value)
+        if (errno != EINTR) child_fail("read eventfd");
+    put_seq(buf, n, value);
+}
+
+static bool open_eventfd(struct channel *ch) {
+    for (enum role sender = PRODUCER; sender <= CONSUMER; sender++) {
+        int fd = channel_own_fd(ch, eventfd(0, 0));
+        if (fd < 0) return report_error("eventfd");
+        channel_one_way(ch, sender, fd, fd);
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// signal: SIGRTMIN via sigqueue, the sequence number in sival_ptr, taken with sigwaitinfo.
+
+static void signal_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+    union sigval value = {.sival_ptr = (void *)(uintptr_t)get_seq(buf, n)};
+    while (sigqueue(end->peer, end->signo, value) != 0)
+        if (errno != EINTR) child_fail("sigqueue");
+}
+
+static void signal_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+    siginfo_t info;
+    while (sigwaitinfo(&end->wait_set, &info) < 0)
+        if (errno != EINTR) child_fail("sigwaitinfo");
+    put_seq(buf, n, (uint64_t)(uintptr_t)info.si_value.sival_ptr);
+}
+
+// Before the barrier: a real-time signal that arrives unblocked would kill the child.
+static void signal_block(struct endpoint *end) {
+    if (sigprocmask(SIG_BLOCK, &end->wait_set, NULL) != 0) child_fail("sigprocmask");
+}
+
+static bool open_signal(struct channel *ch) {
+    for (int r = 0; r < 2; r++) {
+        ch->end[r].signo = SIGRTMIN;
+        sigemptyset(&ch->end[r].wait_set);
+        sigaddset(&ch->end[r].wait_set, SIGRTMIN);
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mechanisms. Adding one is its open/send/receive functions and one line here.
+
+struct mechanism {
+    const char *name;
+    size_t required_payload_bytes;   // 0: any size
+    bool latency_only;               // counters and signals merge or need replies: no streaming
+    bool (*open)(struct channel *);  // coordinator, before fork; reports its own errors
+    void (*prepare)(struct endpoint *);   // child, before the start barrier; may be NULL
+    void (*send)(const struct endpoint *, const unsigned char *buf, size_t n);
+    void (*receive)(const struct endpoint *, unsigned char *buf, size_t n);
+};
+
+static const struct mechanism mechanisms[] = {
+    {"pipe",           0, false, open_pipe,           NULL,         stream_send,   stream_receive},
+    {"fifo",           0, false, open_fifo,           NULL,         stream_send,   stream_receive},
+    {"unix-stream",    0, false, open_unix_stream,    NULL,         stream_send,   stream_receive},
+    {"unix-dgram",     0, false, open_unix_dgram,     NULL,         datagram_send, datagram_receive},
+    {"unix-seqpacket", 0, false, open_unix_seqpacket, NULL,         datagram_send, datagram_receive},
+    {"tcp",            0, false, open_tcp,            NULL,         stream_send,   stream_receive},
+    {"posix-mq",       0, false, open_posix_mq,       NULL,         posix_mq_send, posix_mq_receive},
+    {"sysv-mq",        0, false, open_sysv_mq,        NULL,         sysv_mq_send,  sysv_mq_receive},
+    {"eventfd",        8, true,  open_eventfd,        NULL,         eventfd_send,  eventfd_receive},
+    {"signal",         8, true,  open_signal,         signal_block, signal_send,   signal_receive},
+};
+
+enum { MECHANISM_COUNT = sizeof mechanisms / sizeof mechanisms[0] };
+
+// ---------------------------------------------------------------------------------------------
+// Workloads, run by the children.
+
+struct run {
+    const struct mechanism *mechanism;
+    const char *placement;
+    bool latency;
+    size_t payload_bytes;
+    uint64_t messages;
+    uint64_t warmup;
+    int cpu[2];                 // per role; -1 leaves the child unpinned
+    unsigned char *send_buf;    // producer's outgoing payload
+    unsigned char *receive_buf; // where each side receives (the consumer echoes from it)
+};
+
+static void round_trip(const struct run *run, const struct endpoint *end, uint64_t seq) {
+    size_t n = run->payload_bytes;
+    put_seq(run->send_buf, n, seq);
+    run->mechanism->send(end, run->send_buf, n);
+    run->mechanism->receive(end, run->receive_buf, n);
+    check_seq(run->receive_buf, n, seq);
+}
+
+static void produce_round_trips(const struct run *run, const struct endpoint *end) {
+    uint64_t seq = 1;
+    for (uint64_t i = 0; i < run->warmup; i++) round_trip(run, end, seq++);
+    uint64_t previous = now_ns();
+    for (uint64_t i = 0; i < run->messages; i++) {
+        round_trip(run, end, seq++);
+        uint64_t t = now_ns();
+        shared->samples_ns[i] = t - previous;
+        previous = t;
+    }
+}
+
+static void echo_round_trips(const struct run *run, const struct endpoint *end) {
+    size_t n = run->payload_bytes;
+    uint64_t total = run->warmup + run->messages;
+    for (uint64_t seq = 1; seq <= total; seq++) {
+        run->mechanism->receive(end, run->receive_buf, n);
+        check_seq(run->receive_buf, n, seq);
+        run->mechanism->send(end, run->receive_buf, n);
+    }
+}
+
+static void produce_stream(const struct run *run, const struct endpoint *end) {
+    size_t n = run->payload_bytes;
+    uint64_t seq = 1;
+    for (uint64_t i = 0; i < run->warmup; i++) {
+        put_seq(run->send_buf, n, seq++);
+        run->mechanism->send(end, run->send_buf, n);
+    }
+    flag_wait(&shared->warmup_done);
+    shared->start_ns = now_ns();
+    for (uint64_t i = 0; i < run->messages; i++) {
+        put_seq(run->send_buf, n, seq++);
+        run->mechanism->send(end, run->send_buf, n);
+    }
+}
+
+static void consume_stream(const struct run *run, const struct endpoint *end) {
+    size_t n = run->payload_bytes;
+    uint64_t seq = 1;
+    for (uint64_t i = 0; i < run->warmup; i++) {
+        run->mechanism->receive(end, run->receive_buf, n);
+        check_seq(run->receive_buf, n, seq++);
+    }
+    flag_raise(&shared->warmup_done);
+    for (uint64_t i = 0; i < run->messages; i++) {
+        run->mechanism->receive(end, run->receive_buf, n);
+        check_seq(run->receive_buf, n, seq++);
+    }
+    shared->end_ns = now_ns();
+}
+
+static void reset_stop_signals(void);
+
+static _Noreturn void run_child(const struct run *run, struct channel *ch, enum role role, pid_t parent) {
+    self = role;
+    reset_stop_signals();
+    // Die with the coordinator rather than spin on a peer that will never answer.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail("prctl PR_SET_PDEATHSIG");
+    if (getppid() != parent) _exit(1);
+
+    if (run->cpu[role] >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(run->cpu[role], &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0) child_fail("sched_setaffinity");
+    }
+    struct endpoint end = ch->end[role];
+    channel_keep_only(ch, &end);
+    if (run->mechanism->prepare) run->mechanism->prepare(&end);
+    // Fault the sample pages in now rather than inside the timed loop.
+    if (role == PRODUCER && run->latency) memset(shared->samples_ns, 0, run->messages * sizeof(uint64_t));
+
+    shared->pid[role] = getpid();
+    barrier_arrive_and_wait(&shared->arrived, 2);
+    end.peer = shared->pid[other(role)];
+
+    if (run->latency && role == PRODUCER) produce_round_trips(run, &end);
+    if (run->latency && role == CONSUMER) echo_round_trips(run, &end);
+    if (!run->latency && role == PRODUCER) produce_stream(run, &end);
+    if (!run->latency && role == CONSUMER) consume_stream(run, &end);
+    _exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The coordinator: signals, children, reports.
+
+static volatile sig_atomic_t stop_signal;
+
+static void note_stop_signal(int signo) { stop_signal = signo; }
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+// No SA_RESTART: a stop signal must interrupt waitpid so the coordinator can clean up.
+static void catch_stop_signals(void) {
+    struct sigaction action = {.sa_handler = note_stop_signal};
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        sigaction(stop_signals[i], &action, NULL);
+}
+
+static void reset_stop_signals(void) {
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        signal(stop_signals[i], SIG_DFL);
+}
+
+// Marks whom we killed, so the report blames the child that failed first, not its victim.
+static void kill_children(pid_t pid[2], bool killed[2]) {
+    for (int r = 0; r < 2; r++) {
+        if (pid[r] <= 0) continue;
+        kill(pid[r], SIGKILL);
+        killed[r] = true;
+    }
+}
+
+// Reaps both children; once one fails (or we are told to stop) the other is killed.
+static void reap_children(pid_t pid[2], int status[2], bool killed[2]) {
+    if (stop_signal) kill_children(pid, killed);
+    int live = (pid[0] > 0) + (pid[1] > 0);
+    while (live > 0) {
+        int st;
+        pid_t done = waitpid(-1, &st, 0);
+        if (done < 0) {
+            if (errno == EINTR) {
+                if (stop_signal) kill_children(pid, killed);
+                continue;
+            }
+            report_error("waitpid");
+            return;
+        }
+        for (int r = 0; r < 2; r++) {
+            if (done != pid[r]) continue;
+            status[r] = st;
+            pid[r] = 0;
+            live--;
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) kill_children(pid, killed);
+        }
+    }
+}
+
+static bool report_children(const int status[2], const bool killed[2]) {
+    bool ok = true;
+    for (enum role r = PRODUCER; r <= CONSUMER; r++) {
+        const struct child_failure *failure = &shared->failure[r];
+        if (failure->call && failure->error == 0 && failure->received_seq != failure->expected_seq) {
+            fprintf(stderr, "ipcref: %s: sequence check: expected %llu, received %llu\n", role_name(r),
+                    (unsigned long long)failure->expected_seq, (unsigned long long)failure->received_seq);
+        } else if (failure->call && failure->error == 0) {
+            fprintf(stderr, "ipcref: %s: %s\n", role_name(r), failure->call);
+        } else if (failure->call) {
+            const char *name = strerrorname_np(failure->error);
+            fprintf(stderr, "ipcref: %s: %s: %s (%s)\n", role_name(r), failure->call, name ? name : "?",
+                    strerror(failure->error));
+        } else if (killed[r]) {
+            // Stopped because the other side failed: that side explains it.
+        } else if (WIFSIGNALED(status[r])) {
+            const char *name = sigabbrev_np(WTERMSIG(status[r]));
+            fprintf(stderr, "ipcref: %s: killed by SIG%s\n", role_name(r), name ? name : "?");
+        } else if (!WIFEXITED(status[r]) || WEXITSTATUS(status[r]) != 0) {
+            fprintf(stderr, "ipcref: %s: exited with status %d\n", role_name(r), WEXITSTATUS(status[r]));
+        }
+        ok = ok && WIFEXITED(status[r]) && WEXITSTATUS(status[r]) == 0;
+    }
+    return ok;
+}
+
+static int compare_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+// Nearest rank: sorted[ceil(p * n) - 1], p in per mille so the arithmetic stays exact.
+static uint64_t nearest_rank(const uint64_t *sorted, uint64_t n, uint64_t per_mille) {
+    uint64_t rank = (per_mille * n + 999) / 1000;
+    return sorted[rank > 0 ? rank - 1 : 0];
+}
+
+static void print_result(const struct run *run, unsigned repetition) {
+    printf("mechanism=%s mode=%s payload_bytes=%zu placement=%s repetition=%u messages=%llu",
+           run->mechanism->name, run->latency ? "latency" : "throughput", run->payload_bytes,
+           run->placement, repetition, (unsigned long long)run->messages);
+    if (run->latency) {
+        uint64_t *samples = shared->samples_ns, n = run->messages, sum = 0;
+        qsort(samples, n, sizeof *samples, compare_u64);
+        for (uint64_t i = 0; i < n; i++) sum += samples[i];
+        printf(" rtt_p50_ns=%llu rtt_p99_ns=%llu rtt_mean_ns=%.1f\n",
+               (unsigned long long)nearest_rank(samples, n, 500),
+               (unsigned long long)nearest_rank(samples, n, 990), (double)sum / (double)n);
+    } else {
+        double seconds = (double)(shared->end_ns - shared->start_ns) / 1e9;
+        double messages = (double)run->messages;
+        printf(" msgs_per_s=%.1f mib_per_s=%.2f window_ns=%llu\n", messages / seconds,
+               messages * (double)run->payload_bytes / 1048576.0 / seconds,
+               (unsigned long long)(shared->end_ns - shared->start_ns));
+    }
+    fflush(stdout);
+}
+
+static pid_t spawn_child(const struct run *run, struct channel *ch, enum role role) {
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) run_child(run, ch, role, parent);
+    if (pid < 0) report_error("fork");
+    return pid;
+}
+
+// One repetition: fresh kernel objects, fresh children. Returns whether it produced a result.
+static bool run_once(const struct run *run, unsigned repetition) {
+    size_t shared_bytes = sizeof(struct shared) + (run->latency ? run->messages * sizeof(uint64_t) : 0);
+    void *mapping = mmap(NULL, shared_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mapping == MAP_FAILED) return report_error("mmap");
+    shared = mapping;
+
+    struct channel ch;
+    channel_init(&ch, run->payload_bytes);
+    bool ok = run->mechanism->open(&ch);
+    if (ok) {
+        pid_t pid[2] = {0, 0};
+        int status[2] = {0, 0};
+        bool killed[2] = {false, false};
+        fflush(NULL);   // nothing buffered may be written twice by a child
+        pid[CONSUMER] = spawn_child(run, &ch, CONSUMER);
+        if (pid[CONSUMER] > 0) pid[PRODUCER] = spawn_child(run, &ch, PRODUCER);
+        ok = pid[CONSUMER] > 0 && pid[PRODUCER] > 0;
+        if (!ok) kill_children(pid, killed);
+        channel_close_fds(&ch);   // the children hold their own; EOF then reaches a survivor
+        reap_children(pid, status, killed);
+        // After a stop signal the children were killed on purpose: nothing to explain.
+        ok = ok && !stop_signal && report_children(status, killed);
+    }
+    channel_destroy(&ch);
+    if (ok) print_result(run, repetition);
+    munmap(mapping, shared_bytes);
+    return ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line.
+
+static _Noreturn void usage(const char *problem) {
+    if (problem) fprintf(stderr, "ipcref: %s\n", problem);
+    fprintf(stderr, "usage: ipcref MECHANISM MODE PAYLOAD_BYTES MESSAGES PLACEMENT [REPETITIONS]\n"
+                    "  MECHANISM  ");
+    for (int i = 0; i < MECHANISM_COUNT; i++) fprintf(stderr, "%s%s", i ? ", " : "", mechanisms[i].name);
+    fprintf(stderr, "\n  MODE       latency | throughput\n"
+                    "  PLACEMENT  cross-core | same-core | unpinned\n");
+    exit(2);
+}
+
+static uint64_t parse_count(const char *text, const char *what, uint64_t max) {
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || value == 0 || value > max) {
+        fprintf(stderr, "ipcref: %s must be a whole number from 1 to %llu, not '%s'\n", what,
+                (unsigned long long)max, text);
+        usage(NULL);
+    }
+    return value;
+}
+
+static const struct mechanism *find_mechanism(const char *name) {
+    for (int i = 0; i < MECHANISM_COUNT; i++)
+        if (strcmp(mechanisms[i].name, name) == 0) return &mechanisms[i];
+    return NULL;
+}
+
+// cross-core: producer on the first allowed CPU, consumer on the second; same-core: both on
+// the first; unpinned: neither.
+static bool choose_cpus(const char *placement, int cpu[2]) {
+    cpu[PRODUCER] = cpu[CONSUMER] = -1;
+    if (strcmp(placement, "unpinned") == 0) return true;
+    bool cross = strcmp(placement, "cross-core") == 0;
+    if (!cross && strcmp(placement, "same-core") != 0) usage("PLACEMENT must be cross-core, same-core or unpinned");
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return report_error("sched_getaffinity");
+    int found = 0;
+    for (int c = 0; c < CPU_SETSIZE && found < 2; c++)
+        if (CPU_ISSET(c, &allowed)) cpu[found++] = c;
+    if (cross && found < 2) {
+        fprintf(stderr, "ipcref: cross-core needs two allowed CPUs\n");
+        return false;
+    }
+    if (!cross) cpu[CONSUMER] = cpu[PRODUCER];
+    return true;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 6 || argc > 7) usage(NULL);
+    struct run run = {.placement = argv[5]};
+    run.mechanism = find_mechanism(argv[1]);
+    if (!run.mechanism) usage("unknown MECHANISM");
+    if (strcmp(argv[2], "latency") != 0 && strcmp(argv[2], "throughput") != 0)
+        usage("MODE must be latency or throughput");
+    run.latency = strcmp(argv[2], "latency") == 0;
+    run.payload_bytes = parse_count(argv[3], "PAYLOAD_BYTES", 1u << 30);
+    run.messages = parse_count(argv[4], "MESSAGES", 1000000000u);
+    unsigned repetitions = argc == 7 ? (unsigned)parse_count(argv[6], "REPETITIONS", 100000u) : 1;
+    run.warmup = run.messages / 10 < 1000 ? run.messages / 10 : 1000;
+
+    const struct mechanism *m = run.mechanism;
+    if (m->latency_only && !run.latency) {
+        fprintf(stderr, "ipcref: %s is latency-only\n", m->name);
+        return 2;
+    }
+    if (m->required_payload_bytes && run.payload_bytes != m->required_payload_bytes) {
+        fprintf(stderr, "ipcref: %s carries exactly %zu bytes\n", m->name, m->required_payload_bytes);
+        return 2;
+    }
+    if (!choose_cpus(run.placement, run.cpu)) return 1;
+
+    run.send_buf = payload_alloc(run.payload_bytes);
+    run.receive_buf = payload_alloc(run.payload_bytes);
+    if (!run.send_buf || !run.receive_buf) {
+        fprintf(stderr, "ipcref: out of memory\n");
+        return 1;
+    }
+    catch_stop_signals();
+    int exit_code = 0;
+    for (unsigned r = 1; r <= repetitions && exit_code == 0; r++)
+        if (!run_once(&run, r)) exit_code = 1;
+    if (stop_signal) {
+        fprintf(stderr, "ipcref: stopped by SIG%s\n", sigabbrev_np(stop_signal));
+        exit_code = 128 + stop_signal;
+    }
+    payload_free(run.send_buf);
+    payload_free(run.receive_buf);
+    return exit_code;
+}

@@ -1,0 +1,76 @@
+#ifndef CIPCSHIM_H
+#define CIPCSHIM_H
+
+#include <stdint.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <time.h>
+#include <mqueue.h>
+
+// Each function exists because Swift cannot call the C facility directly
+// (variadic functions, macros, unions). Every benchmark loop stays in Swift.
+
+// mq_open is variadic.
+mqd_t ipc_mq_create(const char *name, int oflag, mode_t mode, long maxmsg, long msgsize);
+
+// futex has no libc wrapper and syscall(2) is variadic. Shared (not private) futexes:
+// the word lives in MAP_SHARED memory used by two processes.
+int ipc_futex_wait(uint32_t *word, uint32_t expected, const struct timespec *timeout);
+int ipc_futex_wake(uint32_t *word, int count);
+
+// CPU_SET/CPU_ISSET are macros over cpu_set_t.
+int ipc_pin_to_cpu(int cpu);
+int ipc_allowed_cpus(int *cpus, int capacity);
+
+// W* status macros.
+int ipc_wifexited(int status);
+int ipc_wexitstatus(int status);
+int ipc_wifsignaled(int status);
+int ipc_wtermsig(int status);
+
+// <sys/eventfd.h> is not part of Swift's Glibc module.
+int ipc_eventfd(unsigned int initval, int flags);
+
+// prctl is variadic.
+int ipc_set_parent_death_signal(int signo);
+
+// SIGRTMIN is a macro over a libc function.
+int ipc_sigrtmin(void);
+
+// union sigval and siginfo_t's si_value are unions behind macros.
+int ipc_sigqueue_u64(pid_t pid, int signo, uint64_t value);
+uint64_t ipc_siginfo_value_u64(const siginfo_t *info);
+pid_t ipc_siginfo_sender(const siginfo_t *info);
+
+// strerrorname_np needs _GNU_SOURCE, which Swift's Glibc module does not set.
+const char *ipc_errno_name(int err);
+
+// pidfd_open has no glibc wrapper before 2.36 and syscall(2) is variadic.
+int ipc_pidfd_open(pid_t pid);
+
+// <sys/signalfd.h> is not part of Swift's Glibc module.
+int ipc_signalfd(const sigset_t *mask);
+
+// Reads one signal from a signalfd; returns its number, or -1 (errno set). struct
+// signalfd_siginfo is in <sys/signalfd.h>, which Swift's Glibc module does not include.
+int ipc_signalfd_read(int fd);
+
+// pipe2 is declared only under _GNU_SOURCE.
+int ipc_pipe2(int fds[2], int flags);
+
+// RLIMIT_MSGQUEUE is Linux-specific and missing from Swift's Glibc module; -1 means unlimited.
+long long ipc_rlimit_msgqueue(void);
+
+// <sys/random.h> is not part of Swift's Glibc module.
+long ipc_getrandom(void *buffer, unsigned long length);
+
+// The CPU's spin-wait hint (x86 PAUSE, arm64 YIELD) has no Swift spelling.
+static inline void ipc_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+#endif

@@ -1,0 +1,98 @@
+#include "CIPCShim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+mqd_t ipc_mq_create(const char *name, int oflag, mode_t mode, long maxmsg, long msgsize) {
+    struct mq_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.mq_maxmsg = maxmsg;
+    attr.mq_msgsize = msgsize;
+    return mq_open(name, oflag, mode, &attr);
+}
+
+int ipc_futex_wait(uint32_t *word, uint32_t expected, const struct timespec *timeout) {
+    return (int)syscall(SYS_futex, word, FUTEX_WAIT, expected, timeout, NULL, 0);
+}
+
+int ipc_futex_wake(uint32_t *word, int count) {
+    return (int)syscall(SYS_futex, word, FUTEX_WAKE, count, NULL, NULL, 0);
+}
+
+int ipc_pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
+int ipc_allowed_cpus(int *cpus, int capacity) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    int count = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && count < capacity; cpu++) {
+        if (CPU_ISSET(cpu, &set)) cpus[count++] = cpu;
+    }
+    return count;
+}
+
+int ipc_wifexited(int status) { return WIFEXITED(status); }
+int ipc_wexitstatus(int status) { return WEXITSTATUS(status); }
+int ipc_wifsignaled(int status) { return WIFSIGNALED(status); }
+int ipc_wtermsig(int status) { return WTERMSIG(status); }
+
+int ipc_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
+
+int ipc_set_parent_death_signal(int signo) { return prctl(PR_SET_PDEATHSIG, signo, 0, 0, 0); }
+
+int ipc_sigrtmin(void) { return SIGRTMIN; }
+
+int ipc_sigqueue_u64(pid_t pid, int signo, uint64_t value) {
+    union sigval v;
+    v.sival_ptr = (void *)(uintptr_t)value;
+    return sigqueue(pid, signo, v);
+}
+
+uint64_t ipc_siginfo_value_u64(const siginfo_t *info) {
+    return (uint64_t)(uintptr_t)info->si_value.sival_ptr;
+}
+
+pid_t ipc_siginfo_sender(const siginfo_t *info) { return info->si_pid; }
+
+const char *ipc_errno_name(int err) {
+    const char *name = strerrorname_np(err);
+    return name ? name : "E?";
+}
+
+int ipc_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+int ipc_signalfd(const sigset_t *mask) { return signalfd(-1, mask, SFD_CLOEXEC); }
+
+int ipc_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof info);
+    if (n != (ssize_t)sizeof info) return -1;
+    return (int)info.ssi_signo;
+}
+
+int ipc_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+long long ipc_rlimit_msgqueue(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_MSGQUEUE, &limit) != 0) return 819200;
+    return limit.rlim_cur == RLIM_INFINITY ? -1 : (long long)limit.rlim_cur;
+}
+
+long ipc_getrandom(void *buffer, unsigned long length) { return (long)getrandom(buffer, length, 0); }

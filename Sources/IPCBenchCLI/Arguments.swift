@@ -1,0 +1,150 @@
+import IPCBenchCore
+
+/// A command line, parsed: what to do and with which values.
+public enum Command: Equatable {
+    case run(RunOptions)
+    case list
+    case help
+    case version
+}
+
+/// `ipcbench run` options after parsing; nothing here touches the machine.
+public struct RunOptions: Equatable {
+    public var suite: String?
+    public var overrides = Overrides()
+    /// nil: `results/runs/ipcbench-<timestamp>.csv`; "-": CSV on stdout.
+    public var output: String?
+    public var quiet = false
+    public var keepGoing = false
+
+    public init() {}
+
+    public static func == (a: RunOptions, b: RunOptions) -> Bool {
+        a.suite == b.suite && a.output == b.output && a.quiet == b.quiet && a.keepGoing == b.keepGoing
+            && a.overrides.mechanisms == b.overrides.mechanisms && a.overrides.sizes == b.overrides.sizes
+            && a.overrides.modes == b.overrides.modes && a.overrides.placements == b.overrides.placements
+            && a.overrides.waits == b.overrides.waits && a.overrides.pairs == b.overrides.pairs
+            && a.overrides.messages == b.overrides.messages && a.overrides.repetitions == b.overrides.repetitions
+            && a.overrides.warmup == b.overrides.warmup && a.overrides.timeoutSeconds == b.overrides.timeoutSeconds
+            && a.overrides.verify == b.overrides.verify && a.overrides.ringBytes == b.overrides.ringBytes
+    }
+}
+
+/// A bad command line: one line that names the flag and what it accepts.
+public struct UsageError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public var description: String { message }
+}
+
+public enum ArgumentParser {
+    static let valueFlags = [
+        "--suite", "--mechanisms", "--modes", "--sizes", "--placements", "--waits", "--pairs",
+        "--repetitions", "--messages", "--warmup", "--timeout", "--output", "--ring-size",
+    ]
+    static let switches = ["--verify", "--quiet", "--keep-going"]
+
+    public static func parse(_ arguments: [String]) throws(UsageError) -> Command {
+        var args = arguments[...]
+        var subcommand = "run"
+        if let first = args.first, !first.hasPrefix("-") {
+            subcommand = first
+            args = args.dropFirst()
+        }
+        switch subcommand {
+        case "run": break
+        case "list":
+            guard args.isEmpty else { throw UsageError(message: "list takes no options (got '\(args.first!.prefix(40))')") }
+            return .list
+        case "help": return .help
+        default:
+            throw UsageError(message: "unknown command '\(subcommand.prefix(40))' (commands: run, list, help)")
+        }
+        if args.contains("--help") || args.contains("-h") { return .help }
+        if args.contains("--version") { return .version }
+
+        var options = RunOptions()
+        while let arg = args.popFirst() {
+            var flag = arg
+            var value: String? = nil
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                flag = String(arg[..<eq])
+                value = String(arg[arg.index(after: eq)...])
+            }
+            if switches.contains(flag) {
+                guard value == nil else { throw UsageError(message: "\(flag) takes no value") }
+                switch flag {
+                case "--verify": options.overrides.verify = true
+                case "--quiet": options.quiet = true
+                default: options.keepGoing = true
+                }
+                continue
+            }
+            guard valueFlags.contains(flag) else {
+                throw UsageError(message: "unknown option '\(flag.prefix(40))' (see ipcbench --help)")
+            }
+            if value == nil {
+                guard let next = args.popFirst() else { throw UsageError(message: "\(flag) needs a value") }
+                value = next
+            }
+            try apply(flag, value!, to: &options)
+        }
+        return .run(options)
+    }
+
+    static func apply(_ flag: String, _ value: String, to options: inout RunOptions) throws(UsageError) {
+        do throws(SettingError) {
+            switch flag {
+            case "--suite":
+                guard !value.isEmpty else { throw SettingError(message: "empty suite name (suites: \(SuiteLocator.available().joined(separator: ", ")))") }
+                options.suite = value
+            case "--mechanisms": options.overrides.mechanisms = try Setting.mechanisms(value)
+            case "--modes": options.overrides.modes = try Setting.list(value, Mode.self)
+            case "--sizes": options.overrides.sizes = try Setting.sizes(value)
+            case "--placements": options.overrides.placements = try Setting.list(value, Placement.self)
+            case "--waits": options.overrides.waits = try Setting.list(value, WaitMode.self)
+            case "--pairs": options.overrides.pairs = try Setting.counts(value, range: 1...64)
+            case "--repetitions": options.overrides.repetitions = try Setting.count(value, range: 1...1000)
+            case "--messages": options.overrides.messages = try Setting.count(value, range: 1...1_000_000_000)
+            case "--warmup": options.overrides.warmup = try Setting.count(value, range: 0...1_000_000_000)
+            case "--timeout": options.overrides.timeoutSeconds = try Setting.seconds(value)
+            case "--ring-size": options.overrides.ringBytes = try Setting.size(value)
+            case "--output":
+                guard !value.isEmpty else { throw SettingError(message: "empty path (use - for standard output)") }
+                options.output = value
+            default: break
+            }
+        } catch {
+            throw UsageError(message: "\(flag): \(error.message)")
+        }
+    }
+
+    public static let help = """
+    ipcbench — how fast each way of moving data between two processes is, on this machine
+
+    USAGE
+      ipcbench [run] [options]     run a sweep (the default suite when no option shapes one)
+      ipcbench list                mechanisms, what each supports, this machine's limits, suites
+      ipcbench help                this text
+
+    RUN OPTIONS (each list is comma-separated; a flag replaces the suite's value)
+      --suite NAME|PATH       quick, default, full (Benchmarks/suites/NAME.suite) or a .suite file
+      --mechanisms LIST       all, or names from `ipcbench list`
+      --modes LIST            latency (round trips), throughput (streaming)
+      --sizes LIST            payload bytes: 64, 4K, 4KiB, 1M, 1GiB (1 byte to 1 GiB)
+      --placements LIST       cross-core, same-core, unpinned (default: cross-core with 2+ CPUs)
+      --waits LIST            block, spin (non-blocking calls polled in a loop)
+      --pairs LIST            producer/consumer pairs at once, 1 to 64 (default 1)
+      --repetitions N         fresh process pairs per scenario, 1 to 1000 (suite default)
+      --messages N            measured messages (throughput) or round trips (latency) per pair
+      --warmup N              untimed messages first (default: a tenth of --messages, at most 1000)
+      --verify                check every payload byte, not only the sequence numbers
+      --timeout SECONDS       per repetition, 0.1 to 86400 (default 60); the workers are killed after it
+      --keep-going            record a failed scenario and go on (default: stop at the first)
+      --output PATH           CSV path (default results/runs/ipcbench-<UTC time>.csv; - for stdout)
+      --quiet                 no table and no progress
+
+    EXIT STATUS
+      0 all scenarios ok or skipped, 1 a scenario failed, 64 bad command line, 65 bad suite file,
+      71 the run could not be set up, 73 the CSV could not be written, 128+N ended by signal N
+    """
+}

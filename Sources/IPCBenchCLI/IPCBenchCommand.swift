@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPCBenchCore
+
+/// The `ipcbench` program: parse, run, print; returns the exit status.
+public enum IPCBenchCommand {
+    public static func main(_ arguments: [String]) -> Int32 {
+        let command: Command
+        do {
+            command = try ArgumentParser.parse(arguments)
+        } catch {
+            printError(error.message)
+            return ExitCode.usage
+        }
+        switch command {
+        case .help:
+            print(ArgumentParser.help)
+            return ExitCode.success
+        case .version:
+            print("ipcbench \(ipcbenchVersion)")
+            return ExitCode.success
+        case .list:
+            print(ListCommand.render(limits: .current(), machine: .current()), terminator: "")
+            return ExitCode.success
+        case let .run(options):
+            return RunCommand(options: options).execute()
+        }
+    }
+}
+
+/// One line on stderr, prefixed with the program name.
+func printError(_ message: String) {
+    var line = "ipcbench: \(message)\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// Text on stderr, unprefixed (progress and notes).
+func printToStderr(_ text: String) {
+    var t = text
+    t.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}

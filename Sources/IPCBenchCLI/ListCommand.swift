@@ -1,0 +1,36 @@
+import IPCBenchCore
+
+/// `ipcbench list`: what can be measured here, and the limits that decide it.
+enum ListCommand {
+    static func render(limits: MachineLimits, machine: MachineInfo) -> String {
+        var out = "MECHANISMS\n"
+        var rows: [[String]] = [["name", "modes", "what", "limits here"]]
+        for m in MechanismRegistry.all {
+            rows.append([m.name, m.modes.map(\.rawValue).joined(separator: ","), m.summary, m.limitsSummary(limits)])
+        }
+        out += indent(SummaryTable.alignColumns(rows))
+        let cpus = CPUSet.allowed()
+        out += "\nPLACEMENTS (this process may use CPUs \(cpus.map(String.init).joined(separator: ",")))\n"
+        out += "  cross-core   producer and consumer pinned to two different CPUs"
+            + (cpus.count < 2 ? " (not available: one CPU)" : " (\(cpus[0]) and \(cpus[1]))") + "\n"
+        out += "  same-core    both pinned to one CPU (\(cpus.first.map(String.init) ?? "?"))\n"
+        out += "  unpinned     the scheduler decides\n"
+        out += "\nWAITS\n  block        blocking calls\n  spin         non-blocking calls polled in a loop (yields on same-core)\n"
+        out += "\nMACHINE\n"
+        out += "  cpu                              \(machine.cpuModel), \(machine.cpus) usable\n"
+        out += "  kernel                           \(machine.kernel)\n"
+        out += "  fs.mqueue.msgsize_max            \(limits.mqMessageSizeMax) bytes\n"
+        out += "  fs.mqueue.msg_max                \(limits.mqMessagesMax) messages\n"
+        out += "  RLIMIT_MSGQUEUE                  \(limits.mqBytesLimit == Int.max ? "unlimited" : "\(limits.mqBytesLimit) bytes")\n"
+        out += "  CAP_SYS_RESOURCE                 \(limits.hasSysResource ? "yes (POSIX queues may exceed msgsize_max)" : "no")\n"
+        out += "  kernel.msgmax / msgmnb           \(limits.sysvMessageMax) / \(limits.sysvQueueBytes) bytes\n"
+        out += "  fs.pipe-max-size                 \(limits.pipeMaxSize) bytes\n"
+        out += "  net.core.wmem_default            \(limits.socketSendBufferDefault) bytes\n"
+        out += "\nSUITES (\(SuiteLocator.available().joined(separator: ", ")))\n"
+        return out
+    }
+
+    static func indent(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  \($0)" }.joined(separator: "\n")
+    }
+}

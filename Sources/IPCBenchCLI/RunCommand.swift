@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPCBenchCore
+
+/// `ipcbench run`: resolve the plan, check the output path, measure every scenario
+/// (repetitions outermost, so drift spreads over all scenarios alike), write the CSV atomically.
+struct RunCommand {
+    let options: RunOptions
+
+    func execute() -> Int32 {
+        // Before anything else: block the interrupt signals while we are single-threaded.
+        let interrupts: InterruptSignals
+        do { interrupts = try InterruptSignals() } catch {
+            printError("cannot set up signal handling: \(error)")
+            return ExitCode.setupFailed
+        }
+
+        let suite: Suite
+        do {
+            suite = try SuiteLocator.load(options.suite ?? "default")
+        } catch {
+            switch error {
+            case .invalid: printError("bad suite: \(error)"); return ExitCode.badInput
+            default: printError("--suite: \(error)"); return ExitCode.usage
+            }
+        }
+        let machine = MachineInfo.current()
+        let plan = RunPlan.make(suite: suite, overrides: options.overrides, cpuCount: machine.cpus)
+        guard !plan.scenarios.isEmpty else {
+            printError("nothing to run: the options leave no scenario")
+            return ExitCode.usage
+        }
+
+        let outputPath = options.output ?? "results/runs/ipcbench-\(WallClock.compactUTC()).csv"
+        if options.output == nil { AtomicFile.makeFolders("results/runs") }
+        if outputPath != "-" {
+            do { try AtomicFile.checkWritable(outputPath) } catch {
+                printError("--output: \(error)")
+                return ExitCode.usage
+            }
+        }
+
+        let directory: PrivateDirectory
+        do { directory = try PrivateDirectory() } catch {
+            printError("cannot create a private temp folder: \(error)")
+            return ExitCode.setupFailed
+        }
+        defer { directory.remove() }
+
+        let coordinator = Coordinator(
+            directory: directory, timeoutSeconds: plan.timeoutSeconds, interrupts: interrupts)
+        let timestamp = WallClock.iso8601UTC()
+        let showProgress = !options.quiet && isatty(2) == 1
+        let chatty = !options.quiet && outputPath != "-"
+        if chatty {
+            print("ipcbench \(ipcbenchVersion): suite \(plan.suiteName), \(plan.scenarios.count) scenarios x "
+                + "\(plan.repetitions) repetitions on \(machine.cpuModel) (\(machine.cpus) CPUs), Linux \(machine.kernel)")
+            print("clock: CLOCK_MONOTONIC, \(MonotonicClock.readOverheadNs()) ns per read (median)")
+        }
+
+        var results: [RepetitionResult] = []
+        var failed = false
+        var interruptedBy: Int32? = nil
+        let total = plan.scenarios.count * plan.repetitions
+        var done = 0
+        sweep: for repetition in 1...plan.repetitions {
+            for scenario in plan.scenarios {
+                done += 1
+                if showProgress {
+                    printToStderr("\r\u{1B}[K[\(done)/\(total)] \(scenario.mechanism) \(scenario.mode.rawValue) "
+                        + "\(ByteSize.format(scenario.payloadBytes)) \(scenario.placement.rawValue) \(scenario.wait.rawValue) "
+                        + "rep \(repetition)/\(plan.repetitions)")
+                }
+                let result = coordinator.run(scenario, repetition: repetition)
+                if let signal = result.interruptedBy ?? interrupts.poll() {
+                    interruptedBy = signal
+                    break sweep
+                }
+                results.append(result)
+                if result.status == .failed {
+                    failed = true
+                    if !options.keepGoing {
+                        if showProgress { printToStderr("\r\u{1B}[K") }
+                        printError("\(scenario.mechanism) \(scenario.mode.rawValue) \(scenario.payloadBytes) B failed: \(result.note)")
+                        break sweep
+                    }
+                }
+            }
+        }
+        if showProgress { printToStderr("\r\u{1B}[K") }
+
+        // Only complete rows: an interrupted repetition is dropped, not half-reported.
+        let rows = results.map { CSVReport.row($0, machine: machine, timestamp: timestamp) }
+        let csv = CSVReport.render(rows)
+        if outputPath == "-" {
+            print(csv, terminator: "")
+        } else if !results.isEmpty {
+            do { try AtomicFile.write(csv, to: outputPath) } catch {
+                printError("\(error)")
+                return ExitCode.cannotWrite
+            }
+        }
+        if chatty {
+            print("")
+            print(SummaryTable.render(results), terminator: "")
+            print("")
+            if !results.isEmpty { print("CSV: \(outputPath)") }
+            print("Read round trips against the placement: a blocking hand-off across two vCPUs goes through the hypervisor.")
+        }
+        if let signal = interruptedBy {
+            printError("interrupted by signal \(signal); workers ended, objects removed"
+                + (results.isEmpty || outputPath == "-" ? "" : ", \(results.count) complete rows in \(outputPath)"))
+            return InterruptSignals.exitStatus(for: signal)
+        }
+        if failed && options.keepGoing {
+            printError("some scenarios failed (see the note column)")
+        }
+        return failed ? ExitCode.scenarioFailed : ExitCode.success
+    }
+}

@@ -1,0 +1,251 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One block of a suite: the cross product of its lists becomes scenarios.
+public struct Sweep: Sendable, Equatable {
+    public var name: String
+    public var mechanisms: [String] = []
+    public var modes: [Mode] = Mode.allCases
+    public var sizes: [Int] = [64, 4096, 65536]
+    /// nil: cross-core where the process may use two CPUs, else same-core.
+    public var placements: [Placement]?
+    public var waits: [WaitMode] = [.block]
+    public var pairs: [Int] = [1]
+    /// Per-mode message counts; nil picks ``Scenario/defaultMessages(mode:payloadBytes:)``.
+    public var latencyMessages: Int?
+    public var throughputMessages: Int?
+    public var warmupMessages: Int?
+    public var ringBytes: Int = 1 << 20
+
+    public init(name: String) { self.name = name }
+}
+
+/// A named sweep definition, read from a `.suite` file under `Benchmarks/suites/`.
+///
+/// ```
+/// repetitions = 3            # before any [section]: defaults for every section
+/// sizes = 64, 4K, 64K
+/// [kernel]                   # a sweep; its keys override the defaults
+/// mechanisms = pipe, tcp
+/// ```
+public struct Suite: Sendable, Equatable {
+    public var name: String
+    public var repetitions: Int = 3
+    public var timeoutSeconds: Double?
+    public var verify = false
+    /// The keys given before the first section; mechanisms named only on the command line get
+    /// a sweep made from these.
+    public var defaults: Sweep
+    public var sweeps: [Sweep]
+
+    public struct ParseError: Error, CustomStringConvertible, Equatable {
+        public let line: Int
+        public let message: String
+        public var description: String { line > 0 ? "line \(line): \(message)" : message }
+    }
+
+    public static let keys = [
+        "mechanisms", "modes", "sizes", "placements", "waits", "pairs", "messages",
+        "messages.latency", "messages.throughput", "warmup", "ring-size",
+        "repetitions", "timeout", "verify",
+    ]
+
+    public init(name: String, defaults: Sweep = Sweep(name: "defaults"), sweeps: [Sweep] = []) {
+        self.name = name
+        self.defaults = defaults
+        self.sweeps = sweeps
+    }
+
+    public static func parse(_ text: String, name: String) throws(ParseError) -> Suite {
+        guard !text.utf8.contains(0) else { throw ParseError(line: 0, message: "not a text file (NUL byte)") }
+        guard text.utf8.count <= 1 << 20 else { throw ParseError(line: 0, message: "larger than 1 MiB") }
+        var suite = Suite(name: name)
+        var current: Sweep? = nil
+        var sweeps: [Sweep] = []
+        var seenKeys: Set<String> = []
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = number + 1
+            var line = Substring(rawLine)
+            if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
+            let trimmed = String(line).trimmingCharacters(in: " \t\r")
+            if trimmed.isEmpty { continue }
+            if trimmed.hasPrefix("[") {
+                guard trimmed.hasSuffix("]"), trimmed.count > 2 else {
+                    throw ParseError(line: lineNumber, message: "a section is written [name]")
+                }
+                if let done = current { sweeps.append(done) }
+                var sweep = suite.defaults
+                sweep.name = String(trimmed.dropFirst().dropLast()).trimmingCharacters(in: " \t")
+                current = sweep
+                seenKeys = []
+                continue
+            }
+            guard let eq = trimmed.firstIndex(of: "=") else {
+                throw ParseError(line: lineNumber, message: "expected 'key = value', found '\(trimmed.prefix(40))'")
+            }
+            let key = String(trimmed[..<eq]).trimmingCharacters(in: " \t").lowercased()
+            let value = String(trimmed[trimmed.index(after: eq)...]).trimmingCharacters(in: " \t")
+            guard keys.contains(key) else {
+                throw ParseError(line: lineNumber, message: "unknown key '\(key.prefix(40))' (keys: \(keys.joined(separator: ", ")))")
+            }
+            guard !seenKeys.contains(key) else { throw ParseError(line: lineNumber, message: "'\(key)' given twice") }
+            seenKeys.insert(key)
+            do {
+                if ["repetitions", "timeout", "verify"].contains(key) {
+                    guard current == nil else {
+                        throw ParseError(line: lineNumber, message: "'\(key)' applies to the whole suite: put it before the first [section]")
+                    }
+                    try suite.applyGlobal(key, value)
+                } else if current != nil {
+                    try current!.apply(key, value)
+                } else {
+                    try suite.defaults.apply(key, value)
+                }
+            } catch let error as SettingError {
+                throw ParseError(line: lineNumber, message: "\(key): \(error.message)")
+            } catch {
+                throw ParseError(line: lineNumber, message: "\(key): \(error)")
+            }
+        }
+        if let done = current { sweeps.append(done) }
+        if sweeps.isEmpty && !suite.defaults.mechanisms.isEmpty { sweeps = [suite.defaults] }
+        guard !sweeps.isEmpty else { throw ParseError(line: 0, message: "no sweep: name some mechanisms") }
+        for sweep in sweeps where sweep.mechanisms.isEmpty {
+            throw ParseError(line: 0, message: "section [\(sweep.name)] names no mechanisms")
+        }
+        suite.sweeps = sweeps
+        return suite
+    }
+
+    mutating func applyGlobal(_ key: String, _ value: String) throws(SettingError) {
+        switch key {
+        case "repetitions": repetitions = try Setting.count(value, range: 1...1000)
+        case "timeout": timeoutSeconds = try Setting.seconds(value)
+        case "verify": verify = try Setting.boolean(value)
+        default: break
+        }
+    }
+}
+
+extension Sweep {
+    mutating func apply(_ key: String, _ value: String) throws(SettingError) {
+        switch key {
+        case "mechanisms": mechanisms = try Setting.mechanisms(value)
+        case "modes": modes = try Setting.list(value, Mode.self)
+        case "sizes": sizes = try Setting.sizes(value)
+        case "placements": placements = try Setting.list(value, Placement.self)
+        case "waits": waits = try Setting.list(value, WaitMode.self)
+        case "pairs": pairs = try Setting.counts(value, range: 1...64)
+        case "messages":
+            let n = try Setting.count(value, range: 1...1_000_000_000)
+            (latencyMessages, throughputMessages) = (n, n)
+        case "messages.latency": latencyMessages = try Setting.count(value, range: 1...1_000_000_000)
+        case "messages.throughput": throughputMessages = try Setting.count(value, range: 1...1_000_000_000)
+        case "warmup": warmupMessages = try Setting.count(value, range: 0...1_000_000_000)
+        case "ring-size": ringBytes = try Setting.size(value)
+        default: break
+        }
+    }
+}
+
+/// A setting's value did not parse; the message names the valid range or choices.
+public struct SettingError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+    public init(message: String) { self.message = message }
+}
+
+/// Parsers shared by suite files and command-line flags, so both accept the same spellings.
+public enum Setting {
+    static func items(_ value: String) -> [String] {
+        value.split(separator: ",").map { String($0).trimmingCharacters(in: " \t") }
+    }
+
+    public static func list<T: RawRepresentable & CaseIterable>(_ value: String, _ type: T.Type) throws(SettingError) -> [T]
+    where T.RawValue == String {
+        let names = items(value)
+        guard !names.isEmpty, !names.contains("") else {
+            throw SettingError(message: "empty list (choices: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        var out: [T] = []
+        for name in names {
+            guard let v = T(rawValue: name.lowercased()) else {
+                throw SettingError(message: "unknown '\(name.prefix(40))' (choices: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if !out.contains(where: { $0.rawValue == v.rawValue }) { out.append(v) }
+        }
+        return out
+    }
+
+    public static func mechanisms(_ value: String) throws(SettingError) -> [String] {
+        let names = items(value)
+        let known = MechanismRegistry.names
+        guard !names.isEmpty, !names.contains("") else {
+            throw SettingError(message: "empty list (choices: all, \(known.joined(separator: ", ")))")
+        }
+        var out: [String] = []
+        for name in names {
+            let lower = name.lowercased()
+            if lower == "all" {
+                for k in known where !out.contains(k) { out.append(k) }
+                continue
+            }
+            guard known.contains(lower) else {
+                throw SettingError(message: "unknown mechanism '\(name.prefix(40))' (choices: all, \(known.joined(separator: ", ")))")
+            }
+            if !out.contains(lower) { out.append(lower) }
+        }
+        return out
+    }
+
+    public static func sizes(_ value: String) throws(SettingError) -> [Int] {
+        let parts = items(value)
+        guard !parts.isEmpty, !parts.contains("") else { throw SettingError(message: "empty list (1 byte to 1 GiB each, e.g. 64,4K,1M)") }
+        var out: [Int] = []
+        for part in parts {
+            let n = try size(part)
+            if !out.contains(n) { out.append(n) }
+        }
+        return out
+    }
+
+    public static func size(_ value: String) throws(SettingError) -> Int {
+        do { return try ByteSize.parse(value) } catch { throw SettingError(message: error.description) }
+    }
+
+    public static func count(_ value: String, range: ClosedRange<Int>) throws(SettingError) -> Int {
+        let t = value.trimmingCharacters(in: " \t")
+        guard !t.isEmpty, t.allSatisfy({ $0.isASCII && $0.isNumber }), t.count <= 12, let n = Int(t), range.contains(n) else {
+            throw SettingError(message: "'\(t.prefix(40))' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return n
+    }
+
+    public static func counts(_ value: String, range: ClosedRange<Int>) throws(SettingError) -> [Int] {
+        let parts = items(value)
+        guard !parts.isEmpty else { throw SettingError(message: "empty list (\(range.lowerBound) to \(range.upperBound))") }
+        var out: [Int] = []
+        for p in parts {
+            let n = try count(p, range: range)
+            if !out.contains(n) { out.append(n) }
+        }
+        return out
+    }
+
+    public static func seconds(_ value: String) throws(SettingError) -> Double {
+        let t = value.trimmingCharacters(in: " \t")
+        guard let s = Double(t), s.isFinite, s >= 0.1, s <= 86_400 else {
+            throw SettingError(message: "'\(t.prefix(40))' is not a number of seconds from 0.1 to 86400")
+        }
+        return s
+    }
+
+    public static func boolean(_ value: String) throws(SettingError) -> Bool {
+        switch value.trimmingCharacters(in: " \t").lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw SettingError(message: "'\(value.prefix(40))' is not true or false")
+        }
+    }
+}

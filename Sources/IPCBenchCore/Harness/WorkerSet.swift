@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CIPCShim
+
+/// The worker processes of one repetition: forked into one process group, watched through
+/// pidfds, and always reaped; on any failure the rest are killed (SIGKILL) and reaped too.
+struct WorkerSet {
+    private(set) var pids: [pid_t] = []
+    private var pidfds: [Int32] = []
+    private var statuses: [Int32?] = []
+    /// Index of the first worker that exited non-zero or by a signal we did not send.
+    private(set) var firstFailureIndex: Int?
+    private var killing = false
+
+    enum Outcome: Equatable {
+        case allExited
+        case workerFailed
+        case timedOut
+        case interrupted(Int32)
+    }
+
+    var firstFailure: (Int, Int32)? {
+        guard let i = firstFailureIndex, let s = statuses[i] else { return nil }
+        return (i, s)
+    }
+
+    /// Forks a worker that runs `body` (which must `_exit`), in the group of the first worker.
+    mutating func spawn(groupLeader: pid_t?, _ body: () -> Never) throws(IPCError) -> pid_t {
+        let pid = fork()
+        if pid < 0 { throw .system(call: "fork", errno: errno) }
+        if pid == 0 {
+            setpgid(0, groupLeader ?? 0)
+            body()
+        }
+        setpgid(pid, groupLeader ?? pid)   // both sides set it: no race with the first kill
+        let pidfd = ipc_pidfd_open(pid)
+        if pidfd < 0 {
+            let code = errno
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            throw .system(call: "pidfd_open", errno: code)
+        }
+        pids.append(pid)
+        pidfds.append(pidfd)
+        statuses.append(nil)
+        return pid
+    }
+
+    /// Sleeps until a worker exits, an interrupt arrives or `timeoutMs` passes (nil then).
+    /// Returns `.allExited` once every worker has exited cleanly.
+    mutating func watch(timeoutMs: Int32, interrupts: InterruptSignals?) -> Outcome? {
+        var fds: [pollfd] = []
+        var owners: [Int] = []
+        for (i, fd) in pidfds.enumerated() where statuses[i] == nil {
+            fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
+            owners.append(i)
+        }
+        if owners.isEmpty { return .allExited }
+        if let interrupts { fds.append(pollfd(fd: interrupts.fd, events: Int16(POLLIN), revents: 0)) }
+        let n = poll(&fds, nfds_t(fds.count), timeoutMs)
+        if n < 0 && errno != EINTR { return .workerFailed }
+        if let interrupts, let signal = interrupts.poll() { return .interrupted(signal) }
+        if n <= 0 { return nil }
+        for (k, i) in owners.enumerated() where fds[k].revents != 0 {
+            var status: Int32 = 0
+            let r = waitpid(pids[i], &status, WNOHANG)
+            guard r == pids[i] else { continue }
+            statuses[i] = status
+            closeDescriptor(pidfds[i])
+            pidfds[i] = -1
+            let clean = ipc_wifexited(status) != 0 && ipc_wexitstatus(status) == 0
+            if !clean {
+                if firstFailureIndex == nil { firstFailureIndex = i }
+                return .workerFailed
+            }
+        }
+        return statuses.allSatisfy { $0 != nil } ? .allExited : nil
+    }
+
+    /// Ends every worker still running and reaps all of them; safe to call more than once.
+    mutating func killAndReapAll() {
+        if let leader = pids.first { kill(-leader, SIGKILL) }
+        for (i, pid) in pids.enumerated() where statuses[i] == nil {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            statuses[i] = status
+        }
+        for fd in pidfds where fd >= 0 { closeDescriptor(fd) }
+        pidfds = pidfds.map { _ in -1 }
+    }
+
+    static func describe(_ status: Int32) -> String {
+        if ipc_wifsignaled(status) != 0 {
+            let sig = ipc_wtermsig(status)
+            let name = strsignal(sig).map { String(cString: $0) } ?? "signal \(sig)"
+            return "was killed by signal \(sig) (\(name))"
+        }
+        return "exited with status \(ipc_wexitstatus(status))"
+    }
+}

@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CIPCShim
+
+/// `pipe`: two anonymous pipes (pipe2), one per direction.
+public final class AnonymousPipe: Mechanism {
+    public static let name = "pipe"
+    public static let summary = "anonymous pipes (pipe2), one per direction"
+
+    private var ends = DuplexDescriptors()
+
+    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? { nil }
+
+    public static func limitsSummary(_ limits: MachineLimits) -> String {
+        "any size (a byte stream; writes over the pipe's 64 KiB buffer are split); pipe-max-size \(limits.pipeMaxSize)"
+    }
+
+    public init(_ spec: ChannelSpec) throws(IPCError) {
+        var fds: [Int32] = [-1, -1]
+        do {
+            _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
+            (ends.forwardRead, ends.forwardWrite) = (fds[0], fds[1])
+            _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
+            (ends.backwardRead, ends.backwardWrite) = (fds[0], fds[1])
+            if spec.wait == .spin { try ends.setNonBlockingAll() }
+        } catch {
+            ends.closeAll()
+            throw error
+        }
+    }
+
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> StreamEndpoint {
+        let (send, receive) = ends.take(role)
+        return StreamEndpoint(sendFD: send, receiveFD: receive, spin: spin)
+    }
+
+    public func closeDescriptors() { ends.closeAll() }
+}

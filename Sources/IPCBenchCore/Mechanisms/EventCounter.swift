@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CIPCShim
+
+/// `eventfd`: two eventfd counters, one per direction. A message is the 8-byte value added to
+/// the counter; the sequence number (never 0) is that value.
+public final class EventCounter: Mechanism {
+    public static let name = "eventfd"
+    public static let summary = "eventfd counters, one per direction (8-byte payload)"
+    public static let modes: [Mode] = [.latency]
+
+    private var forward: Int32 = -1
+    private var backward: Int32 = -1
+
+    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? {
+        if mode == .throughput { return "eventfd is a counter: writes add up, so a stream of messages cannot be told apart" }
+        if payloadBytes != 8 { return "eventfd carries exactly one 8-byte counter value" }
+        return nil
+    }
+
+    public static func limitsSummary(_ limits: MachineLimits) -> String { "8 bytes, latency only" }
+
+    public init(_ spec: ChannelSpec) throws(IPCError) {
+        let flags = Int32(EFD_CLOEXEC_VALUE) | (spec.wait == .spin ? O_NONBLOCK : 0)
+        do {
+            forward = try sys("eventfd") { ipc_eventfd(0, flags) }
+            backward = try sys("eventfd") { ipc_eventfd(0, flags) }
+        } catch {
+            closeDescriptors()
+            throw error
+        }
+    }
+
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> StreamEndpoint {
+        // An eventfd is read and written through the same descriptor: each side keeps both.
+        switch role {
+        case .producer: return StreamEndpoint(sendFD: forward, receiveFD: backward, spin: spin)
+        case .consumer: return StreamEndpoint(sendFD: backward, receiveFD: forward, spin: spin)
+        }
+    }
+
+    public func closeDescriptors() {
+        closeDescriptor(forward)
+        closeDescriptor(backward)
+        forward = -1
+        backward = -1
+    }
+}
+
+/// EFD_CLOEXEC equals O_CLOEXEC on Linux.
+let EFD_CLOEXEC_VALUE = O_CLOEXEC

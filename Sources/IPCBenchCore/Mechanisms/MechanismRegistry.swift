@@ -1,0 +1,24 @@
+/// Every mechanism ipcbench knows, in the order `list` and the reports show them.
+/// Adding a mechanism is its own file plus one line here.
+public enum MechanismRegistry {
+    public static var all: [any Mechanism.Type] {
+        [
+        AnonymousPipe.self,
+        NamedPipe.self,
+        UnixStreamSocket.self,
+        UnixDatagramSocket.self,
+        UnixSeqpacketSocket.self,
+        TCPLoopback.self,
+        PosixMessageQueue.self,
+        SystemVMessageQueue.self,
+        EventCounter.self,
+        RealtimeSignal.self,
+        ]
+    }
+
+    public static var names: [String] { all.map { $0.name } }
+
+    public static func named(_ name: String) -> (any Mechanism.Type)? {
+        all.first { $0.name == name }
+    }
+}

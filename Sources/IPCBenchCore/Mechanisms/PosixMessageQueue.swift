@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CIPCShim
+
+/// `posix-mq`: two POSIX message queues (mq_open), one per direction, created O_EXCL with an
+/// unpredictable name, mode 0600, and unlinked before the workers are forked.
+public final class PosixMessageQueue: Mechanism {
+    public static let name = "posix-mq"
+    public static let summary = "POSIX message queues (mq_open 0600, unlinked before use)"
+
+    private var forward: mqd_t = -1
+    private var backward: mqd_t = -1
+    private let messageBytes: Int
+
+    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? {
+        let ceiling = limits.hasSysResource ? MachineLimits.mqHardMessageSizeMax : limits.mqMessageSizeMax
+        if payloadBytes > ceiling {
+            return limits.hasSysResource
+                ? "exceeds the kernel's POSIX queue message cap (\(ceiling) bytes)"
+                : "exceeds /proc/sys/fs/mqueue/msgsize_max (\(ceiling) bytes)"
+        }
+        if limits.mqDepth(payloadBytes: payloadBytes, queues: 2 * pairs) < 1 {
+            return "\(2 * pairs) queues of \(payloadBytes)-byte messages exceed RLIMIT_MSGQUEUE (\(limits.mqBytesLimit) bytes)"
+        }
+        return nil
+    }
+
+    public static func limitsSummary(_ limits: MachineLimits) -> String {
+        let ceiling = limits.hasSysResource ? MachineLimits.mqHardMessageSizeMax : limits.mqMessageSizeMax
+        return "message <= \(ceiling) bytes (msgsize_max \(limits.mqMessageSizeMax)"
+            + (limits.hasSysResource ? ", exceeded with CAP_SYS_RESOURCE" : "")
+            + "), depth min(10, msg_max \(limits.mqMessagesMax)) within RLIMIT_MSGQUEUE \(limits.mqBytesLimit) bytes"
+    }
+
+    public init(_ spec: ChannelSpec) throws(IPCError) {
+        messageBytes = spec.payloadBytes
+        let depth = MachineLimits.current().mqDepth(payloadBytes: spec.payloadBytes, queues: 2)
+        guard depth >= 1 else { throw .unsupported("posix-mq: RLIMIT_MSGQUEUE too small for this size") }
+        let nonBlocking = spec.wait == .spin ? O_NONBLOCK : 0
+        do {
+            forward = try PosixMessageQueue.create(depth: depth, bytes: spec.payloadBytes, extraFlags: nonBlocking)
+            backward = try PosixMessageQueue.create(depth: depth, bytes: spec.payloadBytes, extraFlags: nonBlocking)
+        } catch {
+            closeDescriptors()
+            throw error
+        }
+    }
+
+    private static func create(depth: Int, bytes: Int, extraFlags: Int32) throws(IPCError) -> mqd_t {
+        let name = "/ipcbench-\(SecureRandom.token())"
+        let q = try sys("mq_open") {
+            ipc_mq_create(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | extraFlags, 0o600, depth, bytes)
+        }
+        mq_unlink(name)
+        return q
+    }
+
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> Endpoint {
+        switch role {
+        case .producer: return Endpoint(sendQueue: forward, receiveQueue: backward, spin: spin)
+        case .consumer: return Endpoint(sendQueue: backward, receiveQueue: forward, spin: spin)
+        }
+    }
+
+    public func closeDescriptors() {
+        if forward >= 0 { mq_close(forward) }
+        if backward >= 0 { mq_close(backward) }
+        forward = -1
+        backward = -1
+    }
+
+    public struct Endpoint: MessageEndpoint {
+        let sendQueue: mqd_t
+        let receiveQueue: mqd_t
+        let spin: SpinPolicy
+
+        @inline(__always)
+        public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
+            var spins: UInt32 = 0
+            while true {
+                if spin.isBlocking {
+                    _ = try sys("mq_send") { mq_send(sendQueue, buffer.assumingMemoryBound(to: CChar.self), count, 0) }
+                    return
+                }
+                if try sysNonBlocking("mq_send", { mq_send(sendQueue, buffer.assumingMemoryBound(to: CChar.self), count, 0) }) != nil {
+                    return
+                }
+                spin.backoff(&spins)
+            }
+        }
+
+        @inline(__always)
+        public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+            var spins: UInt32 = 0
+            var priority: UInt32 = 0
+            while true {
+                let got: Int
+                if spin.isBlocking {
+                    got = try sys("mq_receive") { mq_receive(receiveQueue, buffer.assumingMemoryBound(to: CChar.self), count, &priority) }
+                } else if let n = try sysNonBlocking("mq_receive", {
+                    mq_receive(receiveQueue, buffer.assumingMemoryBound(to: CChar.self), count, &priority)
+                }) {
+                    got = n
+                } else {
+                    spin.backoff(&spins)
+                    continue
+                }
+                if got != count { throw .messageSize(expected: count, received: got) }
+                return
+            }
+        }
+    }
+}

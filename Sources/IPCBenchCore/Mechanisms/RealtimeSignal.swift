@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CIPCShim
+
+/// `signal`: a queued real-time signal (SIGRTMIN) sent with sigqueue, whose 8-byte value is the
+/// message, received with sigwaitinfo. Workers block the signal before they say they are ready.
+public final class RealtimeSignal: Mechanism {
+    public static let name = "signal"
+    public static let summary = "SIGRTMIN with a value (sigqueue), received with sigwaitinfo (8-byte payload)"
+    public static let modes: [Mode] = [.latency]
+    public static var workerBlockedSignals: [Int32] { [ipc_sigrtmin()] }
+
+    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? {
+        if mode == .throughput { return "signals are a notification path: no stream of messages to time" }
+        if payloadBytes != 8 { return "a signal carries exactly one 8-byte value" }
+        return nil
+    }
+
+    public static func limitsSummary(_ limits: MachineLimits) -> String { "8 bytes, latency only" }
+
+    /// No kernel object: the channel is the two worker processes.
+    public init(_ spec: ChannelSpec) throws(IPCError) {}
+
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> Endpoint {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, ipc_sigrtmin())
+        return Endpoint(peer: peer, signal: ipc_sigrtmin(), set: set, spin: spin)
+    }
+
+    public func closeDescriptors() {}
+
+    public struct Endpoint: MessageEndpoint {
+        let peer: pid_t
+        let signal: Int32
+        var set: sigset_t
+        let spin: SpinPolicy
+        var info = siginfo_t()
+
+        @inline(__always)
+        public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
+            let value = buffer.loadUnaligned(as: UInt64.self)
+            var spins: UInt32 = 0
+            // sigqueue says EAGAIN when the receiver's queue of pending signals is full.
+            while try sysNonBlocking("sigqueue", { ipc_sigqueue_u64(peer, signal, value) }) == nil {
+                spin.backoff(&spins)
+            }
+        }
+
+        @inline(__always)
+        public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+            var spins: UInt32 = 0
+            var zero = timespec()
+            while true {
+                if spin.isBlocking {
+                    _ = try sys("sigwaitinfo") { sigwaitinfo(&set, &info) }
+                } else if try sysNonBlocking("sigtimedwait", { sigtimedwait(&set, &info, &zero) }) == nil {
+                    spin.backoff(&spins)
+                    continue
+                }
+                // Only our peer's signals count; anything else (another sender) is dropped.
+                guard ipc_siginfo_sender(&info) == peer else { continue }
+                buffer.storeBytes(of: ipc_siginfo_value_u64(&info), as: UInt64.self)
+                return
+            }
+        }
+    }
+}

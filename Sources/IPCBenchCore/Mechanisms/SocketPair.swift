@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A connected pair of Unix sockets (socketpair): no path on disk, nothing to unlink.
+/// The producer keeps `ends.0`, the consumer `ends.1`.
+struct SocketPair {
+    private(set) var ends: (Int32, Int32) = (-1, -1)
+
+    init(type: Int32, nonBlocking: Bool) throws(IPCError) {
+        var fds: [Int32] = [-1, -1]
+        _ = try sys("socketpair") { socketpair(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) }
+        ends = (fds[0], fds[1])
+        if nonBlocking {
+            do {
+                try setNonBlocking(fds[0], true)
+                try setNonBlocking(fds[1], true)
+            } catch {
+                closeAll()
+                throw error
+            }
+        }
+    }
+
+    mutating func take(_ role: Role) -> Int32 {
+        switch role {
+        case .producer:
+            closeDescriptor(ends.1); ends.1 = -1
+            return ends.0
+        case .consumer:
+            closeDescriptor(ends.0); ends.0 = -1
+            return ends.1
+        }
+    }
+
+    mutating func closeAll() {
+        closeDescriptor(ends.0)
+        closeDescriptor(ends.1)
+        ends = (-1, -1)
+    }
+
+    /// Whether one message of `bytes` fits through a fresh pair of this type with the kernel's
+    /// default buffers: the kernel answers EMSGSIZE when it does not, so ask it.
+    static func carries(type: Int32, bytes: Int) -> Bool {
+        guard var pair = try? SocketPair(type: type, nonBlocking: true) else { return false }
+        defer { pair.closeAll() }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
+        defer { buffer.deallocate() }
+        let sent = send(pair.ends.0, buffer, bytes, Int32(MSG_NOSIGNAL))
+        return sent == bytes
+    }
+
+    /// The largest message of this type the kernel takes with default buffers (binary search).
+    static func largestMessage(type: Int32) -> Int {
+        var low = 1, high = 64 * 1024 * 1024
+        guard carries(type: type, bytes: low) else { return 0 }
+        while low < high {
+            let mid = low + (high - low + 1) / 2
+            if carries(type: type, bytes: mid) { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+}
+
+/// A worker's side of a datagram or seqpacket socket: one message per send and receive.
+public struct DatagramEndpoint: MessageEndpoint {
+    let fd: Int32
+    let spin: SpinPolicy
+
+    @inline(__always)
+    public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
+        try DescriptorIO.sendDatagram(fd, buffer, count, spin)
+    }
+
+    @inline(__always)
+    public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+        try DescriptorIO.receiveDatagram(fd, buffer, count, spin)
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `sysv-mq`: two System V message queues (msgget IPC_PRIVATE, 0600), one per direction.
+///
+/// A System V queue dies only by IPC_RMID, which also destroys it for processes still using it,
+/// so the coordinator removes it right after reaping the workers, on every path.
+public final class SystemVMessageQueue: Mechanism {
+    public static let name = "sysv-mq"
+    public static let summary = "System V message queues (msgget IPC_PRIVATE 0600)"
+
+    /// msgsnd/msgrcv want a `long mtype` right before the text: workers leave room for it in
+    /// front of the payload, so no copy is needed.
+    public static let headroomBytes = MemoryLayout<Int>.size
+
+    private var forward: Int32 = -1
+    private var backward: Int32 = -1
+
+    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? {
+        if payloadBytes > limits.sysvMessageMax {
+            return "exceeds /proc/sys/kernel/msgmax (\(limits.sysvMessageMax) bytes)"
+        }
+        if payloadBytes > limits.sysvQueueBytes {
+            return "exceeds /proc/sys/kernel/msgmnb (\(limits.sysvQueueBytes) bytes per queue)"
+        }
+        return nil
+    }
+
+    public static func limitsSummary(_ limits: MachineLimits) -> String {
+        "message <= msgmax \(limits.sysvMessageMax) bytes, queue <= msgmnb \(limits.sysvQueueBytes) bytes"
+    }
+
+    public init(_ spec: ChannelSpec) throws(IPCError) {
+        do {
+            forward = try sys("msgget") { msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0o600) }
+            backward = try sys("msgget") { msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0o600) }
+        } catch {
+            destroy()
+            throw error
+        }
+    }
+
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> Endpoint {
+        switch role {
+        case .producer: return Endpoint(sendQueue: forward, receiveQueue: backward, spin: spin)
+        case .consumer: return Endpoint(sendQueue: backward, receiveQueue: forward, spin: spin)
+        }
+    }
+
+    /// Queue ids are not descriptors: nothing to close.
+    public func closeDescriptors() {}
+
+    public func destroy() {
+        for id in [forward, backward] where id >= 0 { msgctl(id, IPC_RMID, nil) }
+        forward = -1
+        backward = -1
+    }
+
+    /// Buffers handed to this endpoint have ``SystemVMessageQueue/headroomBytes`` writable bytes
+    /// before them for the message type.
+    public struct Endpoint: MessageEndpoint {
+        let sendQueue: Int32
+        let receiveQueue: Int32
+        let spin: SpinPolicy
+
+        @inline(__always)
+        public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
+            let message = UnsafeMutableRawPointer(mutating: buffer) - headroomBytes
+            message.storeBytes(of: 1, as: Int.self)
+            var spins: UInt32 = 0
+            while true {
+                if spin.isBlocking {
+                    _ = try sys("msgsnd") { msgsnd(sendQueue, message, count, 0) }
+                    return
+                }
+                if try sysNonBlocking("msgsnd", { msgsnd(sendQueue, message, count, IPC_NOWAIT) }) != nil { return }
+                spin.backoff(&spins)
+            }
+        }
+
+        @inline(__always)
+        public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+            let message = buffer - headroomBytes
+            var spins: UInt32 = 0
+            while true {
+                let got: Int
+                if spin.isBlocking {
+                    got = try sys("msgrcv") { msgrcv(receiveQueue, message, count, 0, 0) }
+                } else {
+                    let n = msgrcv(receiveQueue, message, count, 0, IPC_NOWAIT)
+                    if n < 0 {
+                        let code = errno
+                        if code == ENOMSG || code == EINTR { spin.backoff(&spins); continue }
+                        throw .system(call: "msgrcv", errno: code)
+                    }
+                    got = n
+                }
+                if got != count { throw .messageSize(expected: count, received: got) }
+                return
+            }
+        }
+    }
+}

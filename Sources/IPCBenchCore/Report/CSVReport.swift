@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The CSV contract: one row per scenario and repetition, RFC 4180 quoting, columns in this
+/// order (README "CSV columns" documents each). Empty cells where a figure does not apply.
+public enum CSVReport {
+    public static let columns = [
+        "mechanism", "mode", "payload_bytes", "placement", "pairs", "wait", "repetition", "messages",
+        "status", "note", "msgs_per_s", "mib_per_s",
+        "rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns", "rtt_max_ns",
+        "rtt_mean_ns", "rtt_stddev_ns", "cpu_ns_per_msg", "ctx_switches_per_msg",
+        "warmup_messages", "window_ns", "verify",
+        "hostname", "kernel", "cpu_model", "cpus", "timestamp", "ipcbench_version",
+    ]
+
+    public static func row(_ r: RepetitionResult, machine: MachineInfo, timestamp: String) -> [String] {
+        let s = r.scenario
+        let h = r.status == .ok ? r.latency : nil
+        func ns(_ v: UInt64?) -> String { v.map { String($0) } ?? "" }
+        func num(_ v: Double?, _ d: Int) -> String { v.map { fixed($0, d) } ?? "" }
+        let values: [String: String] = [
+            "mechanism": s.mechanism, "mode": s.mode.rawValue, "payload_bytes": String(s.payloadBytes),
+            "placement": s.placement.rawValue, "pairs": String(s.pairs), "wait": s.wait.rawValue,
+            "repetition": String(r.repetition), "messages": String(s.messages * s.pairs),
+            "status": r.status.rawValue, "note": r.note,
+            "msgs_per_s": num(r.messagesPerSecond, 1), "mib_per_s": num(r.mibPerSecond, 3),
+            "rtt_min_ns": ns(h?.min), "rtt_p50_ns": ns(h?.percentile(50)), "rtt_p90_ns": ns(h?.percentile(90)),
+            "rtt_p99_ns": ns(h?.percentile(99)), "rtt_p999_ns": ns(h?.percentile(99.9)), "rtt_max_ns": ns(h?.max),
+            "rtt_mean_ns": num(h?.mean, 1), "rtt_stddev_ns": num(h?.standardDeviation, 1),
+            "cpu_ns_per_msg": num(r.status == .ok ? r.cpuNsPerMessage : nil, 1),
+            "ctx_switches_per_msg": num(r.status == .ok ? r.contextSwitchesPerMessage : nil, 4),
+            "warmup_messages": String(s.warmupMessages),
+            "window_ns": r.status == .ok ? ns(r.windowNs) : "",
+            "verify": s.verify ? "true" : "false",
+            "hostname": machine.hostname, "kernel": machine.kernel, "cpu_model": machine.cpuModel,
+            "cpus": String(machine.cpus), "timestamp": timestamp, "ipcbench_version": ipcbenchVersion,
+        ]
+        return columns.map { values[$0] ?? "" }
+    }
+
+    /// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
+    public static func escape(_ field: String) -> String {
+        if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + field.replacingAll("\"", with: "\"\"") + "\""
+        }
+        return field
+    }
+
+    public static func render(_ rows: [[String]]) -> String {
+        var out = columns.joined(separator: ",") + "\r\n"
+        for row in rows { out += row.map(escape).joined(separator: ",") + "\r\n" }
+        return out
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

@@ -1,0 +1,56 @@
+/// The terminal summary: one line per scenario, the median across its repetitions.
+public enum SummaryTable {
+    public static func render(_ results: [RepetitionResult]) -> String {
+        var order: [Scenario] = []
+        var groups: [Scenario: [RepetitionResult]] = [:]
+        for r in results {
+            if groups[r.scenario] == nil { order.append(r.scenario) }
+            groups[r.scenario, default: []].append(r)
+        }
+        let header = ["mechanism", "mode", "size", "placement", "wait", "pairs", "reps", "p50 rtt", "p99 rtt", "MiB/s", "msgs/s", "cpu/msg", "ctx/msg", "note"]
+        var rows: [[String]] = []
+        for scenario in order {
+            let runs = groups[scenario]!
+            let ok = runs.filter { $0.status == .ok }
+            func med(_ f: (RepetitionResult) -> Double?) -> Double? { median(ok.compactMap(f)) }
+            let p50 = med { $0.latency?.percentile(50).map { Double($0) } }
+            let p99 = med { $0.latency?.percentile(99).map { Double($0) } }
+            let mib = med { $0.mibPerSecond }
+            let rate = med { $0.messagesPerSecond }
+            let cpu = med { $0.cpuNsPerMessage }
+            let ctx = med { $0.contextSwitchesPerMessage }
+            var note = ""
+            if let failed = runs.first(where: { $0.status == .failed }) {
+                note = "FAILED: \(failed.note)"
+            } else if let skipped = runs.first(where: { $0.status == .skipped }) {
+                note = "skipped: \(skipped.note)"
+            }
+            rows.append([
+                scenario.mechanism, scenario.mode.rawValue, ByteSize.format(scenario.payloadBytes),
+                scenario.placement.rawValue, scenario.wait.rawValue, String(scenario.pairs), "\(ok.count)/\(runs.count)",
+                p50.map(humanDuration) ?? "-", p99.map(humanDuration) ?? "-",
+                mib.map { fixed($0, $0 < 10 ? 2 : 1) } ?? "-", rate.map { fixed($0, 0) } ?? "-",
+                cpu.map(humanDuration) ?? "-", ctx.map { fixed($0, 2) } ?? "-", note,
+            ])
+        }
+        return alignColumns([header] + rows)
+    }
+
+    public static func alignColumns(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        var widths = [Int](repeating: 0, count: first.count)
+        for row in rows { for (i, cell) in row.enumerated() where i < first.count - 1 { widths[i] = max(widths[i], cell.count) } }
+        var out = ""
+        for row in rows {
+            var line = ""
+            for (i, cell) in row.enumerated() {
+                if i == row.count - 1 { line += cell } else {
+                    line += cell + String(repeating: " ", count: widths[i] - cell.count + 2)
+                }
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
+        return out
+    }
+}

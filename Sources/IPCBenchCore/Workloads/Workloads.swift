@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// What one worker must do in one repetition.
+public struct WorkloadPlan: Sendable {
+    public var payloadBytes: Int
+    /// Measured messages (throughput) or round trips (latency).
+    public var messages: Int
+    /// Untimed messages or round trips first, to fault pages in and wake the paths up.
+    public var warmupMessages: Int
+    /// Check every payload byte, not only the sequence number.
+    public var verify: Bool
+
+    public init(payloadBytes: Int, messages: Int, warmupMessages: Int, verify: Bool) {
+        self.payloadBytes = payloadBytes
+        self.messages = messages
+        self.warmupMessages = warmupMessages
+        self.verify = verify
+    }
+}
+
+/// Where a worker's window and cost go, and the barrier all pairs pass after warm-up.
+struct WorkloadSink {
+    let report: UnsafeMutablePointer<WorkerReport>
+    let histogram: RecordingHistogram?
+    let warmedUp: UnsafeMutablePointer<Atomic<UInt32>>
+    let pairs: UInt32
+
+    /// Counts this pair as warmed up and waits for the others, so all pairs measure together.
+    func passWarmupBarrier() {
+        warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
+        Futex.wakeAll(warmedUp)
+        Futex.waitUntil(warmedUp, reaches: pairs)
+    }
+
+    func beginWindow(_ usage: inout rusage) {
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    }
+
+    func endWindow(from start: rusage, messages: Int) {
+        var end = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &end)
+        func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1000 }
+        report.pointee.cpuNs = (ns(end.ru_utime) + ns(end.ru_stime)) &- (ns(start.ru_utime) + ns(start.ru_stime))
+        report.pointee.voluntarySwitches = UInt64(end.ru_nvcsw - start.ru_nvcsw)
+        report.pointee.involuntarySwitches = UInt64(end.ru_nivcsw - start.ru_nivcsw)
+        report.pointee.messages = UInt64(messages)
+    }
+}
+
+/// The measured loops. Generic over the endpoint, so each mechanism gets its own specialised
+/// copy with no dynamic dispatch; they allocate nothing and read the clock once per sample.
+enum Workloads {
+    /// Latency, producer side: send, wait for the echo, check it, record the round trip.
+    static func roundTripProducer<E: MessageEndpoint>(
+        _ endpoint: inout E, send: UnsafeMutableRawPointer, receive: UnsafeMutableRawPointer,
+        plan: WorkloadPlan, sink: WorkloadSink
+    ) throws(IPCError) {
+        let size = plan.payloadBytes
+        let histogram = sink.histogram!
+        var sequence: UInt64 = 0
+        for _ in 0..<plan.warmupMessages {
+            sequence &+= 1
+            try roundTrip(&endpoint, sequence, send, receive, size, plan.verify)
+        }
+        sink.passWarmupBarrier()
+        var usage = rusage()
+        sink.beginWindow(&usage)
+        var previous = MonotonicClock.nowNs()
+        sink.report.pointee.startNs = previous
+        for _ in 0..<plan.messages {
+            sequence &+= 1
+            try roundTrip(&endpoint, sequence, send, receive, size, plan.verify)
+            let now = MonotonicClock.nowNs()
+            histogram.record(now &- previous)
+            previous = now
+        }
+        sink.report.pointee.endNs = previous
+        sink.endWindow(from: usage, messages: plan.messages)
+    }
+
+    @inline(__always)
+    private static func roundTrip<E: MessageEndpoint>(
+        _ endpoint: inout E, _ sequence: UInt64, _ send: UnsafeMutableRawPointer,
+        _ receive: UnsafeMutableRawPointer, _ size: Int, _ verify: Bool
+    ) throws(IPCError) {
+        Framing.stamp(sequence, into: send, size: size)
+        if verify { Framing.fillPattern(sequence, into: send, size: size) }
+        try endpoint.send(send, count: size)
+        try endpoint.receive(into: receive, count: size)
+        try check(sequence, receive, size, verify)
+    }
+
+    /// Latency, consumer side: receive, check, echo the same bytes back.
+    static func roundTripConsumer<E: MessageEndpoint>(
+        _ endpoint: inout E, buffer: UnsafeMutableRawPointer, plan: WorkloadPlan, sink: WorkloadSink
+    ) throws(IPCError) {
+        let size = plan.payloadBytes
+        var usage = rusage()
+        var sequence: UInt64 = 0
+        let total = plan.warmupMessages + plan.messages
+        for i in 0..<total {
+            if i == plan.warmupMessages { sink.beginWindow(&usage) }
+            sequence &+= 1
+            try endpoint.receive(into: buffer, count: size)
+            try check(sequence, buffer, size, plan.verify)
+            try endpoint.send(buffer, count: size)
+        }
+        if total == plan.warmupMessages { sink.beginWindow(&usage) }
+        sink.report.pointee.endNs = MonotonicClock.nowNs()
+        sink.endWindow(from: usage, messages: plan.messages)
+    }
+
+    /// Throughput, producer side: stream the messages; the window opens at the first send.
+    static func streamProducer<E: MessageEndpoint>(
+        _ endpoint: inout E, buffer: UnsafeMutableRawPointer, plan: WorkloadPlan, sink: WorkloadSink
+    ) throws(IPCError) {
+        let size = plan.payloadBytes
+        var sequence: UInt64 = 0
+        for _ in 0..<plan.warmupMessages {
+            sequence &+= 1
+            Framing.stamp(sequence, into: buffer, size: size)
+            if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size) }
+            try endpoint.send(buffer, count: size)
+        }
+        // The consumers count the barrier after draining the warm-up: the channel is empty now.
+        Futex.waitUntil(sink.warmedUp, reaches: sink.pairs)
+        var usage = rusage()
+        sink.beginWindow(&usage)
+        sink.report.pointee.startNs = MonotonicClock.nowNs()
+        for _ in 0..<plan.messages {
+            sequence &+= 1
+            Framing.stamp(sequence, into: buffer, size: size)
+            if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size) }
+            try endpoint.send(buffer, count: size)
+        }
+        sink.report.pointee.endNs = MonotonicClock.nowNs()
+        sink.endWindow(from: usage, messages: plan.messages)
+    }
+
+    /// Throughput, consumer side: receive and check every message; the window closes at the
+    /// last receive.
+    static func streamConsumer<E: MessageEndpoint>(
+        _ endpoint: inout E, buffer: UnsafeMutableRawPointer, plan: WorkloadPlan, sink: WorkloadSink
+    ) throws(IPCError) {
+        let size = plan.payloadBytes
+        var sequence: UInt64 = 0
+        for _ in 0..<plan.warmupMessages {
+            sequence &+= 1
+            try endpoint.receive(into: buffer, count: size)
+            try check(sequence, buffer, size, plan.verify)
+        }
+        var usage = rusage()
+        sink.beginWindow(&usage)
+        sink.warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
+        Futex.wakeAll(sink.warmedUp)
+        sink.report.pointee.startNs = MonotonicClock.nowNs()
+        for _ in 0..<plan.messages {
+            sequence &+= 1
+            try endpoint.receive(into: buffer, count: size)
+            try check(sequence, buffer, size, plan.verify)
+        }
+        sink.report.pointee.endNs = MonotonicClock.nowNs()
+        sink.endWindow(from: usage, messages: plan.messages)
+    }
+
+    @inline(__always)
+    static func check(_ sequence: UInt64, _ buffer: UnsafeRawPointer, _ size: Int, _ verify: Bool) throws(IPCError) {
+        let received = Framing.sequence(in: buffer, size: size)
+        let expected = Framing.expected(sequence, size: size)
+        if received != expected { throw .sequenceMismatch(expected: expected, received: received) }
+        if verify, let offset = Framing.firstCorruptOffset(sequence, in: buffer, size: size) {
+            throw .payloadCorrupt(sequence: sequence, offset: offset)
+        }
+    }
+}

@@ -1,0 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPCBenchCLI
+
+exit(IPCBenchCommand.main(Array(CommandLine.arguments.dropFirst())))
