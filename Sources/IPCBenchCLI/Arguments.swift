@@ -137,6 +137,7 @@ public enum ArgumentParser {
       --repetitions N         fresh process pairs per scenario, 1 to 1000 (suite default)
       --messages N            measured messages (throughput) or round trips (latency) per pair
       --warmup N              untimed messages first (default: a tenth of --messages, at most 1000)
+      --ring-size BYTES       capacity of the shared-memory rings (default 1M)
       --verify                check every payload byte, not only the sequence numbers
       --timeout SECONDS       per repetition, 0.1 to 86400 (default 60); the workers are killed after it
       --keep-going            record a failed scenario and go on (default: stop at the first)

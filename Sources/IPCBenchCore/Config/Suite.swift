@@ -159,7 +159,7 @@ public struct SettingError: Error, CustomStringConvertible {
 /// Parsers shared by suite files and command-line flags, so both accept the same spellings.
 public enum Setting {
     static func items(_ value: String) -> [String] {
-        value.split(separator: ",").map { String($0).trimmingCharacters(in: " \t") }
+        value.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: " \t") }
     }
 
     public static func list<T: RawRepresentable & CaseIterable>(_ value: String, _ type: T.Type) throws(SettingError) -> [T]

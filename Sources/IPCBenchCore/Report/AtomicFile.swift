@@ -28,6 +28,12 @@ public enum AtomicFile {
         if (info.st_mode & S_IFMT) != S_IFDIR { throw WriteError(path: path, reason: "\(dir) is not a folder") }
         if access(dir, W_OK | X_OK) != 0 { throw WriteError(path: path, reason: "folder \(dir) is not writable") }
         if access(path, F_OK) == 0 && access(path, W_OK) != 0 { throw WriteError(path: path, reason: "file is not writable") }
+        // access() says yes to root everywhere; creating the temp file is the real test.
+        let probe = "\(dir)/.ipcbench-probe-\(SecureRandom.token().prefix(12))"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw WriteError(path: path, reason: errnoText(errno)) }
+        close(fd)
+        unlink(probe)
     }
 
     public static func write(_ text: String, to path: String) throws(WriteError) {

@@ -1,0 +1,159 @@
+import XCTest
+@testable import IPCBenchCore
+
+/// Every mechanism moves real bytes between real processes, intact, in every mode it supports.
+final class MechanismTests: LeakCheckedTestCase {
+    private var directory: PrivateDirectory!
+    private var coordinator: Coordinator!
+
+    override func setUp() {
+        super.setUp()
+        directory = try! PrivateDirectory()
+        coordinator = Coordinator(directory: directory, timeoutSeconds: 30)
+    }
+
+    override func tearDown() {
+        directory.remove()
+        directory = nil
+        coordinator = nil
+        super.tearDown()
+    }
+
+    private func run(
+        _ mechanism: String, _ mode: Mode, _ size: Int, wait: WaitMode = .block,
+        placement: Placement = .crossCore, pairs: Int = 1, messages: Int? = nil
+    ) -> RepetitionResult {
+        let scenario = Scenario(
+            mechanism: mechanism, mode: mode, payloadBytes: size,
+            placement: CPUSet.allowed().count >= 2 ? placement : .sameCore, pairs: pairs, wait: wait,
+            messages: messages ?? (mode == .latency ? 40 : 300), warmupMessages: 5, verify: true)
+        return coordinator.run(scenario, repetition: 1)
+    }
+
+    /// Sizes each mechanism must carry: 1 byte, odd sizes, and 64 KiB where the machine allows.
+    private func sizes(for type: any Mechanism.Type, _ mode: Mode) -> [Int] {
+        if type == EventCounter.self || type == RealtimeSignal.self { return [8] }
+        return [1, 7, 13, 1001, 4097, 65536].filter {
+            type.limitation(payloadBytes: $0, mode: mode, pairs: 1, limits: coordinator.limits) == nil
+        }
+    }
+
+    private func assertMovesIntact(wait: WaitMode, placement: Placement = .crossCore) {
+        for type in MechanismRegistry.all {
+            for mode in type.modes {
+                for size in sizes(for: type, mode) {
+                    let r = run(type.name, mode, size, wait: wait, placement: placement)
+                    XCTAssertEqual(r.status, .ok, "\(type.name) \(mode) \(size) B \(wait): \(r.note)")
+                    guard r.status == .ok else { continue }
+                    switch mode {
+                    case .latency:
+                        XCTAssertEqual(r.latency?.count, 40, "\(type.name) \(size) B: every round trip timed")
+                        XCTAssertGreaterThan(r.latency?.min ?? 0, 0)
+                    case .throughput:
+                        XCTAssertEqual(r.totalMessages, 300)
+                        XCTAssertGreaterThan(r.mibPerSecond ?? 0, 0, "\(type.name) \(size) B")
+                    }
+                    XCTAssertNotNil(r.cpuNsPerMessage)
+                }
+            }
+        }
+    }
+
+    func testEveryMechanismMovesOneByteOddSizesAnd64KiBIntactBlocking() {
+        assertMovesIntact(wait: .block)
+    }
+
+    func testEveryMechanismMovesIntactWhenSpinningOnTwoCores() {
+        assertMovesIntact(wait: .spin)
+    }
+
+    func testSpinningOnOneCoreYieldsInsteadOfLivelocking() {
+        for name in ["pipe", "unix-dgram", "posix-mq", "sysv-mq", "eventfd", "signal"] {
+            let size = name == "eventfd" || name == "signal" ? 8 : 64
+            let r = run(name, .latency, size, wait: .spin, placement: .sameCore)
+            XCTAssertEqual(r.status, .ok, "\(name): \(r.note)")
+        }
+    }
+
+    func testUnpinnedAndSameCorePlacementsRun() {
+        for placement in [Placement.sameCore, .unpinned] {
+            XCTAssertEqual(run("unix-stream", .latency, 64, placement: placement).status, .ok)
+            XCTAssertEqual(run("pipe", .throughput, 4096, placement: placement).status, .ok)
+        }
+    }
+
+    func testSeveralPairsAtOnceAggregateThroughputAndMergeLatency() {
+        let t = run("unix-stream", .throughput, 4096, pairs: 3)
+        XCTAssertEqual(t.status, .ok, t.note)
+        XCTAssertEqual(t.totalMessages, 900)
+        let l = run("pipe", .latency, 64, pairs: 2)
+        XCTAssertEqual(l.status, .ok, l.note)
+        XCTAssertEqual(l.latency?.count, 80)
+    }
+
+    func testAPayloadLargerThanThePipeBufferIsStreamedWhole() {
+        let r = run("pipe", .latency, 1 << 20, messages: 3)
+        XCTAssertEqual(r.status, .ok, r.note)
+    }
+
+    func testZeroMeasuredMessagesIsNotACrash() {
+        let r = coordinator.run(Scenario(mechanism: "pipe", mode: .throughput, payloadBytes: 64, messages: 1, warmupMessages: 0), repetition: 1)
+        XCTAssertEqual(r.status, .ok, r.note)
+    }
+}
+
+/// Sizes and modes a mechanism cannot carry on this machine become skipped rows with a reason.
+final class LimitTests: LeakCheckedTestCase {
+    private func result(_ mechanism: String, _ mode: Mode, _ size: Int) -> RepetitionResult {
+        let dir = try! PrivateDirectory()
+        defer { dir.remove() }
+        return Coordinator(directory: dir).run(Scenario(mechanism: mechanism, mode: mode, payloadBytes: size, messages: 10), repetition: 1)
+    }
+
+    func testEventfdAndSignalCarryExactlyEightBytes() {
+        for name in ["eventfd", "signal"] {
+            let r = result(name, .latency, 64)
+            XCTAssertEqual(r.status, .skipped)
+            XCTAssertTrue(r.note.contains("8-byte"), r.note)
+        }
+    }
+
+    func testEventfdAndSignalHaveNoThroughputMode() {
+        for name in ["eventfd", "signal"] {
+            let r = result(name, .throughput, 8)
+            XCTAssertEqual(r.status, .skipped)
+            XCTAssertFalse(r.note.isEmpty)
+        }
+    }
+
+    func testPosixQueueMessagesOverTheMachineLimitAreSkippedWithTheLimitNamed() {
+        let limits = MachineLimits.current()
+        let ceiling = limits.hasSysResource ? MachineLimits.mqHardMessageSizeMax : limits.mqMessageSizeMax
+        let r = result("posix-mq", .latency, ceiling + 1)
+        XCTAssertEqual(r.status, .skipped)
+        XCTAssertTrue(r.note.contains(String(ceiling)), r.note)
+    }
+
+    func testSystemVMessagesOverMsgmaxAreSkipped() {
+        let limits = MachineLimits.current()
+        let r = result("sysv-mq", .throughput, limits.sysvMessageMax + 1)
+        XCTAssertEqual(r.status, .skipped)
+        XCTAssertTrue(r.note.contains("msgmax"), r.note)
+    }
+
+    func testDatagramsLargerThanTheKernelTakesAreSkipped() {
+        for name in ["unix-dgram", "unix-seqpacket"] {
+            let r = result(name, .latency, 1 << 30)
+            XCTAssertEqual(r.status, .skipped)
+            XCTAssertTrue(r.note.contains("bytes"), r.note)
+        }
+    }
+
+    func testTheLargestDatagramProbeAgreesWithTheKernel() {
+        let type = Int32(SOCK_DGRAM.rawValue)
+        let largest = SocketPair.largestMessage(type: type)
+        XCTAssertGreaterThan(largest, 65536)
+        XCTAssertTrue(SocketPair.carries(type: type, bytes: largest))
+        XCTAssertFalse(SocketPair.carries(type: type, bytes: largest + 1))
+    }
+}
