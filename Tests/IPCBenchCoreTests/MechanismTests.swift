@@ -34,7 +34,7 @@ final class MechanismTests: LeakCheckedTestCase {
     private func sizes(for type: any Mechanism.Type, _ mode: Mode) -> [Int] {
         if type == EventCounter.self || type == RealtimeSignal.self { return [8] }
         return [1, 7, 13, 1001, 4097, 65536].filter {
-            type.limitation(payloadBytes: $0, mode: mode, pairs: 1, limits: coordinator.limits) == nil
+            type.limitation(Scenario(mechanism: type.name, mode: mode, payloadBytes: $0, messages: 1), limits: coordinator.limits) == nil
         }
     }
 

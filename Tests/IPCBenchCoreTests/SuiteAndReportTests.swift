@@ -16,13 +16,17 @@ final class SuiteTests: XCTestCase {
 
     func testTheDefaultSuiteIsEveryMechanismAt64B4KAnd64KInBothModes() throws {
         let plan = RunPlan.make(suite: try SuiteLocator.load("default"), overrides: Overrides(), cpuCount: 2)
-        for name in MechanismRegistry.names where name != "eventfd" && name != "signal" {
+        for name in MechanismRegistry.names where !["eventfd", "signal", "cacheline", "memcpy"].contains(name) {
             for mode in Mode.allCases {
                 let sizes = Set(plan.scenarios.filter { $0.mechanism == name && $0.mode == mode }.map(\.payloadBytes))
                 XCTAssertEqual(sizes, [64, 4096, 65536], "\(name) \(mode)")
             }
         }
         XCTAssertTrue(plan.scenarios.allSatisfy { $0.placement == .crossCore })
+        // The ceilings are there, and the rings run both waits.
+        XCTAssertTrue(plan.scenarios.contains { $0.mechanism == "memcpy" && $0.mode == .throughput && $0.payloadBytes == 4096 })
+        XCTAssertTrue(plan.scenarios.contains { $0.mechanism == "cacheline" && $0.wait == .spin })
+        XCTAssertEqual(Set(plan.scenarios.filter { $0.mechanism == "shm-posix" }.map(\.wait)), [.block, .spin])
     }
 
     func testSectionsInheritTheDefaultsAndOverrideThem() throws {

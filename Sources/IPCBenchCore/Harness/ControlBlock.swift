@@ -27,6 +27,9 @@ public struct WorkerReport {
     public var cpuNs: UInt64 = 0
     public var voluntarySwitches: UInt64 = 0
     public var involuntarySwitches: UInt64 = 0
+    /// futex system calls in the window (rings only; `countsFutexCalls` is 1 when counted).
+    public var futexCalls: UInt64 = 0
+    public var countsFutexCalls: UInt32 = 0
 
     mutating func recordFailure(_ error: IPCError) {
         state = State.failed.rawValue

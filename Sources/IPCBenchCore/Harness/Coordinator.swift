@@ -33,8 +33,7 @@ public final class Coordinator {
         guard let type = MechanismRegistry.named(scenario.mechanism) else {
             return "unknown mechanism \(scenario.mechanism)"
         }
-        if let why = type.limitation(
-            payloadBytes: scenario.payloadBytes, mode: scenario.mode, pairs: scenario.pairs, limits: limits) {
+        if let why = type.limitation(scenario, limits: limits) {
             return why
         }
         if !type.modes.contains(scenario.mode) {
@@ -81,7 +80,7 @@ public final class Coordinator {
             payloadBytes: scenario.payloadBytes, messages: scenario.messages,
             warmupMessages: scenario.warmupMessages, verify: scenario.verify)
         let spec = ChannelSpec(
-            mode: scenario.mode, payloadBytes: scenario.payloadBytes, wait: scenario.wait,
+            mode: scenario.mode, payloadBytes: scenario.payloadBytes, pairs: pairs, wait: scenario.wait,
             directory: directory, ringBytes: scenario.ringBytes)
 
         var channels: [M] = []
@@ -96,8 +95,9 @@ public final class Coordinator {
 
         var workers = WorkerSet()
         defer { workers.killAndReapAll() }
+        let roles: [Role] = M.oneSided ? [.producer] : [.consumer, .producer]
         for pair in 0..<pairs {
-            for role in [Role.consumer, .producer] {
+            for role in roles {
                 let index = ControlBlock.worker(pair, role)
                 let context = WorkerContext(
                     pair: pair, role: role, mode: scenario.mode, plan: plan, control: control,
@@ -113,7 +113,7 @@ public final class Coordinator {
         for c in channels { c.closeDescriptors() }
 
         let deadline = MonotonicClock.nowNs() + UInt64(timeoutSeconds * 1e9)
-        let expected = UInt32(2 * pairs)
+        let expected = UInt32(roles.count * pairs)
         // Setup: wait (in short polls) until every worker is pinned and holds its side.
         while control.ready.pointee.load(ordering: .acquiring) < expected {
             if let outcome = workers.watch(timeoutMs: 1, interrupts: interrupts), outcome != .allExited {
@@ -137,7 +137,7 @@ public final class Coordinator {
             if outcome == .allExited { break }
             return failure(scenario, repetition, outcome, &workers, control)
         }
-        return success(scenario, repetition, control)
+        return success(scenario, repetition, control, oneSided: M.oneSided)
     }
 
     private func failure(
@@ -168,18 +168,21 @@ public final class Coordinator {
         return result
     }
 
-    private func success(_ scenario: Scenario, _ repetition: Int, _ control: ControlBlock) -> RepetitionResult {
+    private func success(_ scenario: Scenario, _ repetition: Int, _ control: ControlBlock, oneSided: Bool) -> RepetitionResult {
         var result = RepetitionResult(scenario: scenario, repetition: repetition, status: .ok)
         var start = UInt64.max, end: UInt64 = 0, cpu: UInt64 = 0, switches: UInt64 = 0
+        var futexCalls: UInt64 = 0, countsFutex = false
         var histogram = Histogram()
         for pair in 0..<scenario.pairs {
             let producer = control.report(ControlBlock.worker(pair, .producer)).pointee
             let consumer = control.report(ControlBlock.worker(pair, .consumer)).pointee
             start = min(start, producer.startNs)
-            end = max(end, scenario.mode == .throughput ? consumer.endNs : producer.endNs)
-            for r in [producer, consumer] {
+            end = max(end, scenario.mode == .throughput && !oneSided ? consumer.endNs : producer.endNs)
+            for r in oneSided ? [producer] : [producer, consumer] {
                 cpu += r.cpuNs
                 switches += r.voluntarySwitches + r.involuntarySwitches
+                futexCalls += r.futexCalls
+                countsFutex = countsFutex || r.countsFutexCalls != 0
             }
             if scenario.mode == .latency {
                 histogram.merge(RecordingHistogram(existing: control.histogramMemory(ControlBlock.worker(pair, .producer))).snapshot())
@@ -191,6 +194,7 @@ public final class Coordinator {
         if result.totalMessages > 0 {
             result.cpuNsPerMessage = Double(cpu) / Double(result.totalMessages)
             result.contextSwitchesPerMessage = Double(switches) / Double(result.totalMessages)
+            if countsFutex { result.futexCallsPerMessage = Double(futexCalls) / Double(result.totalMessages) }
         }
         return result
     }
@@ -241,7 +245,7 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
         ? RecordingHistogram(over: context.control.histogramMemory(index)) : nil
     let sink = WorkloadSink(
         report: report, histogram: histogram, warmedUp: context.control.warmedUp,
-        pairs: UInt32(context.control.pairs))
+        pairs: UInt32(context.control.pairs), oneSided: M.oneSided)
 
     context.control.ready.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
     Futex.waitUntil(context.control.go, reaches: 1)

@@ -64,6 +64,8 @@ public struct RepetitionResult: Sendable {
     public var latency: Histogram?
     public var cpuNsPerMessage: Double?
     public var contextSwitchesPerMessage: Double?
+    /// Rings only: futex waits and wakes per message, both sides together.
+    public var futexCallsPerMessage: Double?
     /// Set when SIGINT, SIGTERM or SIGHUP reached the coordinator during this repetition.
     public var interruptedBy: Int32?
 

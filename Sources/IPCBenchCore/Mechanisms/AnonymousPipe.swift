@@ -10,7 +10,7 @@ public final class AnonymousPipe: Mechanism {
 
     private var ends = DuplexDescriptors()
 
-    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? { nil }
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? { nil }
 
     public static func limitsSummary(_ limits: MachineLimits) -> String {
         "any size (a byte stream; writes over the pipe's 64 KiB buffer are split); pipe-max-size \(limits.pipeMaxSize)"

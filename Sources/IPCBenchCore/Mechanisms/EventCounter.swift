@@ -13,9 +13,9 @@ public final class EventCounter: Mechanism {
     private var forward: Int32 = -1
     private var backward: Int32 = -1
 
-    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? {
-        if mode == .throughput { return "eventfd is a counter: writes add up, so a stream of messages cannot be told apart" }
-        if payloadBytes != 8 { return "eventfd carries exactly one 8-byte counter value" }
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        if scenario.mode == .throughput { return "eventfd is a counter: writes add up, so a stream of messages cannot be told apart" }
+        if scenario.payloadBytes != 8 { return "eventfd carries exactly one 8-byte counter value" }
         return nil
     }
 

@@ -6,6 +6,8 @@ import Glibc
 public struct ChannelSpec {
     public var mode: Mode
     public var payloadBytes: Int
+    /// Pairs running at once (their objects count against the same per-user limits).
+    public var pairs: Int
     public var wait: WaitMode
     /// Holds FIFOs and mapped files for the short moment before they are unlinked.
     public var directory: PrivateDirectory
@@ -29,9 +31,11 @@ public protocol Mechanism: AnyObject {
     static var modes: [Mode] { get }
     /// Signals a worker must have blocked before any peer sends (only `signal` needs one).
     static var workerBlockedSignals: [Int32] { get }
+    /// A ceiling measured by one process alone (`memcpy`): no consumer is forked.
+    static var oneSided: Bool { get }
 
     /// Why this machine cannot carry the scenario, or nil when it can.
-    static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String?
+    static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String?
     /// The limits that apply, in words, for `ipcbench list`.
     static func limitsSummary(_ limits: MachineLimits) -> String
 
@@ -48,6 +52,7 @@ public protocol Mechanism: AnyObject {
 extension Mechanism {
     public static var modes: [Mode] { Mode.allCases }
     public static var workerBlockedSignals: [Int32] { [] }
+    public static var oneSided: Bool { false }
     public func destroy() {}
 }
 
@@ -57,4 +62,10 @@ public protocol MessageEndpoint {
     mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError)
     /// Receives one message of exactly `count` bytes into `buffer`, looping over short reads.
     mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError)
+    /// futex system calls made so far, for mechanisms that sleep on one (the rings); nil otherwise.
+    var futexCalls: UInt64? { get }
+}
+
+extension MessageEndpoint {
+    public var futexCalls: UInt64? { nil }
 }

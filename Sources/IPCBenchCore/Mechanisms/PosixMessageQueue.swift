@@ -13,15 +13,15 @@ public final class PosixMessageQueue: Mechanism {
     private var backward: mqd_t = -1
     private let messageBytes: Int
 
-    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? {
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
         let ceiling = limits.hasSysResource ? MachineLimits.mqHardMessageSizeMax : limits.mqMessageSizeMax
-        if payloadBytes > ceiling {
+        if scenario.payloadBytes > ceiling {
             return limits.hasSysResource
                 ? "exceeds the kernel's POSIX queue message cap (\(ceiling) bytes)"
                 : "exceeds /proc/sys/fs/mqueue/msgsize_max (\(ceiling) bytes)"
         }
-        if limits.mqDepth(payloadBytes: payloadBytes, queues: 2 * pairs) < 1 {
-            return "\(2 * pairs) queues of \(payloadBytes)-byte messages exceed RLIMIT_MSGQUEUE (\(limits.mqBytesLimit) bytes)"
+        if limits.mqDepth(payloadBytes: scenario.payloadBytes, queues: 2 * scenario.pairs) < 1 {
+            return "\(2 * scenario.pairs) queues of \(scenario.payloadBytes)-byte messages exceed RLIMIT_MSGQUEUE (\(limits.mqBytesLimit) bytes)"
         }
         return nil
     }
@@ -35,7 +35,7 @@ public final class PosixMessageQueue: Mechanism {
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         messageBytes = spec.payloadBytes
-        let depth = MachineLimits.current().mqDepth(payloadBytes: spec.payloadBytes, queues: 2)
+        let depth = MachineLimits.current().mqDepth(payloadBytes: spec.payloadBytes, queues: 2 * spec.pairs)
         guard depth >= 1 else { throw .unsupported("posix-mq: RLIMIT_MSGQUEUE too small for this size") }
         let nonBlocking = spec.wait == .spin ? O_NONBLOCK : 0
         do {

@@ -11,9 +11,9 @@ public final class RealtimeSignal: Mechanism {
     public static let modes: [Mode] = [.latency]
     public static var workerBlockedSignals: [Int32] { [ipc_sigrtmin()] }
 
-    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? {
-        if mode == .throughput { return "signals are a notification path: no stream of messages to time" }
-        if payloadBytes != 8 { return "a signal carries exactly one 8-byte value" }
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        if scenario.mode == .throughput { return "signals are a notification path: no stream of messages to time" }
+        if scenario.payloadBytes != 8 { return "a signal carries exactly one 8-byte value" }
         return nil
     }
 

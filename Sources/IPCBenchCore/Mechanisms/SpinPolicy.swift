@@ -5,8 +5,10 @@ import CIPCShim
 
 /// What a worker does when a non-blocking call would block.
 public enum SpinPolicy: Sendable {
-    /// Blocking calls: the kernel puts the worker to sleep.
-    case block
+    /// Blocking calls: the kernel puts the worker to sleep. The shared-memory rings, which sleep
+    /// on a futex, first poll briefly when `spinFirst` (the peer has a CPU of its own), so two
+    /// busy sides pass messages without a system call.
+    case block(spinFirst: Bool)
     /// Poll with the CPU's pause hint: the peer runs on another CPU.
     case pause
     /// Poll and give the CPU away each time: the peer shares this CPU, so pausing would live-lock.
@@ -15,7 +17,7 @@ public enum SpinPolicy: Sendable {
     case adaptive
 
     public static func `for`(_ wait: WaitMode, placement: Placement) -> SpinPolicy {
-        guard wait == .spin else { return .block }
+        guard wait == .spin else { return .block(spinFirst: placement != .sameCore) }
         switch placement {
         case .crossCore: return .pause
         case .sameCore: return .yield

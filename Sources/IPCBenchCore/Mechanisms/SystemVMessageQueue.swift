@@ -17,11 +17,11 @@ public final class SystemVMessageQueue: Mechanism {
     private var forward: Int32 = -1
     private var backward: Int32 = -1
 
-    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? {
-        if payloadBytes > limits.sysvMessageMax {
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        if scenario.payloadBytes > limits.sysvMessageMax {
             return "exceeds /proc/sys/kernel/msgmax (\(limits.sysvMessageMax) bytes)"
         }
-        if payloadBytes > limits.sysvQueueBytes {
+        if scenario.payloadBytes > limits.sysvQueueBytes {
             return "exceeds /proc/sys/kernel/msgmnb (\(limits.sysvQueueBytes) bytes per queue)"
         }
         return nil

@@ -14,7 +14,7 @@ public final class TCPLoopback: Mechanism {
     private var client: Int32 = -1
     private var server: Int32 = -1
 
-    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? { nil }
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? { nil }
 
     public static func limitsSummary(_ limits: MachineLimits) -> String { "any size (a byte stream)" }
 

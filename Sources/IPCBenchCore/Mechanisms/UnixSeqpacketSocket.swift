@@ -11,8 +11,8 @@ public final class UnixSeqpacketSocket: Mechanism {
 
     private var pair: SocketPair
 
-    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? {
-        SocketPair.carries(type: socketType, bytes: payloadBytes) ? nil
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        SocketPair.carries(type: socketType, bytes: scenario.payloadBytes) ? nil
             : "exceeds the largest packet this kernel takes with default buffers "
                 + "(\(SocketPair.largestMessage(type: socketType)) bytes; net.core.wmem_default \(limits.socketSendBufferDefault))"
     }

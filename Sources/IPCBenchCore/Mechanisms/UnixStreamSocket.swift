@@ -9,7 +9,7 @@ public final class UnixStreamSocket: Mechanism {
 
     private var pair: SocketPair
 
-    public static func limitation(payloadBytes: Int, mode: Mode, pairs: Int, limits: MachineLimits) -> String? { nil }
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? { nil }
 
     public static func limitsSummary(_ limits: MachineLimits) -> String { "any size (a byte stream)" }
 

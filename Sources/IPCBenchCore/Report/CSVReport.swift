@@ -10,7 +10,7 @@ public enum CSVReport {
         "status", "note", "msgs_per_s", "mib_per_s",
         "rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns", "rtt_max_ns",
         "rtt_mean_ns", "rtt_stddev_ns", "cpu_ns_per_msg", "ctx_switches_per_msg",
-        "warmup_messages", "window_ns", "verify",
+        "futex_calls_per_msg", "warmup_messages", "window_ns", "verify", "ring_bytes",
         "hostname", "kernel", "cpu_model", "cpus", "timestamp", "ipcbench_version",
     ]
 
@@ -30,6 +30,8 @@ public enum CSVReport {
             "rtt_mean_ns": num(h?.mean, 1), "rtt_stddev_ns": num(h?.standardDeviation, 1),
             "cpu_ns_per_msg": num(r.status == .ok ? r.cpuNsPerMessage : nil, 1),
             "ctx_switches_per_msg": num(r.status == .ok ? r.contextSwitchesPerMessage : nil, 4),
+            "futex_calls_per_msg": num(r.status == .ok ? r.futexCallsPerMessage : nil, 4),
+            "ring_bytes": MechanismRegistry.usesRing(s.mechanism) ? String(s.ringBytes) : "",
             "warmup_messages": String(s.warmupMessages),
             "window_ns": r.status == .ok ? ns(r.windowNs) : "",
             "verify": s.verify ? "true" : "false",

@@ -27,6 +27,8 @@ struct WorkloadSink {
     let histogram: RecordingHistogram?
     let warmedUp: UnsafeMutablePointer<Atomic<UInt32>>
     let pairs: UInt32
+    /// No consumer exists (`memcpy`): producers count the warm-up barrier themselves.
+    var oneSided = false
 
     /// Counts this pair as warmed up and waits for the others, so all pairs measure together.
     func passWarmupBarrier() {
@@ -35,11 +37,23 @@ struct WorkloadSink {
         Futex.waitUntil(warmedUp, reaches: pairs)
     }
 
-    func beginWindow(_ usage: inout rusage) {
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    /// Resource usage and futex count when the measured window opened.
+    struct Window {
+        var usage = rusage()
+        var futexCalls: UInt64? = nil
     }
 
-    func endWindow(from start: rusage, messages: Int) {
+    func beginWindow<E: MessageEndpoint>(_ window: inout Window, _ endpoint: E) {
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &window.usage)
+        window.futexCalls = endpoint.futexCalls
+    }
+
+    func endWindow<E: MessageEndpoint>(from window: Window, messages: Int, _ endpoint: E) {
+        let start = window.usage
+        if let before = window.futexCalls, let after = endpoint.futexCalls {
+            report.pointee.futexCalls = after &- before
+            report.pointee.countsFutexCalls = 1
+        }
         var end = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &end)
         func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1000 }
@@ -66,8 +80,8 @@ enum Workloads {
             try roundTrip(&endpoint, sequence, send, receive, size, plan.verify)
         }
         sink.passWarmupBarrier()
-        var usage = rusage()
-        sink.beginWindow(&usage)
+        var window = WorkloadSink.Window()
+        sink.beginWindow(&window, endpoint)
         var previous = MonotonicClock.nowNs()
         sink.report.pointee.startNs = previous
         for _ in 0..<plan.messages {
@@ -78,7 +92,7 @@ enum Workloads {
             previous = now
         }
         sink.report.pointee.endNs = previous
-        sink.endWindow(from: usage, messages: plan.messages)
+        sink.endWindow(from: window, messages: plan.messages, endpoint)
     }
 
     @inline(__always)
@@ -98,19 +112,19 @@ enum Workloads {
         _ endpoint: inout E, buffer: UnsafeMutableRawPointer, plan: WorkloadPlan, sink: WorkloadSink
     ) throws(IPCError) {
         let size = plan.payloadBytes
-        var usage = rusage()
+        var window = WorkloadSink.Window()
         var sequence: UInt64 = 0
         let total = plan.warmupMessages + plan.messages
         for i in 0..<total {
-            if i == plan.warmupMessages { sink.beginWindow(&usage) }
+            if i == plan.warmupMessages { sink.beginWindow(&window, endpoint) }
             sequence &+= 1
             try endpoint.receive(into: buffer, count: size)
             try check(sequence, buffer, size, plan.verify)
             try endpoint.send(buffer, count: size)
         }
-        if total == plan.warmupMessages { sink.beginWindow(&usage) }
+        if total == plan.warmupMessages { sink.beginWindow(&window, endpoint) }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: usage, messages: plan.messages)
+        sink.endWindow(from: window, messages: plan.messages, endpoint)
     }
 
     /// Throughput, producer side: stream the messages; the window opens at the first send.
@@ -125,10 +139,14 @@ enum Workloads {
             if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size) }
             try endpoint.send(buffer, count: size)
         }
-        // The consumers count the barrier after draining the warm-up: the channel is empty now.
-        Futex.waitUntil(sink.warmedUp, reaches: sink.pairs)
-        var usage = rusage()
-        sink.beginWindow(&usage)
+        if sink.oneSided {
+            sink.passWarmupBarrier()
+        } else {
+            // The consumers count the barrier after draining the warm-up: the channel is empty now.
+            Futex.waitUntil(sink.warmedUp, reaches: sink.pairs)
+        }
+        var window = WorkloadSink.Window()
+        sink.beginWindow(&window, endpoint)
         sink.report.pointee.startNs = MonotonicClock.nowNs()
         for _ in 0..<plan.messages {
             sequence &+= 1
@@ -137,7 +155,7 @@ enum Workloads {
             try endpoint.send(buffer, count: size)
         }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: usage, messages: plan.messages)
+        sink.endWindow(from: window, messages: plan.messages, endpoint)
     }
 
     /// Throughput, consumer side: receive and check every message; the window closes at the
@@ -152,8 +170,8 @@ enum Workloads {
             try endpoint.receive(into: buffer, count: size)
             try check(sequence, buffer, size, plan.verify)
         }
-        var usage = rusage()
-        sink.beginWindow(&usage)
+        var window = WorkloadSink.Window()
+        sink.beginWindow(&window, endpoint)
         sink.warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
         Futex.wakeAll(sink.warmedUp)
         sink.report.pointee.startNs = MonotonicClock.nowNs()
@@ -163,7 +181,7 @@ enum Workloads {
             try check(sequence, buffer, size, plan.verify)
         }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: usage, messages: plan.messages)
+        sink.endWindow(from: window, messages: plan.messages, endpoint)
     }
 
     @inline(__always)

@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `shm-mmap`: the ring in a file (0600, O_EXCL, in the run's private folder) mapped
+/// MAP_SHARED, unlinked as soon as it is mapped. Where the temp folder is on a disk, the page
+/// cache backs it and writeback may show in the numbers; on tmpfs it behaves like shm-posix.
+public final class SharedMemoryFile: Mechanism {
+    public static let name = "shm-mmap"
+    public static let summary = "SPSC ring in a memory-mapped file (0600 in a private folder, unlinked once mapped)"
+
+    private var mapping: UnsafeMutableRawPointer?
+    private let mappingBytes: Int
+    private let rings: RingPair
+
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        RingPair.limitation(payloadBytes: scenario.payloadBytes, mode: scenario.mode, ringBytes: scenario.ringBytes)
+    }
+
+    public static func limitsSummary(_ limits: MachineLimits) -> String {
+        "any size (larger than the ring: streamed through it in pieces); file in \(PrivateDirectory.temporaryBase())"
+    }
+
+    public init(_ spec: ChannelSpec) throws(IPCError) {
+        let bytes = RingPair.bytes(capacity: spec.ringBytes)
+        mappingBytes = bytes
+        let path = spec.directory.uniquePath("ring")
+        let fd = try sys("open") { open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        unlink(path)
+        defer { closeDescriptor(fd) }
+        let p = try RingPair.mapShared(fd, bytes: bytes)
+        mapping = p
+        rings = RingPair(mapping: p, capacity: spec.ringBytes)
+    }
+
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> RingEndpoint {
+        rings.endpoint(role, spin)
+    }
+
+    public func closeDescriptors() {}
+
+    public func destroy() {
+        if let mapping { munmap(mapping, mappingBytes) }
+        mapping = nil
+    }
+}

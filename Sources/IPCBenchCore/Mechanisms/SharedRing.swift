@@ -1,0 +1,321 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CIPCShim
+import Synchronization
+
+/// The layout of one single-producer single-consumer ring in shared memory: a header page and
+/// a power-of-two data area. The producer's index, the consumer's index and each side's
+/// "I am asleep" futex word sit on cache lines of their own, so the two CPUs never fight over a
+/// line that only one of them writes.
+///
+/// A message is an 8-byte length header and the payload, padded to 8 bytes. Indices count
+/// bytes forever (64-bit, they never wrap in practice) and are reduced modulo the capacity, so
+/// a message may wrap around the end of the data area; one larger than the ring is streamed
+/// through it in pieces.
+public enum RingLayout {
+    public static let headerBytes = 4096
+    static let headOffset = 0            // written by the producer
+    static let tailOffset = 64           // written by the consumer
+    static let consumerAsleepOffset = 128 // futex word: consumer sleeps on it
+    static let producerAsleepOffset = 192 // futex word: producer sleeps on it
+
+    public static let minimumCapacity = 4096
+    public static let maximumCapacity = 1 << 30
+
+    public static func bytes(capacity: Int) -> Int { headerBytes + capacity }
+
+    public static func isValidCapacity(_ n: Int) -> Bool {
+        n >= minimumCapacity && n <= maximumCapacity && n & (n - 1) == 0
+    }
+}
+
+/// How many polls a blocking side spends before it sleeps (about a microsecond or two): long
+/// enough that two busy sides never need the kernel, short enough not to matter to a sleeper.
+let ringSpinBeforeSleep = 128
+
+/// Shared state of one ring as seen from one process.
+struct RingMemory {
+    let base: UnsafeMutableRawPointer
+    let data: UnsafeMutableRawPointer
+    let capacity: Int
+    let mask: Int
+
+    init(base: UnsafeMutableRawPointer, capacity: Int) {
+        self.base = base
+        self.data = base + RingLayout.headerBytes
+        self.capacity = capacity
+        self.mask = capacity - 1
+    }
+
+    /// Zeroes the header; the coordinator calls it once before forking.
+    func reset() { memset(base, 0, RingLayout.headerBytes) }
+
+    var head: UnsafeMutablePointer<Atomic<UInt64>> { (base + RingLayout.headOffset).assumingMemoryBound(to: Atomic<UInt64>.self) }
+    var tail: UnsafeMutablePointer<Atomic<UInt64>> { (base + RingLayout.tailOffset).assumingMemoryBound(to: Atomic<UInt64>.self) }
+    var consumerAsleep: UnsafeMutablePointer<Atomic<UInt32>> { (base + RingLayout.consumerAsleepOffset).assumingMemoryBound(to: Atomic<UInt32>.self) }
+    var producerAsleep: UnsafeMutablePointer<Atomic<UInt32>> { (base + RingLayout.producerAsleepOffset).assumingMemoryBound(to: Atomic<UInt32>.self) }
+
+    /// Copies into the data area at byte index `at`, wrapping around the end.
+    @inline(__always)
+    func copyIn(at index: UInt64, from source: UnsafeRawPointer, count: Int) {
+        let offset = Int(truncatingIfNeeded: index) & mask
+        let first = min(count, capacity - offset)
+        (data + offset).copyMemory(from: source, byteCount: first)
+        if first < count { data.copyMemory(from: source + first, byteCount: count - first) }
+    }
+
+    @inline(__always)
+    func copyOut(at index: UInt64, to destination: UnsafeMutableRawPointer, count: Int) {
+        let offset = Int(truncatingIfNeeded: index) & mask
+        let first = min(count, capacity - offset)
+        destination.copyMemory(from: data + offset, byteCount: first)
+        if first < count { (destination + first).copyMemory(from: data, byteCount: count - first) }
+    }
+}
+
+/// Waiting on the other side's index: polling, or polling briefly and then sleeping on a futex
+/// word that the other side checks after each publish (the only time it makes a system call).
+struct RingWaiter {
+    let policy: SpinPolicy
+    let sleeps: Bool
+    let spinFirst: Bool
+    /// futex system calls made (waits and wakes), for `futex_calls_per_msg`.
+    var futexCalls: UInt64 = 0
+
+    init(_ policy: SpinPolicy) {
+        self.policy = policy
+        if case let .block(spinFirst) = policy {
+            sleeps = true
+            self.spinFirst = spinFirst
+        } else {
+            sleeps = false
+            spinFirst = false
+        }
+    }
+
+    /// Publishes `value` to `index`, then wakes the other side if it went to sleep. In blocking
+    /// mode the store is sequentially consistent (an exchange) so it cannot pass the load of the
+    /// sleep flag; the sleeper sets its flag and re-reads our index in the same order.
+    @inline(__always)
+    mutating func publish(_ value: UInt64, to index: UnsafeMutablePointer<Atomic<UInt64>>, waking asleep: UnsafeMutablePointer<Atomic<UInt32>>) {
+        if !sleeps {
+            index.pointee.store(value, ordering: .releasing)
+            return
+        }
+        _ = index.pointee.exchange(value, ordering: .sequentiallyConsistent)
+        if asleep.pointee.load(ordering: .sequentiallyConsistent) != 0 {
+            asleep.pointee.store(0, ordering: .sequentiallyConsistent)
+            _ = ipc_futex_wake(Futex.address(asleep), 1)
+            futexCalls &+= 1
+        }
+    }
+
+    /// Waits until `ready(index)` holds for the other side's index; returns its latest value.
+    @inline(never)
+    mutating func waitUntil(
+        _ index: UnsafeMutablePointer<Atomic<UInt64>>, asleepFlag: UnsafeMutablePointer<Atomic<UInt32>>,
+        _ ready: (UInt64) -> Bool
+    ) -> UInt64 {
+        var spins: UInt32 = 0
+        if !sleeps {
+            while true {
+                let v = index.pointee.load(ordering: .acquiring)
+                if ready(v) { return v }
+                policy.backoff(&spins)
+            }
+        }
+        if spinFirst {
+            for _ in 0..<ringSpinBeforeSleep {
+                ipc_cpu_relax()
+                let v = index.pointee.load(ordering: .acquiring)
+                if ready(v) { return v }
+            }
+        }
+        while true {
+            asleepFlag.pointee.store(1, ordering: .sequentiallyConsistent)
+            let v = index.pointee.load(ordering: .sequentiallyConsistent)
+            if ready(v) {
+                asleepFlag.pointee.store(0, ordering: .relaxed)
+                return v
+            }
+            _ = ipc_futex_wait(Futex.address(asleepFlag), 1, nil)
+            futexCalls &+= 1
+            let w = index.pointee.load(ordering: .acquiring)
+            if ready(w) {
+                asleepFlag.pointee.store(0, ordering: .relaxed)
+                return w
+            }
+        }
+    }
+}
+
+/// The writing side of a ring.
+struct RingWriter {
+    let ring: RingMemory
+    var head: UInt64 = 0
+    var cachedTail: UInt64 = 0
+    var waiter: RingWaiter
+
+    init(_ ring: RingMemory, _ policy: SpinPolicy) {
+        self.ring = ring
+        self.waiter = RingWaiter(policy)
+    }
+
+    @inline(__always)
+    private mutating func waitForSpace(_ bytes: Int) {
+        let capacity = UInt64(ring.capacity)
+        if capacity &- (head &- cachedTail) >= UInt64(bytes) { return }
+        cachedTail = ring.tail.pointee.load(ordering: .acquiring)
+        if capacity &- (head &- cachedTail) >= UInt64(bytes) { return }
+        let h = head
+        cachedTail = waiter.waitUntil(ring.tail, asleepFlag: ring.producerAsleep) { capacity &- (h &- $0) >= UInt64(bytes) }
+    }
+
+    @inline(__always)
+    private mutating func publish() {
+        waiter.publish(head, to: ring.head, waking: ring.consumerAsleep)
+    }
+
+    @inline(__always)
+    mutating func send(_ buffer: UnsafeRawPointer, count: Int) {
+        let padded = (count + 7) & ~7
+        var length = UInt64(count)
+        if 8 + padded <= ring.capacity {
+            waitForSpace(8 + padded)
+            ring.copyIn(at: head, from: &length, count: 8)
+            ring.copyIn(at: head &+ 8, from: buffer, count: count)
+            head &+= UInt64(8 + padded)
+            publish()
+            return
+        }
+        // Larger than the ring: the header, then the payload in pieces as space frees up.
+        waitForSpace(8)
+        ring.copyIn(at: head, from: &length, count: 8)
+        head &+= 8
+        publish()
+        let piece = ring.capacity / 4
+        var done = 0
+        while done < padded {
+            let chunk = min(padded - done, piece)
+            waitForSpace(chunk)
+            let real = max(0, min(chunk, count - done))
+            if real > 0 { ring.copyIn(at: head, from: buffer + done, count: real) }
+            head &+= UInt64(chunk)
+            done += chunk
+            publish()
+        }
+    }
+}
+
+/// The reading side of a ring.
+struct RingReader {
+    let ring: RingMemory
+    var tail: UInt64 = 0
+    var cachedHead: UInt64 = 0
+    var waiter: RingWaiter
+
+    init(_ ring: RingMemory, _ policy: SpinPolicy) {
+        self.ring = ring
+        self.waiter = RingWaiter(policy)
+    }
+
+    @inline(__always)
+    private mutating func waitForData(_ bytes: Int) {
+        if cachedHead &- tail >= UInt64(bytes) { return }
+        cachedHead = ring.head.pointee.load(ordering: .acquiring)
+        if cachedHead &- tail >= UInt64(bytes) { return }
+        let t = tail
+        cachedHead = waiter.waitUntil(ring.head, asleepFlag: ring.consumerAsleep) { $0 &- t >= UInt64(bytes) }
+    }
+
+    @inline(__always)
+    private mutating func publish() {
+        waiter.publish(tail, to: ring.tail, waking: ring.producerAsleep)
+    }
+
+    @inline(__always)
+    mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+        let padded = (count + 7) & ~7
+        waitForData(8)
+        var length: UInt64 = 0
+        ring.copyOut(at: tail, to: &length, count: 8)
+        guard length == UInt64(count) else {
+            throw .messageSize(expected: count, received: Int(truncatingIfNeeded: length))
+        }
+        if 8 + padded <= ring.capacity {
+            waitForData(8 + padded)
+            ring.copyOut(at: tail &+ 8, to: buffer, count: count)
+            tail &+= UInt64(8 + padded)
+            publish()
+            return
+        }
+        tail &+= 8
+        publish()
+        let piece = ring.capacity / 4
+        var done = 0
+        while done < padded {
+            let chunk = min(padded - done, piece)
+            waitForData(chunk)
+            let real = max(0, min(chunk, count - done))
+            if real > 0 { ring.copyOut(at: tail, to: buffer + done, count: real) }
+            tail &+= UInt64(chunk)
+            done += chunk
+            publish()
+        }
+    }
+}
+
+/// A worker's side of a pair of rings (one per direction).
+public struct RingEndpoint: MessageEndpoint {
+    var writer: RingWriter
+    var reader: RingReader
+
+    @inline(__always)
+    public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
+        writer.send(buffer, count: count)
+    }
+
+    @inline(__always)
+    public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+        try reader.receive(into: buffer, count: count)
+    }
+
+    public var futexCalls: UInt64? { writer.waiter.futexCalls &+ reader.waiter.futexCalls }
+}
+
+/// Two rings (producer→consumer and back) in one shared mapping, whatever provides it.
+/// The three backings differ only in how they get the mapping.
+struct RingPair {
+    let forward: RingMemory
+    let backward: RingMemory
+
+    static func bytes(capacity: Int) -> Int { 2 * RingLayout.bytes(capacity: capacity) }
+
+    init(mapping base: UnsafeMutableRawPointer, capacity: Int) {
+        forward = RingMemory(base: base, capacity: capacity)
+        backward = RingMemory(base: base + RingLayout.bytes(capacity: capacity), capacity: capacity)
+        forward.reset()
+        backward.reset()
+    }
+
+    func endpoint(_ role: Role, _ spin: SpinPolicy) -> RingEndpoint {
+        switch role {
+        case .producer: return RingEndpoint(writer: RingWriter(forward, spin), reader: RingReader(backward, spin))
+        case .consumer: return RingEndpoint(writer: RingWriter(backward, spin), reader: RingReader(forward, spin))
+        }
+    }
+
+    /// Sizes the object behind `fd` and maps it shared (ftruncate, mmap MAP_SHARED).
+    static func mapShared(_ fd: Int32, bytes: Int) throws(IPCError) -> UnsafeMutableRawPointer {
+        _ = try sys("ftruncate") { ftruncate(fd, off_t(bytes)) }
+        let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+        guard let p, p != MAP_FAILED else { throw .system(call: "mmap", errno: errno) }
+        return p
+    }
+
+    static func limitation(payloadBytes: Int, mode: Mode, ringBytes: Int) -> String? {
+        RingLayout.isValidCapacity(ringBytes) ? nil
+            : "ring size \(ringBytes) is not a power of two from 4K to 1G"
+    }
+}
