@@ -141,7 +141,7 @@ run_ipcbench() {
     local mechanism=$1 mode=$2 size=$3 count=$4 tag=$5 rc=0
     timeout --foreground --kill-after=10 "$timeout_s" \
         "$ipcbench" run --mechanisms "$mechanism" --modes "$mode" --sizes "$size" \
-        --placements "$placement" --repetitions 1 --messages "$count" \
+        --placements "$placement" --waits block --repetitions 1 --messages "$count" \
         --output "$workdir/$tag.csv" --quiet \
         >"$workdir/$tag.out" 2>"$workdir/$tag.err" || rc=$?
     echo "$rc"
@@ -177,7 +177,7 @@ for mechanism in "${selected[@]}"; do
 done
 
 report_status=0
-python3 - "$manifest" <<'PY' || report_status=$?
+python3 - "$manifest" "$placement" <<'PY' || report_status=$?
 """Reads the runs, takes each side's median per scenario, prints the table.
 Exits 10 when any scenario is FAIL or ERROR, so the shell can honour --strict."""
 import csv
@@ -188,6 +188,7 @@ import sys
 LATENCY_MAX_RATIO = 1.10
 THROUGHPUT_MIN_RATIO = 0.90
 THROUGHPUT_TARGET_SIZES = {4096, 65536}
+PLACEMENT = sys.argv[2]
 
 
 def last_line(path):
@@ -223,12 +224,12 @@ def ipcbench_figure(mechanism, mode, size, rc, err_path, csv_path):
     """(figure, problem, skipped), from the CSV row of this scenario, found by header name."""
     if not os.path.exists(csv_path):
         return None, failure(rc, err_path) if rc else "no CSV written", False
+    wanted = {"mechanism": mechanism, "mode": mode, "payload_bytes": str(size), "placement": PLACEMENT,
+              "pairs": "1", "wait": "block"}
     with open(csv_path, newline="") as f:
-        rows = [
-            row for row in csv.DictReader(f)
-            if row.get("mechanism") == mechanism and row.get("mode") == mode
-            and row.get("payload_bytes", "").strip() == str(size)
-        ]
+        rows = [row for row in csv.DictReader(f)
+                # A column the CSV lacks or leaves empty does not filter.
+                if all((row.get(k) or v).strip() == v for k, v in wanted.items())]
     if not rows:
         return None, failure(rc, err_path) if rc else "no matching row in CSV", False
     row = rows[-1]

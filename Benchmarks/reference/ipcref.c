@@ -545,7 +545,7 @@ static bool open_signal(struct channel *ch) {
 struct mechanism {
     const char *name;
     size_t required_payload_bytes;   // 0: any size
-    bool latency_only;               // counters and signals merge or need replies: no streaming
+    bool latency_only;               // round trips only (eventfd counters add up; signals notify)
     bool (*open)(struct channel *);  // coordinator, before fork; reports its own errors
     void (*prepare)(struct endpoint *);   // child, before the start barrier; may be NULL
     void (*send)(const struct endpoint *, const unsigned char *buf, size_t n);
@@ -566,6 +566,28 @@ static const struct mechanism mechanisms[] = {
 };
 
 enum { MECHANISM_COUNT = sizeof mechanisms / sizeof mechanisms[0] };
+
+// ---------------------------------------------------------------------------------------------
+// Stop signals: the coordinator notes them and cleans up; the children take the defaults.
+
+static volatile sig_atomic_t stop_signal;
+
+static void note_stop_signal(int signo) { stop_signal = signo; }
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+// No SA_RESTART: a stop signal must interrupt waitpid so the coordinator can clean up.
+static void catch_stop_signals(void) {
+    struct sigaction action = {.sa_handler = note_stop_signal};
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        sigaction(stop_signals[i], &action, NULL);
+}
+
+static void reset_stop_signals(void) {
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        signal(stop_signals[i], SIG_DFL);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Workloads, run by the children.
@@ -642,12 +664,10 @@ static void consume_stream(const struct run *run, const struct endpoint *end) {
     shared->end_ns = now_ns();
 }
 
-static void reset_stop_signals(void);
-
 static _Noreturn void run_child(const struct run *run, struct channel *ch, enum role role, pid_t parent) {
     self = role;
     reset_stop_signals();
-    // Die with the coordinator rather than spin on a peer that will never answer.
+    // Die with the coordinator rather than wait forever on a peer that will never answer.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail("prctl PR_SET_PDEATHSIG");
     if (getppid() != parent) _exit(1);
 
@@ -675,26 +695,7 @@ static _Noreturn void run_child(const struct run *run, struct channel *ch, enum 
 }
 
 // ---------------------------------------------------------------------------------------------
-// The coordinator: signals, children, reports.
-
-static volatile sig_atomic_t stop_signal;
-
-static void note_stop_signal(int signo) { stop_signal = signo; }
-
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
-
-// No SA_RESTART: a stop signal must interrupt waitpid so the coordinator can clean up.
-static void catch_stop_signals(void) {
-    struct sigaction action = {.sa_handler = note_stop_signal};
-    sigemptyset(&action.sa_mask);
-    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
-        sigaction(stop_signals[i], &action, NULL);
-}
-
-static void reset_stop_signals(void) {
-    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
-        signal(stop_signals[i], SIG_DFL);
-}
+// The coordinator: children and reports.
 
 // Marks whom we killed, so the report blames the child that failed first, not its victim.
 static void kill_children(pid_t pid[2], bool killed[2]) {
