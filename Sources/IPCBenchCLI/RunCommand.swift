@@ -21,6 +21,9 @@ struct RunCommand {
             suite = try SuiteLocator.load(options.suite ?? "default")
         } catch {
             switch error {
+            case .notFound where options.suite == nil:
+                // Run outside the package: the built-in copy of the default suite.
+                suite = try! Suite.parse(SuiteLocator.builtInDefault, name: "default (built-in)")
             case .invalid: printError("bad suite: \(error)"); return ExitCode.badInput
             default: printError("--suite: \(error)"); return ExitCode.usage
             }

@@ -95,7 +95,7 @@ final class CommandLineTests: LeakCheckedTestCase {
         let out = "\(dir.path)/run.csv"
         let r = ProgramRunner.run([
             "run", "--mechanisms", "pipe,eventfd", "--modes", "latency,throughput", "--sizes", "8,4K",
-            "--repetitions", "2", "--messages", "50", "--output", out, "--verify",
+            "--repetitions", "2", "--messages", "50", "--waits", "block", "--output", out, "--verify",
         ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let csv = try XCTUnwrap(ProcFiles.read(out))
@@ -105,6 +105,19 @@ final class CommandLineTests: LeakCheckedTestCase {
         XCTAssertEqual(lines.count, 1 + 2 * 8)
         XCTAssertTrue(csv.contains("eventfd,throughput,8,cross-core,1,block,1,50,skipped,"), csv)
         XCTAssertTrue(r.stdout.contains("p50 rtt"), r.stdout)
+    }
+
+    func testOutsideThePackageTheBuiltInDefaultSuiteIsUsed() throws {
+        let dir = try PrivateDirectory(prefix: "ipcbench-clitest")
+        defer { dir.remove() }
+        // A hard link outside the package tree: no Benchmarks/suites above it.
+        let copy = "\(dir.path)/ipcbench"
+        guard link(ProgramRunner.executable, copy) == 0 else { throw XCTSkip("cannot link the binary into \(dir.path)") }
+        let r = ProgramRunner.run(["--mechanisms", "eventfd", "--repetitions", "1", "--messages", "20", "--output", "out.csv"],
+                                  workingDirectory: dir.path, program: copy)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("default (built-in)"), r.stdout)
+        XCTAssertTrue(ProcFiles.read("\(dir.path)/out.csv")?.contains("eventfd,latency,8,") ?? false)
     }
 
     func testListNamesEveryMechanismAndTheMachineLimits() {

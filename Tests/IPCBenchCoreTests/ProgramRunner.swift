@@ -22,13 +22,14 @@ struct ProgramRunner {
         return "\(folder)/ipcbench"
     }
 
-    static func run(_ arguments: [String], workingDirectory: String? = nil, signalAfter: (Double, Int32)? = nil) -> Output {
+    static func run(_ arguments: [String], workingDirectory: String? = nil, program: String? = nil, signalAfter: (Double, Int32)? = nil) -> Output {
         let outPath = "\(PrivateDirectory.temporaryBase())/ipcbench-test-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let errPath = outPath + ".err"
         defer { unlink(outPath); unlink(errPath) }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let binary = program ?? executable
+        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let program = executable
+        let path = binary
         let pid = fork()
         if pid == 0 {
             // Child: only system calls, then exec.
@@ -37,7 +38,7 @@ struct ProgramRunner {
             let err = open(errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
             dup2(input, 0); dup2(out, 1); dup2(err, 2)
             if let dir = workingDirectory, chdir(dir) != 0 { _exit(126) }
-            execv(program, argv)
+            execv(path, argv)
             _exit(127)
         }
         precondition(pid > 0, "fork failed")

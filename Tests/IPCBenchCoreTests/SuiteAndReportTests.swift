@@ -29,6 +29,13 @@ final class SuiteTests: XCTestCase {
         XCTAssertEqual(Set(plan.scenarios.filter { $0.mechanism == "shm-posix" }.map(\.wait)), [.block, .spin])
     }
 
+    func testTheBuiltInDefaultMatchesTheDefaultSuiteFile() throws {
+        let file = RunPlan.make(suite: try SuiteLocator.load("default"), overrides: Overrides(), cpuCount: 2)
+        let builtIn = RunPlan.make(suite: try Suite.parse(SuiteLocator.builtInDefault, name: "b"), overrides: Overrides(), cpuCount: 2)
+        XCTAssertEqual(file.scenarios, builtIn.scenarios, "update SuiteLocator.builtInDefault with Benchmarks/suites/default.suite")
+        XCTAssertEqual(file.repetitions, builtIn.repetitions)
+    }
+
     func testSectionsInheritTheDefaultsAndOverrideThem() throws {
         let suite = try Suite.parse("""
             repetitions = 2

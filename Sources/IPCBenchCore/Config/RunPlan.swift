@@ -144,6 +144,35 @@ public enum SuiteLocator {
         throw .notFound(name, searched: isPath ? [name] : searchFolders())
     }
 
+    /// What a bare `ipcbench` runs when it cannot find `Benchmarks/suites/default.suite` (an
+    /// installed binary run outside the package). A test keeps it equal to that file.
+    public static let builtInDefault = """
+        repetitions = 3
+        modes = latency, throughput
+        sizes = 64, 4K, 64K
+        waits = block, spin
+        messages.latency = 2000
+        [kernel]
+        mechanisms = pipe, fifo, unix-stream, unix-dgram, unix-seqpacket, tcp, posix-mq, sysv-mq
+        [notify]
+        mechanisms = eventfd, signal
+        modes = latency
+        sizes = 8
+        [rings]
+        mechanisms = shm-posix, shm-sysv, shm-mmap
+        messages.latency = 5000
+        [ceilings]
+        mechanisms = memcpy
+        modes = throughput
+        waits = spin
+        [cacheline]
+        mechanisms = cacheline
+        modes = latency
+        sizes = 8
+        waits = spin
+        messages.latency = 5000
+        """
+
     /// The suite names found in the first folder that exists.
     public static func available() -> [String] {
         for folder in searchFolders() {
