@@ -4,6 +4,9 @@ import IPCBenchCore
 public enum Command: Equatable {
     case run(RunOptions)
     case list
+    /// Subcommands that parse their own arguments.
+    case compare([String])
+    case plot([String])
     case help
     case version
 }
@@ -16,11 +19,13 @@ public struct RunOptions: Equatable {
     public var output: String?
     public var quiet = false
     public var keepGoing = false
+    /// Also write the run as JSON here.
+    public var json: String?
 
     public init() {}
 
     public static func == (a: RunOptions, b: RunOptions) -> Bool {
-        a.suite == b.suite && a.output == b.output && a.quiet == b.quiet && a.keepGoing == b.keepGoing
+        a.suite == b.suite && a.output == b.output && a.json == b.json && a.quiet == b.quiet && a.keepGoing == b.keepGoing
             && a.overrides.mechanisms == b.overrides.mechanisms && a.overrides.sizes == b.overrides.sizes
             && a.overrides.modes == b.overrides.modes && a.overrides.placements == b.overrides.placements
             && a.overrides.waits == b.overrides.waits && a.overrides.pairs == b.overrides.pairs
@@ -39,7 +44,7 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
 public enum ArgumentParser {
     static let valueFlags = [
         "--suite", "--mechanisms", "--modes", "--sizes", "--placements", "--waits", "--pairs",
-        "--repetitions", "--messages", "--warmup", "--timeout", "--output", "--ring-size",
+        "--repetitions", "--messages", "--warmup", "--timeout", "--output", "--ring-size", "--json",
     ]
     static let switches = ["--verify", "--quiet", "--keep-going"]
 
@@ -56,8 +61,10 @@ public enum ArgumentParser {
             guard args.isEmpty else { throw UsageError(message: "list takes no options (got '\(args.first!.prefix(40))')") }
             return .list
         case "help": return .help
+        case "compare": return .compare(Array(args))
+        case "plot": return .plot(Array(args))
         default:
-            throw UsageError(message: "unknown command '\(subcommand.prefix(40))' (commands: run, list, help)")
+            throw UsageError(message: "unknown command '\(subcommand.prefix(40))' (commands: run, list, compare, plot, help)")
         }
         if args.contains("--help") || args.contains("-h") { return .help }
         if args.contains("--version") { return .version }
@@ -111,6 +118,9 @@ public enum ArgumentParser {
             case "--output":
                 guard !value.isEmpty else { throw SettingError(message: "empty path (use - for standard output)") }
                 options.output = value
+            case "--json":
+                guard !value.isEmpty, value != "-" else { throw SettingError(message: "needs a file path") }
+                options.json = value
             default: break
             }
         } catch {
@@ -124,6 +134,10 @@ public enum ArgumentParser {
     USAGE
       ipcbench [run] [options]     run a sweep (the default suite when no option shapes one)
       ipcbench list                mechanisms, what each supports, this machine's limits, suites
+      ipcbench compare BASE NEW    regressed / improved / unchanged / inconclusive per scenario
+                                   (--threshold 5, --confidence 0.95, --format table|markdown|csv|json,
+                                    --output PATH, --allow-different-machines); exit 1 on a regression
+      ipcbench plot RESULTS --output DIR [--baseline BASE]   SVG charts and an index.html
       ipcbench help                this text
 
     RUN OPTIONS (each list is comma-separated; a flag replaces the suite's value)
@@ -142,10 +156,13 @@ public enum ArgumentParser {
       --timeout SECONDS       per repetition, 0.1 to 86400 (default 60); the workers are killed after it
       --keep-going            record a failed scenario and go on (default: stop at the first)
       --output PATH           CSV path (default results/runs/ipcbench-<UTC time>.csv; - for stdout)
+      --json PATH             also write the run as JSON (the rows plus the machine description)
       --quiet                 no table and no progress
 
     EXIT STATUS
-      0 all scenarios ok or skipped, 1 a scenario failed, 64 bad command line, 65 bad suite file,
-      71 the run could not be set up, 73 the CSV could not be written, 128+N ended by signal N
+      run: 0 all scenarios ok or skipped, 1 a scenario failed, 64 bad command line, 65 bad suite
+      file, 71 the run could not be set up, 73 the CSV could not be written, 128+N ended by signal N
+      compare: 0 no regression, 1 a regression, 2 unreadable or malformed CSV, 3 different schema,
+      4 nothing to compare, 5 different machines, 64 bad command line
     """
 }

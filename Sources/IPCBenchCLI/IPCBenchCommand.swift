@@ -25,6 +25,10 @@ public enum IPCBenchCommand {
             return ExitCode.success
         case let .run(options):
             return RunCommand(options: options).execute()
+        case let .compare(args):
+            return CompareCommand.run(args)
+        case let .plot(args):
+            return PlotCommand.run(args)
         }
     }
 }

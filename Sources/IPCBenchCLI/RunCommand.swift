@@ -9,6 +9,8 @@ struct RunCommand {
     let options: RunOptions
 
     func execute() -> Int32 {
+        // A file-size limit must fail the write (EFBIG), not kill the process mid-report.
+        signal(SIGXFSZ, SIG_IGN)
         // Before anything else: block the interrupt signals while we are single-threaded.
         let interrupts: InterruptSignals
         do { interrupts = try InterruptSignals() } catch {
@@ -43,6 +45,12 @@ struct RunCommand {
                 return ExitCode.usage
             }
         }
+        if let json = options.json {
+            do { try AtomicFile.checkWritable(json) } catch {
+                printError("--json: \(error)")
+                return ExitCode.usage
+            }
+        }
 
         let directory: PrivateDirectory
         do { directory = try PrivateDirectory() } catch {
@@ -55,11 +63,12 @@ struct RunCommand {
             directory: directory, timeoutSeconds: plan.timeoutSeconds, interrupts: interrupts)
         let timestamp = WallClock.iso8601UTC()
         let showProgress = !options.quiet && isatty(2) == 1
+        let clockOverhead = MonotonicClock.readOverheadNs()
         let chatty = !options.quiet && outputPath != "-"
         if chatty {
             print("ipcbench \(ipcbenchVersion): suite \(plan.suiteName), \(plan.scenarios.count) scenarios x "
                 + "\(plan.repetitions) repetitions on \(machine.cpuModel) (\(machine.cpus) CPUs), Linux \(machine.kernel)")
-            print("clock: CLOCK_MONOTONIC, \(MonotonicClock.readOverheadNs()) ns per read (median)")
+            print("clock: CLOCK_MONOTONIC, \(clockOverhead) ns per read (median)")
         }
 
         var results: [RepetitionResult] = []
@@ -100,6 +109,14 @@ struct RunCommand {
             print(csv, terminator: "")
         } else if !results.isEmpty {
             do { try AtomicFile.write(csv, to: outputPath) } catch {
+                printError("\(error)")
+                return ExitCode.cannotWrite
+            }
+        }
+        if let json = options.json, !results.isEmpty {
+            let document = RunDocument.json(rows: rows, machine: machine, timestamp: timestamp, suite: plan.suiteName,
+                                            clockOverheadNs: clockOverhead)
+            do { try AtomicFile.write(document.render() + "\n", to: json) } catch {
                 printError("\(error)")
                 return ExitCode.cannotWrite
             }

@@ -16,6 +16,10 @@ public final class Coordinator {
     public var timeoutSeconds: Double
     public let interrupts: InterruptSignals?
     private let cpus: [Int32]
+    /// Cleans up if this process is killed; forked before the first worker.
+    private var janitor: Janitor?
+
+    deinit { janitor?.finish() }
 
     public init(
         limits: MachineLimits = .current(), directory: PrivateDirectory,
@@ -79,9 +83,10 @@ public final class Coordinator {
         let plan = WorkloadPlan(
             payloadBytes: scenario.payloadBytes, messages: scenario.messages,
             warmupMessages: scenario.warmupMessages, verify: scenario.verify)
+        if janitor == nil { janitor = try Janitor(folder: directory.path) }
         let spec = ChannelSpec(
             mode: scenario.mode, payloadBytes: scenario.payloadBytes, pairs: pairs, wait: scenario.wait,
-            directory: directory, ringBytes: scenario.ringBytes)
+            directory: directory, ringBytes: scenario.ringBytes, janitor: janitor)
 
         var channels: [M] = []
         defer { for c in channels { c.closeDescriptors(); c.destroy() } }
@@ -103,7 +108,8 @@ public final class Coordinator {
                     pair: pair, role: role, mode: scenario.mode, plan: plan, control: control,
                     buffer: buffers.base + index * 2 * bufferStride + 64, bufferStride: bufferStride,
                     cpu: cpu(pair: pair, role: role, placement: scenario.placement), spin: spin,
-                    coordinator: me, mask: workerMask, interruptFD: interrupts?.fd ?? -1)
+                    coordinator: me, mask: workerMask,
+                    inheritedToClose: [interrupts?.fd ?? -1, janitor?.descriptor ?? -1])
                 let pid = try workers.spawn(groupLeader: workers.pids.first) {
                     runWorker(channels[pair], others: channels, context)
                 }
@@ -214,7 +220,8 @@ struct WorkerContext {
     let spin: SpinPolicy
     let coordinator: pid_t
     let mask: sigset_t
-    let interruptFD: Int32
+    /// The coordinator's own descriptors (signalfd, the janitor's pipe) a worker must not keep.
+    let inheritedToClose: [Int32]
 }
 
 /// The body of a worker process: set up, wait for the start, run the loop, report, `_exit`.
@@ -232,7 +239,7 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
     signal(SIGPIPE, SIG_IGN)
     var mask = context.mask
     sigprocmask(SIG_SETMASK, &mask, nil)
-    if context.interruptFD >= 0 { close(context.interruptFD) }
+    for fd in context.inheritedToClose where fd >= 0 { close(fd) }
     for other in others where other !== channel { other.closeDescriptors() }
     do throws(IPCError) {
         if let cpu = context.cpu { try CPUSet.pin(to: cpu) }

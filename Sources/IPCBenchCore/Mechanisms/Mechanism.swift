@@ -13,6 +13,8 @@ public struct ChannelSpec {
     public var directory: PrivateDirectory
     /// Capacity of the shared-memory rings.
     public var ringBytes: Int
+    /// Removes System V objects should the coordinator die before it can.
+    public var janitor: Janitor?
 }
 
 /// One way of moving bytes between two processes.

@@ -30,9 +30,11 @@ public enum RingLayout {
     }
 }
 
-/// How many polls a blocking side spends before it sleeps (about a microsecond or two): long
-/// enough that two busy sides never need the kernel, short enough not to matter to a sleeper.
-let ringSpinBeforeSleep = 128
+/// How long a blocking side polls before it sleeps. Longer than a wake-up through the
+/// hypervisor (~40 µs cross-core on a VM), so two busy sides settle into passing messages
+/// without the kernel instead of waking each other for every message; short enough that an
+/// idle side gives its CPU back almost at once.
+let ringSpinBeforeSleepNs: UInt64 = 60_000
 
 /// Shared state of one ring as seen from one process.
 struct RingMemory {
@@ -126,10 +128,14 @@ struct RingWaiter {
             }
         }
         if spinFirst {
-            for _ in 0..<ringSpinBeforeSleep {
-                ipc_cpu_relax()
-                let v = index.pointee.load(ordering: .acquiring)
-                if ready(v) { return v }
+            let deadline = MonotonicClock.nowNs() &+ ringSpinBeforeSleepNs
+            while true {
+                for _ in 0..<16 {
+                    ipc_cpu_relax()
+                    let v = index.pointee.load(ordering: .acquiring)
+                    if ready(v) { return v }
+                }
+                if MonotonicClock.nowNs() > deadline { break }
             }
         }
         while true {

@@ -16,6 +16,7 @@ public final class SystemVMessageQueue: Mechanism {
 
     private var forward: Int32 = -1
     private var backward: Int32 = -1
+    private let janitor: Janitor?
 
     public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
         if scenario.payloadBytes > limits.sysvMessageMax {
@@ -32,9 +33,12 @@ public final class SystemVMessageQueue: Mechanism {
     }
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
+        janitor = spec.janitor
         do {
             forward = try sys("msgget") { msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0o600) }
+            janitor?.register(forward)
             backward = try sys("msgget") { msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0o600) }
+            janitor?.register(backward)
         } catch {
             destroy()
             throw error
@@ -52,7 +56,10 @@ public final class SystemVMessageQueue: Mechanism {
     public func closeDescriptors() {}
 
     public func destroy() {
-        for id in [forward, backward] where id >= 0 { msgctl(id, IPC_RMID, nil) }
+        for id in [forward, backward] where id >= 0 {
+            msgctl(id, IPC_RMID, nil)
+            janitor?.unregister(id)
+        }
         forward = -1
         backward = -1
     }

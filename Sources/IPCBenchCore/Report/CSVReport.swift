@@ -49,6 +49,11 @@ public enum CSVReport {
         return field
     }
 
+    /// Any table (header included) as RFC 4180 text.
+    public static func renderRaw(_ table: [[String]]) -> String {
+        table.map { $0.map(escape).joined(separator: ",") + "\r\n" }.joined()
+    }
+
     public static func render(_ rows: [[String]]) -> String {
         var out = columns.joined(separator: ",") + "\r\n"
         for row in rows { out += row.map(escape).joined(separator: ",") + "\r\n" }
@@ -57,7 +62,7 @@ public enum CSVReport {
 }
 
 extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
+    public func replacingAll(_ target: Character, with replacement: String) -> String {
         var out = ""
         for c in self { if c == target { out += replacement } else { out.append(c) } }
         return out

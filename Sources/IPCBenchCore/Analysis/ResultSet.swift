@@ -1,0 +1,140 @@
+/// What identifies a scenario across runs: the columns `compare` matches on.
+public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var mechanism: String
+    public var mode: String
+    public var payloadBytes: Int
+    public var placement: String
+    public var pairs: Int
+    public var wait: String
+
+    public init(mechanism: String, mode: String, payloadBytes: Int, placement: String, pairs: Int, wait: String) {
+        self.mechanism = mechanism
+        self.mode = mode
+        self.payloadBytes = payloadBytes
+        self.placement = placement
+        self.pairs = pairs
+        self.wait = wait
+    }
+
+    public var description: String {
+        "\(mechanism) \(mode) \(ByteSize.format(payloadBytes)) \(placement) \(wait)" + (pairs > 1 ? " x\(pairs)" : "")
+    }
+
+    public static func < (a: ScenarioKey, b: ScenarioKey) -> Bool {
+        (a.mechanism, a.mode, a.payloadBytes, a.placement, a.pairs, a.wait)
+            < (b.mechanism, b.mode, b.payloadBytes, b.placement, b.pairs, b.wait)
+    }
+}
+
+/// One row of an ipcbench CSV, typed.
+public struct ResultRow: Sendable {
+    public var key: ScenarioKey
+    public var repetition: Int
+    public var status: String
+    public var note: String
+    /// Every numeric column that has a value, by name.
+    public var values: [String: Double]
+    /// The machine columns, by name.
+    public var machine: [String: String]
+}
+
+/// An ipcbench CSV read back for `compare` and `plot`: validated, typed, grouped by scenario.
+public struct ResultSet: Sendable {
+    public var rows: [ResultRow]
+    public var columns: [String]
+
+    public static let keyColumns = ["mechanism", "mode", "payload_bytes", "placement", "pairs", "wait"]
+    public static let requiredColumns = keyColumns + ["repetition", "status"]
+    public static let machineColumns = ["hostname", "kernel", "cpu_model", "cpus"]
+    /// Columns that hold figures: validated as finite, non-negative numbers when present.
+    public static let numericColumns: Set<String> = [
+        "messages", "msgs_per_s", "mib_per_s", "rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns",
+        "rtt_p999_ns", "rtt_max_ns", "rtt_mean_ns", "rtt_stddev_ns", "cpu_ns_per_msg", "ctx_switches_per_msg",
+        "futex_calls_per_msg", "warmup_messages", "window_ns", "ring_bytes",
+    ]
+
+    public enum LoadError: Error, CustomStringConvertible {
+        case unreadable(String)
+        case malformed(String, String)
+        case notAResultFile(String, String)
+
+        public var description: String {
+            switch self {
+            case let .unreadable(path): return "\(path): cannot read"
+            case let .malformed(path, why): return "\(path): malformed CSV: \(why)"
+            case let .notAResultFile(path, why): return "\(path): not an ipcbench result file: \(why)"
+            }
+        }
+    }
+
+    public static func load(_ path: String) throws(LoadError) -> ResultSet {
+        guard let text = ProcFiles.read(path, limit: CSVReader.maximumBytes + 1) else { throw .unreadable(path) }
+        return try parse(text, name: path)
+    }
+
+    public static func parse(_ text: String, name: String) throws(LoadError) -> ResultSet {
+        let table: [[String]]
+        do { table = try CSVReader.parse(text) } catch { throw .malformed(name, error.description) }
+        guard let header = table.first, !(header.count == 1 && header[0].isEmpty) else {
+            throw .notAResultFile(name, "empty")
+        }
+        var index: [String: Int] = [:]
+        for (i, column) in header.enumerated() {
+            guard index[column] == nil else { throw .notAResultFile(name, "column '\(column.prefix(40))' appears twice") }
+            index[column] = i
+        }
+        let missing = requiredColumns.filter { index[$0] == nil }
+        guard missing.isEmpty else {
+            throw .notAResultFile(name, "missing column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
+        }
+        var rows: [ResultRow] = []
+        for (n, cells) in table.dropFirst().enumerated() {
+            let line = n + 2
+            if cells.count == 1 && cells[0].isEmpty { continue }
+            guard cells.count == header.count else {
+                throw .malformed(name, "line \(line): \(cells.count) fields, the header has \(header.count)")
+            }
+            func cell(_ c: String) -> String { cells[index[c]!] }
+            guard let bytes = Int(cell("payload_bytes")), bytes >= 1, bytes <= ByteSize.maximum,
+                  let pairs = Int(cell("pairs")), pairs >= 1, pairs <= 1024,
+                  let repetition = Int(cell("repetition")), repetition >= 1 else {
+                throw .malformed(name, "line \(line): payload_bytes, pairs or repetition is not a valid whole number")
+            }
+            let status = cell("status")
+            guard ["ok", "skipped", "failed"].contains(status) else {
+                throw .malformed(name, "line \(line): status '\(status.prefix(20))' is not ok, skipped or failed")
+            }
+            var values: [String: Double] = [:]
+            for (column, i) in index where numericColumns.contains(column) {
+                let text = cells[i]
+                if text.isEmpty { continue }
+                guard text.utf8.count <= 40, let v = Double(text), v.isFinite, v >= 0 else {
+                    throw .malformed(name, "line \(line): \(column) '\(text.prefix(20))' is not a finite, non-negative number")
+                }
+                values[column] = v
+            }
+            var machine: [String: String] = [:]
+            for c in machineColumns { if let i = index[c] { machine[c] = cells[i] } }
+            let key = ScenarioKey(
+                mechanism: cell("mechanism"), mode: cell("mode"), payloadBytes: bytes,
+                placement: cell("placement"), pairs: pairs, wait: cell("wait"))
+            rows.append(ResultRow(key: key, repetition: repetition, status: status,
+                                  note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine))
+        }
+        return ResultSet(rows: rows, columns: header)
+    }
+
+    /// Scenario keys in first-seen order.
+    public var keys: [ScenarioKey] {
+        var seen: Set<ScenarioKey> = []
+        return rows.compactMap { seen.insert($0.key).inserted ? $0.key : nil }
+    }
+
+    /// The `ok` repetitions' values of `metric` for one scenario.
+    public func samples(_ key: ScenarioKey, _ metric: String) -> [Double] {
+        rows.filter { $0.key == key && $0.status == "ok" }.compactMap { $0.values[metric] }
+    }
+
+    /// The machine the rows came from (the first row's), or nil for an empty file.
+    public var machine: [String: String]? { rows.first?.machine }
+}

@@ -1,0 +1,30 @@
+/// A run as JSON: the same rows as the CSV (numbers as numbers, empty cells as null) plus the
+/// machine description, for tools that would rather not parse CSV.
+public enum RunDocument {
+    public static func json(rows: [[String]], machine: MachineInfo, timestamp: String, suite: String, clockOverheadNs: UInt64) -> JSON {
+        let limits = MachineLimits.current()
+        return .object([
+            ("ipcbench_version", .string(ipcbenchVersion)),
+            ("timestamp", .string(timestamp)),
+            ("suite", .string(suite)),
+            ("machine", .object([
+                ("hostname", .string(machine.hostname)), ("kernel", .string(machine.kernel)),
+                ("cpu_model", .string(machine.cpuModel)), ("cpus", .integer(machine.cpus)),
+                ("allowed_cpus", .array(CPUSet.allowed().map { .integer(Int($0)) })),
+                ("clock", .string("CLOCK_MONOTONIC")), ("clock_read_ns", .integer(Int(clockOverheadNs))),
+                ("limits", .object([
+                    ("mqueue_msgsize_max", .integer(limits.mqMessageSizeMax)),
+                    ("mqueue_msg_max", .integer(limits.mqMessagesMax)),
+                    ("rlimit_msgqueue", limits.mqBytesLimit == Int.max ? .null : .integer(limits.mqBytesLimit)),
+                    ("sysv_msgmax", .integer(limits.sysvMessageMax)), ("sysv_msgmnb", .integer(limits.sysvQueueBytes)),
+                    ("pipe_max_size", .integer(limits.pipeMaxSize)),
+                    ("wmem_default", .integer(limits.socketSendBufferDefault)),
+                ])),
+            ])),
+            ("columns", .array(CSVReport.columns.map { .string($0) })),
+            ("rows", .array(rows.map { row in
+                .object(zip(CSVReport.columns, row).map { ($0, JSON.cell($1, column: $0)) })
+            })),
+        ])
+    }
+}

@@ -1,0 +1,155 @@
+/// Text made safe for XML and HTML, in content and in quoted attributes: `& < > " '` become
+/// entities, and the control characters XML 1.0 cannot carry at all become U+FFFD, so a hostile
+/// mechanism name or note can never end an element or break the file.
+public func xmlEscape(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+        default:
+            if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
+                out += "\u{FFFD}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out
+}
+
+/// A small SVG writer for the plot report: shapes in paint order, every text and attribute
+/// escaped, coordinates rounded to 0.1 px so the files stay small and diff well.
+public struct SVGDocument {
+    public enum Anchor: String { case start, middle, end }
+
+    public let width: Double
+    public let height: Double
+    private var parts: [String] = []
+
+    /// Fonts every system has one of; the metrics the layout assumes are near all of them.
+    public static let fontFamily = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+
+    public init(width: Double, height: Double) {
+        self.width = width
+        self.height = height
+    }
+
+    public mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String,
+                              stroke: String? = nil, strokeWidth: Double = 1, opacity: Double? = nil, tooltip: String? = nil) {
+        var a = [("x", n(x)), ("y", n(y)), ("width", n(max(0, width))), ("height", n(max(0, height))), ("fill", fill)]
+        if let stroke { a += [("stroke", stroke), ("stroke-width", n(strokeWidth))] }
+        if let opacity { a.append(("opacity", n2(opacity))) }
+        element("rect", a, tooltip: tooltip)
+    }
+
+    public mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String,
+                              width: Double = 1, dash: String? = nil, opacity: Double? = nil) {
+        var a = [("x1", n(x1)), ("y1", n(y1)), ("x2", n(x2)), ("y2", n(y2)), ("stroke", stroke), ("stroke-width", n(width))]
+        if let dash, !dash.isEmpty { a.append(("stroke-dasharray", dash)) }
+        if let opacity { a.append(("opacity", n2(opacity))) }
+        element("line", a)
+    }
+
+    public mutating func polyline(_ points: [(x: Double, y: Double)], stroke: String, width: Double = 2,
+                                  dash: String? = nil, opacity: Double? = nil, tooltip: String? = nil) {
+        guard points.count > 1 else { return }
+        var a = [("points", points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")), ("fill", "none"),
+                 ("stroke", stroke), ("stroke-width", n(width)), ("stroke-linejoin", "round"), ("stroke-linecap", "round")]
+        if let dash, !dash.isEmpty { a.append(("stroke-dasharray", dash)) }
+        if let opacity { a.append(("opacity", n2(opacity))) }
+        element("polyline", a, tooltip: tooltip)
+    }
+
+    public mutating func circle(cx: Double, cy: Double, r: Double, fill: String, stroke: String? = nil,
+                                strokeWidth: Double = 1, tooltip: String? = nil) {
+        var a = [("cx", n(cx)), ("cy", n(cy)), ("r", n(r)), ("fill", fill)]
+        if let stroke { a += [("stroke", stroke), ("stroke-width", n(strokeWidth))] }
+        element("circle", a, tooltip: tooltip)
+    }
+
+    public mutating func polygon(_ points: [(x: Double, y: Double)], fill: String, stroke: String? = nil,
+                                 strokeWidth: Double = 1, tooltip: String? = nil) {
+        var a = [("points", points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")), ("fill", fill)]
+        if let stroke { a += [("stroke", stroke), ("stroke-width", n(strokeWidth))] }
+        element("polygon", a, tooltip: tooltip)
+    }
+
+    /// One line of text. `halo` paints a white outline under the glyphs so a label stays
+    /// readable where it crosses a line.
+    public mutating func text(_ content: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start,
+                              bold: Bool = false, fill: String = "#222222", rotate: Double? = nil,
+                              halo: Bool = false, tooltip: String? = nil) {
+        var a = [("x", n(x)), ("y", n(y)), ("font-size", n(size)), ("fill", fill)]
+        if anchor != .start { a.append(("text-anchor", anchor.rawValue)) }
+        if bold { a.append(("font-weight", "bold")) }
+        if let rotate { a.append(("transform", "rotate(\(n(rotate)) \(n(x)) \(n(y)))")) }
+        if halo { a += [("stroke", "#ffffff"), ("stroke-width", "3"), ("stroke-linejoin", "round"), ("paint-order", "stroke")] }
+        var body = xmlEscape(content)
+        if let tooltip { body = "<title>\(xmlEscape(tooltip))</title>" + body }
+        parts.append("<text \(attributes(a))>\(body)</text>")
+    }
+
+    /// The whole document, white background first.
+    public func render() -> String {
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" "
+        out += "viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"\(xmlEscape(Self.fontFamily))\">\n"
+        out += "<rect x=\"0\" y=\"0\" width=\"\(n(width))\" height=\"\(n(height))\" fill=\"#ffffff\"/>\n"
+        for part in parts { out += part + "\n" }
+        out += "</svg>\n"
+        return out
+    }
+
+    private mutating func element(_ name: String, _ a: [(String, String)], tooltip: String? = nil) {
+        if let tooltip {
+            parts.append("<\(name) \(attributes(a))><title>\(xmlEscape(tooltip))</title></\(name)>")
+        } else {
+            parts.append("<\(name) \(attributes(a))/>")
+        }
+    }
+
+    private func attributes(_ a: [(String, String)]) -> String {
+        a.map { "\($0.0)=\"\(xmlEscape($0.1))\"" }.joined(separator: " ")
+    }
+
+    private func n(_ v: Double) -> String { trimmed(fixed(v.isFinite ? v : 0, 1)) }
+    private func n2(_ v: Double) -> String { trimmed(fixed(v, 2)) }
+
+    private func trimmed(_ s: String) -> String {
+        guard s.contains(".") else { return s == "-0" ? "0" : s }
+        var t = Substring(s)
+        while t.hasSuffix("0") { t = t.dropLast() }
+        if t.hasSuffix(".") { t = t.dropLast() }
+        return t == "-0" ? "0" : String(t)
+    }
+
+    /// About how wide `text` is at `size` px in a sans-serif font, for layout (no font metrics
+    /// without a renderer; errs wide so labels do not collide).
+    public static func textWidth(_ text: String, size: Double) -> Double {
+        var em = 0.0
+        for c in text {
+            switch c {
+            case "i", "l", "j", "I", "|", ".", ",", ":", ";", "'", "!", " ", "(", ")", "[", "]": em += 0.32
+            case "f", "r", "t", "-": em += 0.42
+            case "m", "w", "M", "W", "%", "@": em += 0.9
+            case "A"..."Z": em += 0.7
+            case "0"..."9": em += 0.62
+            default: em += c.isASCII ? 0.58 : 0.7
+            }
+        }
+        return em * size
+    }
+
+    /// `text` cut (with "…") to fit `width` px at `size`.
+    public static func fitted(_ text: String, width: Double, size: Double) -> String {
+        guard textWidth(text, size: size) > width else { return text }
+        var cut = Substring(text)
+        while !cut.isEmpty && textWidth(cut + "…", size: size) > width { cut = cut.dropLast() }
+        return cut + "…"
+    }
+}
