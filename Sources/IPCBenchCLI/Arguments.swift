@@ -4,6 +4,7 @@ import IPCBenchCore
 public enum Command: Equatable {
     case run(RunOptions)
     case list
+    case doctor
     /// Subcommands that parse their own arguments.
     case compare([String])
     case plot([String])
@@ -32,6 +33,7 @@ public struct RunOptions: Equatable {
             && a.overrides.messages == b.overrides.messages && a.overrides.repetitions == b.overrides.repetitions
             && a.overrides.warmup == b.overrides.warmup && a.overrides.timeoutSeconds == b.overrides.timeoutSeconds
             && a.overrides.verify == b.overrides.verify && a.overrides.ringBytes == b.overrides.ringBytes
+            && a.overrides.rate == b.overrides.rate && a.overrides.oneWay == b.overrides.oneWay
     }
 }
 
@@ -44,9 +46,9 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
 public enum ArgumentParser {
     static let valueFlags = [
         "--suite", "--mechanisms", "--modes", "--sizes", "--placements", "--waits", "--pairs",
-        "--repetitions", "--messages", "--warmup", "--timeout", "--output", "--ring-size", "--json",
+        "--repetitions", "--messages", "--warmup", "--timeout", "--output", "--ring-size", "--json", "--rate",
     ]
-    static let switches = ["--verify", "--quiet", "--keep-going"]
+    static let switches = ["--verify", "--quiet", "--keep-going", "--oneway"]
 
     public static func parse(_ arguments: [String]) throws(UsageError) -> Command {
         var args = arguments[...]
@@ -60,11 +62,14 @@ public enum ArgumentParser {
         case "list":
             guard args.isEmpty else { throw UsageError(message: "list takes no options (got '\(args.first!.prefix(40))')") }
             return .list
+        case "doctor":
+            guard args.isEmpty else { throw UsageError(message: "doctor takes no options (got '\(args.first!.prefix(40))')") }
+            return .doctor
         case "help": return .help
         case "compare": return .compare(Array(args))
         case "plot": return .plot(Array(args))
         default:
-            throw UsageError(message: "unknown command '\(subcommand.prefix(40))' (commands: run, list, compare, plot, help)")
+            throw UsageError(message: "unknown command '\(subcommand.prefix(40))' (commands: run, list, doctor, compare, plot, help)")
         }
         if args.contains("--help") || args.contains("-h") { return .help }
         if args.contains("--version") { return .version }
@@ -81,6 +86,7 @@ public enum ArgumentParser {
                 guard value == nil else { throw UsageError(message: "\(flag) takes no value") }
                 switch flag {
                 case "--verify": options.overrides.verify = true
+                case "--oneway": options.overrides.oneWay = true
                 case "--quiet": options.quiet = true
                 default: options.keepGoing = true
                 }
@@ -115,6 +121,7 @@ public enum ArgumentParser {
             case "--warmup": options.overrides.warmup = try Setting.count(value, range: 0...1_000_000_000)
             case "--timeout": options.overrides.timeoutSeconds = try Setting.seconds(value)
             case "--ring-size": options.overrides.ringBytes = try Setting.size(value)
+            case "--rate": options.overrides.rate = try Setting.count(value, range: 1...100_000_000)
             case "--output":
                 guard !value.isEmpty else { throw SettingError(message: "empty path (use - for standard output)") }
                 options.output = value
@@ -134,6 +141,7 @@ public enum ArgumentParser {
     USAGE
       ipcbench [run] [options]     run a sweep (the default suite when no option shapes one)
       ipcbench list                mechanisms, what each supports, this machine's limits, suites
+      ipcbench doctor              CPUs, topology, governor, clock, load, limits, and advice for stable numbers
       ipcbench compare BASE NEW    regressed / improved / unchanged / inconclusive per scenario
                                    (--threshold 5, --confidence 0.95, --format table|markdown|csv|json,
                                     --output PATH, --allow-different-machines); exit 1 on a regression
@@ -143,7 +151,10 @@ public enum ArgumentParser {
     RUN OPTIONS (each list is comma-separated; a flag replaces the suite's value)
       --suite NAME|PATH       quick, default, full (Benchmarks/suites/NAME.suite) or a .suite file
       --mechanisms LIST       all, or names from `ipcbench list`
-      --modes LIST            latency (round trips), throughput (streaming)
+      --modes LIST            latency (round trips), throughput (streaming), openloop (sends at
+                              --rate, times each message from its intended send time)
+      --rate N                open-loop messages per second per pair, 1 to 100000000 (default 10000)
+      --oneway                also time each message one way (sender's stamp to arrival; 16+ bytes)
       --sizes LIST            payload bytes: 64, 4K, 4KiB, 1M, 1GiB (1 byte to 1 GiB)
       --placements LIST       cross-core, same-core, unpinned (default: cross-core with 2+ CPUs)
       --waits LIST            block, spin (non-blocking calls polled in a loop)

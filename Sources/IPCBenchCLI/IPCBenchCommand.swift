@@ -23,6 +23,9 @@ public enum IPCBenchCommand {
         case .list:
             print(ListCommand.render(limits: .current(), machine: .current()), terminator: "")
             return ExitCode.success
+        case .doctor:
+            print(DoctorCommand.render(.read()), terminator: "")
+            return ExitCode.success
         case let .run(options):
             return RunCommand(options: options).execute()
         case let .compare(args):

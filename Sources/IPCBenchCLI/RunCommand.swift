@@ -103,7 +103,8 @@ struct RunCommand {
         if showProgress { printToStderr("\r\u{1B}[K") }
 
         // Only complete rows: an interrupted repetition is dropped, not half-reported.
-        let rows = results.map { CSVReport.row($0, machine: machine, timestamp: timestamp) }
+        Spread.annotate(&results)
+        let rows = results.map { CSVReport.row($0, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead) }
         let csv = CSVReport.render(rows)
         if outputPath == "-" {
             print(csv, terminator: "")

@@ -40,7 +40,7 @@ final class MechanismTests: LeakCheckedTestCase {
 
     private func assertMovesIntact(wait: WaitMode, placement: Placement = .crossCore) {
         for type in MechanismRegistry.all {
-            for mode in type.modes {
+            for mode in type.modes where mode != .openLoop {
                 for size in sizes(for: type, mode) {
                     let r = run(type.name, mode, size, wait: wait, placement: placement)
                     XCTAssertEqual(r.status, .ok, "\(type.name) \(mode) \(size) B \(wait): \(r.note)")
@@ -49,7 +49,7 @@ final class MechanismTests: LeakCheckedTestCase {
                     case .latency:
                         XCTAssertEqual(r.latency?.count, 40, "\(type.name) \(size) B: every round trip timed")
                         XCTAssertGreaterThan(r.latency?.min ?? 0, 0)
-                    case .throughput:
+                    case .throughput, .openLoop:
                         XCTAssertEqual(r.totalMessages, 300)
                         XCTAssertGreaterThan(r.mibPerSecond ?? 0, 0, "\(type.name) \(size) B")
                     }
@@ -94,6 +94,30 @@ final class MechanismTests: LeakCheckedTestCase {
     func testAPayloadLargerThanThePipeBufferIsStreamedWhole() {
         let r = run("pipe", .latency, 1 << 20, messages: 3)
         XCTAssertEqual(r.status, .ok, r.note)
+    }
+
+    func testOpenLoopSendsAtTheRateAndTimesFromTheIntendedSendTime() {
+        for name in ["pipe", "shm-posix", "unix-dgram"] {
+            let r = coordinator.run(Scenario(
+                mechanism: name, mode: .openLoop, payloadBytes: 64, messages: 400, warmupMessages: 10,
+                verify: true, rate: 2000), repetition: 1)
+            XCTAssertEqual(r.status, .ok, "\(name): \(r.note)")
+            XCTAssertEqual(r.oneWay?.count, 400)
+            // 400 messages at 2000/s take at least 0.2 s from the first scheduled send.
+            XCTAssertGreaterThanOrEqual(Double(r.windowNs ?? 0), 0.199e9)
+            XCTAssertLessThanOrEqual(r.messagesPerSecond ?? .infinity, 2000 * 1.01)
+        }
+    }
+
+    func testOneWayTimesAreRecordedBesideRoundTrips() {
+        let r = coordinator.run(Scenario(mechanism: "unix-stream", mode: .latency, payloadBytes: 64, messages: 100, oneWay: true), repetition: 1)
+        XCTAssertEqual(r.status, .ok, r.note)
+        XCTAssertEqual(r.oneWay?.count, 100)
+        XCTAssertEqual(r.latency?.count, 100)
+        // One way cannot take longer than the whole round trip it is part of.
+        XCTAssertLessThanOrEqual(r.oneWay!.percentile(50)!, r.latency!.percentile(50)!)
+        let small = coordinator.run(Scenario(mechanism: "pipe", mode: .latency, payloadBytes: 8, messages: 10, oneWay: true), repetition: 1)
+        XCTAssertEqual(small.status, .skipped)
     }
 
     func testZeroMeasuredMessagesIsNotACrash() {

@@ -17,7 +17,7 @@ final class SuiteTests: XCTestCase {
     func testTheDefaultSuiteIsEveryMechanismAt64B4KAnd64KInBothModes() throws {
         let plan = RunPlan.make(suite: try SuiteLocator.load("default"), overrides: Overrides(), cpuCount: 2)
         for name in MechanismRegistry.names where !["eventfd", "signal", "cacheline", "memcpy"].contains(name) {
-            for mode in Mode.allCases {
+            for mode in [Mode.latency, .throughput] {
                 let sizes = Set(plan.scenarios.filter { $0.mechanism == name && $0.mode == mode }.map(\.payloadBytes))
                 XCTAssertEqual(sizes, [64, 4096, 65536], "\(name) \(mode)")
             }

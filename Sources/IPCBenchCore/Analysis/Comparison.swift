@@ -19,9 +19,15 @@ public struct Metric: Sendable, Hashable {
     public static let throughput = Metric(column: "mib_per_s", label: "MiB/s", higherIsBetter: true)
     public static let latencyP50 = Metric(column: "rtt_p50_ns", label: "p50 rtt", higherIsBetter: false)
     public static let latencyP99 = Metric(column: "rtt_p99_ns", label: "p99 rtt", higherIsBetter: false)
+    public static let oneWayP50 = Metric(column: "oneway_p50_ns", label: "p50 one-way", higherIsBetter: false)
+    public static let oneWayP99 = Metric(column: "oneway_p99_ns", label: "p99 one-way", higherIsBetter: false)
 
     public static func primary(forMode mode: String) -> [Metric] {
-        mode == "throughput" ? [.throughput] : [.latencyP50, .latencyP99]
+        switch mode {
+        case "throughput": return [.throughput]
+        case "openloop": return [.oneWayP50, .oneWayP99]
+        default: return [.latencyP50, .latencyP99]
+        }
     }
 }
 

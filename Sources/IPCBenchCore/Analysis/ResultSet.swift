@@ -49,8 +49,10 @@ public struct ResultSet: Sendable {
     /// Columns that hold figures: validated as finite, non-negative numbers when present.
     public static let numericColumns: Set<String> = [
         "messages", "msgs_per_s", "mib_per_s", "rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns",
-        "rtt_p999_ns", "rtt_max_ns", "rtt_mean_ns", "rtt_stddev_ns", "cpu_ns_per_msg", "ctx_switches_per_msg",
-        "futex_calls_per_msg", "warmup_messages", "window_ns", "ring_bytes",
+        "rtt_p999_ns", "rtt_max_ns", "rtt_mean_ns", "rtt_stddev_ns", "oneway_min_ns", "oneway_p50_ns",
+        "oneway_p90_ns", "oneway_p99_ns", "oneway_p999_ns", "oneway_max_ns", "oneway_mean_ns", "target_msgs_per_s", "cpu_ns_per_msg", "ctx_switches_per_msg",
+        "futex_calls_per_msg", "lost_msgs", "reordered_msgs", "warmup_messages", "window_ns", "ring_bytes",
+        "cv_pct", "involuntary_switches", "steal_pct", "loadavg_1m", "clock_overhead_ns",
     ]
 
     public enum LoadError: Error, CustomStringConvertible {

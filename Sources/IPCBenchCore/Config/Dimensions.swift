@@ -4,6 +4,10 @@ public enum Mode: String, CaseIterable, Sendable, Hashable {
     case latency
     /// The producer streams messages as fast as the mechanism takes them.
     case throughput
+    /// Latency under load: the producer sends on a fixed schedule (`--rate`) and every message
+    /// is timed from its intended send time to its arrival, so a stall delays the measurement
+    /// of every message behind it instead of hiding them (no coordinated omission).
+    case openLoop = "openloop"
 }
 
 /// Where the two workers of a pair run. On a VM it changes a blocking round trip by 10x or more.

@@ -13,6 +13,8 @@ public struct Overrides: Sendable {
     public var messages: Int?
     public var warmup: Int?
     public var ringBytes: Int?
+    public var rate: Int?
+    public var oneWay: Bool?
     public var repetitions: Int?
     public var timeoutSeconds: Double?
     public var verify: Bool?
@@ -22,7 +24,7 @@ public struct Overrides: Sendable {
     /// Whether any value that shapes scenarios was given.
     public var shapesScenarios: Bool {
         mechanisms != nil || modes != nil || sizes != nil || placements != nil || waits != nil
-            || pairs != nil || messages != nil || warmup != nil || ringBytes != nil
+            || pairs != nil || messages != nil || warmup != nil || ringBytes != nil || rate != nil || oneWay != nil
     }
 }
 
@@ -67,6 +69,8 @@ public struct RunPlan: Sendable {
             if let v = overrides.messages { (sweep.latencyMessages, sweep.throughputMessages) = (v, v) }
             if let v = overrides.warmup { sweep.warmupMessages = v }
             if let v = overrides.ringBytes { sweep.ringBytes = v }
+            if let v = overrides.rate { sweep.rate = v }
+            if let v = overrides.oneWay { sweep.oneWay = v }
             for mechanism in sweep.mechanisms {
                 for mode in sweep.modes {
                     for size in sweep.sizes {
@@ -74,12 +78,13 @@ public struct RunPlan: Sendable {
                             for wait in sweep.waits {
                                 for pairs in sweep.pairs {
                                     let given = mode == .latency ? sweep.latencyMessages : sweep.throughputMessages
-                                    let messages = given ?? Scenario.defaultMessages(mode: mode, payloadBytes: size)
+                                    let messages = given ?? Scenario.defaultMessages(mode: mode, payloadBytes: size, rate: sweep.rate)
                                     let scenario = Scenario(
                                         mechanism: mechanism, mode: mode, payloadBytes: size,
                                         placement: placement, pairs: pairs, wait: wait, messages: messages,
                                         warmupMessages: sweep.warmupMessages,
-                                        verify: overrides.verify ?? suite.verify, ringBytes: sweep.ringBytes)
+                                        verify: overrides.verify ?? suite.verify, ringBytes: sweep.ringBytes,
+                                        rate: mode == .openLoop ? sweep.rate : nil, oneWay: sweep.oneWay)
                                     if seen.insert(scenario).inserted { scenarios.append(scenario) }
                                 }
                             }
@@ -153,7 +158,7 @@ public enum SuiteLocator {
         waits = block, spin
         messages.latency = 2000
         [kernel]
-        mechanisms = pipe, fifo, unix-stream, unix-dgram, unix-seqpacket, tcp, posix-mq, sysv-mq
+        mechanisms = pipe, fifo, unix-stream, unix-dgram, unix-seqpacket, tcp, udp, posix-mq, sysv-mq
         [notify]
         mechanisms = eventfd, signal
         modes = latency

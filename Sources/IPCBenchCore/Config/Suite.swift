@@ -6,7 +6,7 @@ import Glibc
 public struct Sweep: Sendable, Equatable {
     public var name: String
     public var mechanisms: [String] = []
-    public var modes: [Mode] = Mode.allCases
+    public var modes: [Mode] = [.latency, .throughput]
     public var sizes: [Int] = [64, 4096, 65536]
     /// nil: cross-core where the process may use two CPUs, else same-core.
     public var placements: [Placement]?
@@ -17,6 +17,9 @@ public struct Sweep: Sendable, Equatable {
     public var throughputMessages: Int?
     public var warmupMessages: Int?
     public var ringBytes: Int = 1 << 20
+    /// Open-loop send rate, messages per second.
+    public var rate: Int = Scenario.defaultRate
+    public var oneWay = false
 
     public init(name: String) { self.name = name }
 }
@@ -47,7 +50,7 @@ public struct Suite: Sendable, Equatable {
 
     public static let keys = [
         "mechanisms", "modes", "sizes", "placements", "waits", "pairs", "messages",
-        "messages.latency", "messages.throughput", "warmup", "ring-size",
+        "messages.latency", "messages.throughput", "warmup", "ring-size", "rate", "oneway",
         "repetitions", "timeout", "verify",
     ]
 
@@ -144,6 +147,8 @@ extension Sweep {
         case "messages.throughput": throughputMessages = try Setting.count(value, range: 1...1_000_000_000)
         case "warmup": warmupMessages = try Setting.count(value, range: 0...1_000_000_000)
         case "ring-size": ringBytes = try Setting.size(value)
+        case "rate": rate = try Setting.count(value, range: 1...100_000_000)
+        case "oneway": oneWay = try Setting.boolean(value)
         default: break
         }
     }

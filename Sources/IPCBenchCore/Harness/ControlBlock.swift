@@ -9,7 +9,7 @@ import Synchronization
 public struct WorkerReport {
     public enum State: UInt32 { case starting = 0, done = 1, failed = 2 }
     public enum FailureKind: UInt32 {
-        case none = 0, system, sequence, corrupt, size, peerClosed, unsupported
+        case none = 0, system, sequence, corrupt, size, peerClosed, unsupported, timedOut
     }
 
     public var state: UInt32 = 0
@@ -30,6 +30,10 @@ public struct WorkerReport {
     /// futex system calls in the window (rings only; `countsFutexCalls` is 1 when counted).
     public var futexCalls: UInt64 = 0
     public var countsFutexCalls: UInt32 = 0
+    /// Lossy mechanisms: messages (or round trips) that never arrived, and ones that arrived
+    /// after a later one.
+    public var lost: UInt64 = 0
+    public var reordered: UInt64 = 0
 
     mutating func recordFailure(_ error: IPCError) {
         state = State.failed.rawValue
@@ -49,6 +53,8 @@ public struct WorkerReport {
             (failureA, failureB) = (UInt64(expected), UInt64(bitPattern: Int64(received)))
         case .peerClosed:
             failureKind = FailureKind.peerClosed.rawValue
+        case .timedOut:
+            failureKind = FailureKind.timedOut.rawValue
         case let .unsupported(text):
             failureKind = FailureKind.unsupported.rawValue
             setText(text)
@@ -75,6 +81,7 @@ public struct WorkerReport {
         case .corrupt: return IPCError.payloadCorrupt(sequence: failureA, offset: Int(failureB)).description
         case .size: return IPCError.messageSize(expected: Int(failureA), received: Int(Int64(bitPattern: failureB))).description
         case .peerClosed: return IPCError.peerClosed.description
+        case .timedOut: return IPCError.timedOut.description
         case .unsupported: return text
         }
     }

@@ -43,6 +43,9 @@ public final class Coordinator {
         if !type.modes.contains(scenario.mode) {
             return "\(type.name) runs only in \(type.modes.map(\.rawValue).joined(separator: ", ")) mode"
         }
+        if scenario.carriesTimestamp && scenario.payloadBytes < 16 {
+            return "one-way times need 16-byte payloads (sequence number and send time)"
+        }
         if scenario.placement == .crossCore && cpus.count < 2 {
             return "cross-core needs two CPUs; this process may use \(cpus.count)"
         }
@@ -64,11 +67,17 @@ public final class Coordinator {
             return RepetitionResult(scenario: scenario, repetition: repetition, status: .skipped, note: why)
         }
         let type = MechanismRegistry.named(scenario.mechanism)!
+        let load = LoadAverage.oneMinute()
+        let before = CPUTimes.read()
+        var result: RepetitionResult
         do {
-            return try runRepetition(type, scenario, repetition)
+            result = try runRepetition(type, scenario, repetition)
         } catch {
-            return RepetitionResult(scenario: scenario, repetition: repetition, status: .failed, note: error.description)
+            result = RepetitionResult(scenario: scenario, repetition: repetition, status: .failed, note: error.description)
         }
+        result.loadAverage = load
+        if let before, let after = CPUTimes.read() { result.stealPercent = CPUTimes.stealPercent(from: before, to: after) }
+        return result
     }
 
     // MARK: - One repetition
@@ -82,7 +91,8 @@ public final class Coordinator {
         let buffers = try MemoryRegion(byteCount: 2 * pairs * 2 * bufferStride, sharing: .private)
         let plan = WorkloadPlan(
             payloadBytes: scenario.payloadBytes, messages: scenario.messages,
-            warmupMessages: scenario.warmupMessages, verify: scenario.verify)
+            warmupMessages: scenario.warmupMessages, verify: scenario.verify,
+            carriesTimestamp: scenario.carriesTimestamp, periodNs: scenario.rate.map { 1e9 / Double($0) })
         if janitor == nil { janitor = try Janitor(folder: directory.path) }
         let spec = ChannelSpec(
             mode: scenario.mode, payloadBytes: scenario.payloadBytes, pairs: pairs, wait: scenario.wait,
@@ -108,6 +118,7 @@ public final class Coordinator {
                     pair: pair, role: role, mode: scenario.mode, plan: plan, control: control,
                     buffer: buffers.base + index * 2 * bufferStride + 64, bufferStride: bufferStride,
                     cpu: cpu(pair: pair, role: role, placement: scenario.placement), spin: spin,
+                    pacing: SpinPolicy.for(.spin, placement: scenario.placement),
                     coordinator: me, mask: workerMask,
                     inheritedToClose: [interrupts?.fd ?? -1, janitor?.descriptor ?? -1])
                 let pid = try workers.spawn(groupLeader: workers.pids.first) {
@@ -177,26 +188,40 @@ public final class Coordinator {
     private func success(_ scenario: Scenario, _ repetition: Int, _ control: ControlBlock, oneSided: Bool) -> RepetitionResult {
         var result = RepetitionResult(scenario: scenario, repetition: repetition, status: .ok)
         var start = UInt64.max, end: UInt64 = 0, cpu: UInt64 = 0, switches: UInt64 = 0
-        var futexCalls: UInt64 = 0, countsFutex = false
-        var histogram = Histogram()
+        var futexCalls: UInt64 = 0, countsFutex = false, lost: UInt64 = 0, reordered: UInt64 = 0
+        var involuntary: UInt64 = 0
+        var histogram = Histogram(), oneWay = Histogram()
         for pair in 0..<scenario.pairs {
             let producer = control.report(ControlBlock.worker(pair, .producer)).pointee
             let consumer = control.report(ControlBlock.worker(pair, .consumer)).pointee
             start = min(start, producer.startNs)
-            end = max(end, scenario.mode == .throughput && !oneSided ? consumer.endNs : producer.endNs)
+            end = max(end, scenario.mode != .latency && !oneSided ? consumer.endNs : producer.endNs)
             for r in oneSided ? [producer] : [producer, consumer] {
                 cpu += r.cpuNs
                 switches += r.voluntarySwitches + r.involuntarySwitches
+                involuntary += r.involuntarySwitches
                 futexCalls += r.futexCalls
+                lost += r.lost
+                reordered += r.reordered
                 countsFutex = countsFutex || r.countsFutexCalls != 0
             }
             if scenario.mode == .latency {
                 histogram.merge(RecordingHistogram(existing: control.histogramMemory(ControlBlock.worker(pair, .producer))).snapshot())
             }
+            if scenario.carriesTimestamp {
+                oneWay.merge(RecordingHistogram(existing: control.histogramMemory(ControlBlock.worker(pair, .consumer))).snapshot())
+            }
         }
         result.totalMessages = scenario.messages * scenario.pairs
+        result.involuntarySwitches = Int(involuntary)
+        if MechanismRegistry.named(scenario.mechanism)?.lossy == true {
+            result.lostMessages = Int(lost)
+            result.reorderedMessages = Int(reordered)
+            if lost > 0 { result.note = "lost \(lost) of \(result.totalMessages) (\(fixed(Double(lost) * 100 / Double(max(1, result.totalMessages)), 2))%)" }
+        }
         result.windowNs = end > start ? end - start : 0
         if scenario.mode == .latency { result.latency = histogram }
+        if scenario.carriesTimestamp { result.oneWay = oneWay }
         if result.totalMessages > 0 {
             result.cpuNsPerMessage = Double(cpu) / Double(result.totalMessages)
             result.contextSwitchesPerMessage = Double(switches) / Double(result.totalMessages)
@@ -218,6 +243,8 @@ struct WorkerContext {
     let bufferStride: Int
     let cpu: Int32?
     let spin: SpinPolicy
+    /// How an open-loop producer waits for its next send time (always polling).
+    let pacing: SpinPolicy
     let coordinator: pid_t
     let mask: sigset_t
     /// The coordinator's own descriptors (signalfd, the janitor's pipe) a worker must not keep.
@@ -248,11 +275,14 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
     // Touch both buffers now so page faults are not measured.
     memset(context.buffer, 0x5A, context.bufferStride - 64)
     memset(context.buffer + context.bufferStride, 0xA5, context.bufferStride - 64)
-    let histogram: RecordingHistogram? = context.mode == .latency && context.role == .producer
-        ? RecordingHistogram(over: context.control.histogramMemory(index)) : nil
+    // The latency producer records round trips; consumers record one-way times when carried.
+    let records = (context.mode == .latency && context.role == .producer)
+        || (context.plan.carriesTimestamp && context.role == .consumer)
+    let histogram: RecordingHistogram? = records ? RecordingHistogram(over: context.control.histogramMemory(index)) : nil
     let sink = WorkloadSink(
         report: report, histogram: histogram, warmedUp: context.control.warmedUp,
-        pairs: UInt32(context.control.pairs), oneSided: M.oneSided)
+        pairs: UInt32(context.control.pairs), oneSided: M.oneSided,
+        pacing: context.pacing)
 
     context.control.ready.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
     Futex.waitUntil(context.control.go, reaches: 1)
@@ -261,6 +291,26 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
     let peer = context.control.pid(peerIndex).pointee
     do throws(IPCError) {
         var endpoint = try channel.endpoint(context.role, peer: peer, spin: context.spin)
+        if M.lossy {
+            switch (context.mode, context.role) {
+            case (.latency, .producer):
+                try LossyWorkloads.roundTripProducer(
+                    &endpoint, send: context.buffer, receive: context.buffer + context.bufferStride,
+                    plan: context.plan, sink: sink)
+            case (.latency, .consumer):
+                try LossyWorkloads.roundTripConsumer(
+                    &endpoint, buffer: context.buffer, plan: context.plan, sink: sink,
+                    producerReport: context.control.report(peerIndex))
+            case (.throughput, .producer):
+                try LossyWorkloads.streamProducer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
+            case (.throughput, .consumer):
+                try LossyWorkloads.streamConsumer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
+            case (.openLoop, _):
+                throw .unsupported("open-loop mode is not available for lossy mechanisms")
+            }
+            report.pointee.state = WorkerReport.State.done.rawValue
+            _exit(0)
+        }
         switch (context.mode, context.role) {
         case (.latency, .producer):
             try Workloads.roundTripProducer(
@@ -268,9 +318,9 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
                 plan: context.plan, sink: sink)
         case (.latency, .consumer):
             try Workloads.roundTripConsumer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
-        case (.throughput, .producer):
+        case (.throughput, .producer), (.openLoop, .producer):
             try Workloads.streamProducer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
-        case (.throughput, .consumer):
+        case (.throughput, .consumer), (.openLoop, .consumer):
             try Workloads.streamConsumer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
         }
     } catch { fail(error) }

@@ -14,7 +14,7 @@ public final class CacheLineBounce: Mechanism {
     private let line: MemoryRegion
 
     public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
-        if scenario.mode == .throughput { return "cacheline is a latency ceiling: one value in flight" }
+        if scenario.mode != .latency { return "cacheline is a latency ceiling: one value in flight" }
         if scenario.payloadBytes != 8 { return "cacheline carries exactly one 8-byte word" }
         if scenario.wait == .block { return "cacheline only polls (--waits spin): there is nothing to sleep on" }
         return nil

@@ -35,6 +35,9 @@ public protocol Mechanism: AnyObject {
     static var workerBlockedSignals: [Int32] { get }
     /// A ceiling measured by one process alone (`memcpy`): no consumer is forked.
     static var oneSided: Bool { get }
+    /// Messages may be lost or reordered (`udp`): they are counted, not treated as a failure,
+    /// and the receive side gives up on a missing message after a timeout.
+    static var lossy: Bool { get }
 
     /// Why this machine cannot carry the scenario, or nil when it can.
     static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String?
@@ -55,6 +58,7 @@ extension Mechanism {
     public static var modes: [Mode] { Mode.allCases }
     public static var workerBlockedSignals: [Int32] { [] }
     public static var oneSided: Bool { false }
+    public static var lossy: Bool { false }
     public func destroy() {}
 }
 

@@ -9,6 +9,7 @@ public enum MechanismRegistry {
         UnixDatagramSocket.self,
         UnixSeqpacketSocket.self,
         TCPLoopback.self,
+        UDPLoopback.self,
         PosixMessageQueue.self,
         SystemVMessageQueue.self,
         EventCounter.self,

@@ -14,7 +14,7 @@ public final class MemoryCopy: Mechanism {
     private let destination: MemoryRegion
 
     public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
-        if scenario.mode == .latency { return "memcpy is a throughput ceiling: nothing travels back" }
+        if scenario.mode != .throughput { return "memcpy is a throughput ceiling: nothing travels" }
         return RingPair.limitation(payloadBytes: scenario.payloadBytes, mode: scenario.mode, ringBytes: scenario.ringBytes)
     }
 

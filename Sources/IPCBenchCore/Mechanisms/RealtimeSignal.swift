@@ -12,7 +12,7 @@ public final class RealtimeSignal: Mechanism {
     public static var workerBlockedSignals: [Int32] { [ipc_sigrtmin()] }
 
     public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
-        if scenario.mode == .throughput { return "signals are a notification path: no stream of messages to time" }
+        if scenario.mode != .latency { return "signals are a notification path: no stream of messages to time" }
         if scenario.payloadBytes != 8 { return "a signal carries exactly one 8-byte value" }
         return nil
     }

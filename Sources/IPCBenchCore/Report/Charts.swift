@@ -242,6 +242,7 @@ extension SVGDocument {
 
     /// Title and subtitle, top left; returns where the content may start.
     mutating func heading(_ title: String, _ subtitle: String) -> Double {
+        self.title = title
         text(SVGDocument.fitted(title, width: width - 40, size: ChartText.title), x: 20, y: 30,
              size: ChartText.title, bold: true, fill: ChartText.ink, tooltip: title)
         guard !subtitle.isEmpty else { return 48 }
@@ -585,8 +586,6 @@ public struct Heatmap {
     public var cells: [[Cell]]
     public var higherIsBetter: Bool
     public var scaleTitle: String
-    /// Turns a value into colour-bar tick text.
-    public var scaleTickText: (Double) -> String = tickText
     public var width = 900.0
 
     public init(title: String, subtitle: String, columnTitle: String, rowLabels: [String], columnLabels: [String],
@@ -688,7 +687,7 @@ public struct Heatmap {
             let offset = scale(v)
             let y = higherIsBetter ? barTop + barHeight - offset : barTop + offset
             doc.line(x1: barX + 16, y1: y, x2: barX + 21, y2: y, stroke: "#444444")
-            doc.text(scaleTickText(v), x: barX + 24, y: y + 4, size: 11, fill: ChartText.muted)
+            doc.text(tickText(v), x: barX + 24, y: y + 4, size: 11, fill: ChartText.muted)
         }
         return doc.render()
     }
@@ -779,7 +778,7 @@ public struct ChangeChart {
             lx += 20 + SVGDocument.textWidth(verdict.rawValue, size: ChartText.legend) + 22
         }
         doc.rect(x: lx, y: legendTop, width: 22, height: 14, fill: "#EDEDED", stroke: "#BBBBBB")
-        let band = "±\(threshold == threshold.rounded() ? fixed(threshold, 0) : threshold3(threshold))% threshold"
+        let band = "±\(threshold == threshold.rounded() ? fixed(threshold, 0) : percentText(threshold))% threshold"
         doc.text(band, x: lx + 28, y: legendTop + 12, size: ChartText.legend, fill: ChartText.ink)
         lx += 28 + SVGDocument.textWidth(band, size: ChartText.legend) + 22
         doc.line(x1: lx, y1: legendTop + 7, x2: lx + 24, y2: legendTop + 7, stroke: "#222222", width: 1.5)
@@ -799,7 +798,7 @@ public struct ChangeChart {
         doc.line(x1: plotLeft, y1: plotBottom, x2: plotRight, y2: plotBottom, stroke: ChartText.axis)
         doc.text("◀ faster (better)", x: plotLeft, y: plotBottom + 40, size: 13, bold: true, fill: "#007A5A")
         doc.text("slower (worse) ▶", x: plotRight, y: plotBottom + 40, size: 13, anchor: .end, bold: true, fill: "#B34700")
-        doc.text("change of the median, candidate vs baseline (%)", x: (plotLeft + plotRight) / 2, y: plotBottom + 62,
+        doc.text("change in time taken (median), candidate vs baseline", x: (plotLeft + plotRight) / 2, y: plotBottom + 62,
                  size: ChartText.axisTitle, anchor: .middle, fill: ChartText.ink)
 
         if rows.isEmpty {
@@ -832,7 +831,7 @@ public struct ChangeChart {
                     }
                 }
             }
-            let words = abs(row.percent) < 0.05 ? "no change" : "\(threshold3(abs(row.percent)))% \(row.percent > 0 ? "slower" : "faster")"
+            let words = abs(row.percent) < 0.05 ? "no change" : "\(percentText(abs(row.percent)))% \(row.percent > 0 ? "slower" : "faster")"
             doc.text(words, x: plotRight + 14, y: mid + 4, size: 12, bold: row.verdict == .regressed,
                      fill: row.verdict == .regressed ? "#B34700" : ChartText.ink)
             doc.text(row.verdict.rawValue, x: width - 12, y: mid + 4, size: 11, anchor: .end, fill: ChartText.muted)
@@ -846,8 +845,8 @@ public struct ChangeChart {
         return doc.render()
     }
 
-    /// A percentage with three significant digits, at most one decimal: 0.4, 5.1, 12.3, 140.
-    func threshold3(_ v: Double) -> String {
+    /// A percentage with one decimal below 100: 0.4, 5.1, 12.3, 140.
+    func percentText(_ v: Double) -> String {
         v >= 99.95 ? fixed(v, 0) : fixed(v, 1)
     }
 }

@@ -114,6 +114,9 @@ public enum PlotReport {
         }
         rows.sort { $0.percent > $1.percent }
         var notes: [String] = []
+        if report.comparisons.contains(where: { $0.metric.higherIsBetter }) {
+            notes.append("Throughput is drawn as time per byte (1 / MiB/s), like latency: twice the MiB/s is −50%, half is +100%.")
+        }
         if report.differentMachines { notes.append("Warning: the two files come from different machines; a change may be the machine, not the code.") }
         if undrawable > 0 { notes.append("\(undrawable) comparisons with a zero median are not drawn.") }
         func list(_ keys: [ScenarioKey]) -> String {
@@ -423,7 +426,7 @@ struct PlotData {
             var tail = LineChart.Series(name: "\(name) p99", points: p99, style: style)
             tail.dashOverride = "5 4"
             tail.width = 1.6
-            tail.opacity = 0.8
+            tail.opacity = 0.7
             tail.hollowMarkers = true
             lines.append(tail)
             legend.append(LineChart.LegendItem(label: name, colour: style.colour, dash: nil, marker: style.marker))
@@ -527,12 +530,11 @@ struct PlotData {
             }
             cells.append(line)
         }
-        var map = Heatmap(
+        return Heatmap(
             title: (mode == "latency" ? "p50 round-trip latency" : "Throughput") + " by mechanism and size — \(combo.caption)",
             subtitle: subtitle(combo), columnTitle: "payload size (bytes)",
             rowLabels: rows.map(\.name), columnLabels: sizes.map { ByteSize.format($0) }, cells: cells,
-            higherIsBetter: mode != "latency", scaleTitle: mode == "latency" ? "p50 (µs)" : "MiB/s")
-        map.scaleTickText = tickText
-        return map.svg()
+            higherIsBetter: mode != "latency", scaleTitle: mode == "latency" ? "p50 (µs)" : "MiB/s"
+        ).svg()
     }
 }

@@ -30,6 +30,8 @@ public struct SVGDocument {
 
     public let width: Double
     public let height: Double
+    /// The chart's accessible name (and the tooltip of its background).
+    public var title: String? = nil
     private var parts: [String] = []
 
     /// Fonts every system has one of; the metrics the layout assumes are near all of them.
@@ -98,7 +100,8 @@ public struct SVGDocument {
     /// The whole document, white background first.
     public func render() -> String {
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" "
-        out += "viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"\(xmlEscape(Self.fontFamily))\">\n"
+        out += "viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"\(xmlEscape(Self.fontFamily))\" role=\"img\">\n"
+        if let title { out += "<title>\(xmlEscape(title))</title>\n" }
         out += "<rect x=\"0\" y=\"0\" width=\"\(n(width))\" height=\"\(n(height))\" fill=\"#ffffff\"/>\n"
         for part in parts { out += part + "\n" }
         out += "</svg>\n"

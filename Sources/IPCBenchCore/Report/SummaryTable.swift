@@ -7,7 +7,7 @@ public enum SummaryTable {
             if groups[r.scenario] == nil { order.append(r.scenario) }
             groups[r.scenario, default: []].append(r)
         }
-        let header = ["mechanism", "mode", "size", "placement", "wait", "pairs", "reps", "p50 rtt", "p99 rtt", "MiB/s", "msgs/s", "cpu/msg", "ctx/msg", "note"]
+        let header = ["mechanism", "mode", "size", "placement", "wait", "pairs", "reps", "p50 rtt", "p99 rtt", "MiB/s", "msgs/s", "cpu/msg", "ctx/msg", "spread", "note"]
         var rows: [[String]] = []
         for scenario in order {
             let runs = groups[scenario]!
@@ -19,7 +19,11 @@ public enum SummaryTable {
             let rate = med { $0.messagesPerSecond }
             let cpu = med { $0.cpuNsPerMessage }
             let ctx = med { $0.contextSwitchesPerMessage }
-            var note = ""
+            let spread = runs.first { $0.spreadPercent != nil }
+            var note = spread?.noisy == true ? "NOISY: repetitions vary by \(fixed(spread!.spreadPercent!, 0))%" : ""
+            if let lossy = ok.first(where: { ($0.lostMessages ?? 0) > 0 }) {
+                note = [note, lossy.note].filter { !$0.isEmpty }.joined(separator: "; ")
+            }
             if let failed = runs.first(where: { $0.status == .failed }) {
                 note = "FAILED: \(failed.note)"
             } else if let skipped = runs.first(where: { $0.status == .skipped }) {
@@ -30,7 +34,8 @@ public enum SummaryTable {
                 scenario.placement.rawValue, scenario.wait.rawValue, String(scenario.pairs), "\(ok.count)/\(runs.count)",
                 p50.map(humanDuration) ?? "-", p99.map(humanDuration) ?? "-",
                 mib.map { fixed($0, $0 < 10 ? 2 : 1) } ?? "-", rate.map { fixed($0, 0) } ?? "-",
-                cpu.map(humanDuration) ?? "-", ctx.map { fixed($0, 2) } ?? "-", note,
+                cpu.map(humanDuration) ?? "-", ctx.map { fixed($0, 2) } ?? "-",
+                spread?.spreadPercent.map { "\(fixed($0, 1))%" } ?? "-", note,
             ])
         }
         return alignColumns([header] + rows)

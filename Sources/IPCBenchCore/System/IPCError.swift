@@ -18,6 +18,8 @@ public enum IPCError: Error, CustomStringConvertible, Sendable {
     case messageSize(expected: Int, received: Int)
     /// The other side closed its end before the run was over.
     case peerClosed
+    /// A lossy mechanism (`udp`) waited too long for a datagram that is not coming.
+    case timedOut
     /// A limit of the machine or the mechanism that the scenario cannot fit in.
     case unsupported(StaticString)
 
@@ -34,6 +36,8 @@ public enum IPCError: Error, CustomStringConvertible, Sendable {
             return "message size: expected \(expected) bytes, received \(received)"
         case .peerClosed:
             return "peer closed the channel early"
+        case .timedOut:
+            return "no datagram arrived in time"
         case let .unsupported(why):
             return "\(why)"
         }

@@ -1,6 +1,7 @@
 /// How a payload carries its integrity check. The first min(8, size) bytes hold the sequence
-/// number (little-endian, truncated below 8 bytes); with `--verify` the rest is a pattern derived
-/// from the sequence number, which the receiver recomputes and compares byte for byte.
+/// number (little-endian, truncated below 8 bytes); when one-way times are measured, bytes 8..<16
+/// hold the sender's CLOCK_MONOTONIC stamp; with `--verify` the rest is a pattern derived from
+/// the sequence number, which the receiver recomputes and compares byte for byte.
 public enum Framing {
     @inline(__always)
     public static func stamp(_ sequence: UInt64, into buffer: UnsafeMutableRawPointer, size: Int) {
@@ -33,11 +34,23 @@ public enum Framing {
         return x
     }
 
-    /// Writes the verification pattern after the sequence number.
-    public static func fillPattern(_ sequence: UInt64, into buffer: UnsafeMutableRawPointer, size: Int) {
-        guard size > 8 else { return }
+    /// Writes the send time (ns) after the sequence number; the payload has at least 16 bytes.
+    @inline(__always)
+    public static func stampTime(_ ns: UInt64, into buffer: UnsafeMutableRawPointer) {
+        (buffer + 8).storeBytes(of: ns.littleEndian, as: UInt64.self)
+    }
+
+    @inline(__always)
+    public static func time(in buffer: UnsafeRawPointer) -> UInt64 {
+        UInt64(littleEndian: (buffer + 8).loadUnaligned(as: UInt64.self))
+    }
+
+    /// Writes the verification pattern from 8-byte word `firstWord` on (1 after the sequence
+    /// number, 2 when a timestamp follows it).
+    public static func fillPattern(_ sequence: UInt64, into buffer: UnsafeMutableRawPointer, size: Int, firstWord: Int = 1) {
+        guard size > 8 * firstWord else { return }
         let words = size / 8
-        for w in 1..<words {
+        for w in min(firstWord, words)..<words {
             (buffer + 8 * w).storeBytes(of: patternWord(sequence, w), as: UInt64.self)
         }
         var tail = patternWord(sequence, words)
@@ -48,10 +61,10 @@ public enum Framing {
     }
 
     /// The first byte offset where the pattern for `sequence` is not found, or nil.
-    public static func firstCorruptOffset(_ sequence: UInt64, in buffer: UnsafeRawPointer, size: Int) -> Int? {
-        guard size > 8 else { return nil }
+    public static func firstCorruptOffset(_ sequence: UInt64, in buffer: UnsafeRawPointer, size: Int, firstWord: Int = 1) -> Int? {
+        guard size > 8 * firstWord else { return nil }
         let words = size / 8
-        for w in 1..<words where (buffer + 8 * w).loadUnaligned(as: UInt64.self) != patternWord(sequence, w) {
+        for w in min(firstWord, words)..<words where (buffer + 8 * w).loadUnaligned(as: UInt64.self) != patternWord(sequence, w) {
             return firstDifferingByte(at: 8 * w, buffer, patternWord(sequence, w), 8)
         }
         let tailBytes = size - 8 * words

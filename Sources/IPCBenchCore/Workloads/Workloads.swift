@@ -12,23 +12,36 @@ public struct WorkloadPlan: Sendable {
     public var warmupMessages: Int
     /// Check every payload byte, not only the sequence number.
     public var verify: Bool
+    /// Messages carry the sender's timestamp and the receiver records one-way times.
+    public var carriesTimestamp: Bool
+    /// Open-loop: nanoseconds between scheduled sends.
+    public var periodNs: Double?
 
-    public init(payloadBytes: Int, messages: Int, warmupMessages: Int, verify: Bool) {
+    public init(payloadBytes: Int, messages: Int, warmupMessages: Int, verify: Bool,
+                carriesTimestamp: Bool = false, periodNs: Double? = nil) {
         self.payloadBytes = payloadBytes
         self.messages = messages
         self.warmupMessages = warmupMessages
         self.verify = verify
+        self.carriesTimestamp = carriesTimestamp
+        self.periodNs = periodNs
     }
+
+    /// The first pattern word: after the sequence number, and after the timestamp if any.
+    var patternWord: Int { carriesTimestamp ? 2 : 1 }
 }
 
 /// Where a worker's window and cost go, and the barrier all pairs pass after warm-up.
 struct WorkloadSink {
     let report: UnsafeMutablePointer<WorkerReport>
+    /// Round trips (latency producer) or one-way times (consumers, when timestamps are carried).
     let histogram: RecordingHistogram?
     let warmedUp: UnsafeMutablePointer<Atomic<UInt32>>
     let pairs: UInt32
     /// No consumer exists (`memcpy`): producers count the warm-up barrier themselves.
     var oneSided = false
+    /// How an open-loop producer waits for the next scheduled send.
+    var pacing: SpinPolicy = .pause
 
     /// Counts this pair as warmed up and waits for the others, so all pairs measure together.
     func passWarmupBarrier() {
@@ -77,16 +90,20 @@ enum Workloads {
         var sequence: UInt64 = 0
         for _ in 0..<plan.warmupMessages {
             sequence &+= 1
-            try roundTrip(&endpoint, sequence, send, receive, size, plan.verify)
+            if plan.carriesTimestamp { Framing.stampTime(MonotonicClock.nowNs(), into: send) }
+            try roundTrip(&endpoint, sequence, send, receive, size, plan)
         }
         sink.passWarmupBarrier()
         var window = WorkloadSink.Window()
         sink.beginWindow(&window, endpoint)
         var previous = MonotonicClock.nowNs()
         sink.report.pointee.startNs = previous
+        let stamps = plan.carriesTimestamp
         for _ in 0..<plan.messages {
             sequence &+= 1
-            try roundTrip(&endpoint, sequence, send, receive, size, plan.verify)
+            // The last clock read is the send time: no extra read per message.
+            if stamps { Framing.stampTime(previous, into: send) }
+            try roundTrip(&endpoint, sequence, send, receive, size, plan)
             let now = MonotonicClock.nowNs()
             histogram.record(now &- previous)
             previous = now
@@ -98,13 +115,13 @@ enum Workloads {
     @inline(__always)
     private static func roundTrip<E: MessageEndpoint>(
         _ endpoint: inout E, _ sequence: UInt64, _ send: UnsafeMutableRawPointer,
-        _ receive: UnsafeMutableRawPointer, _ size: Int, _ verify: Bool
+        _ receive: UnsafeMutableRawPointer, _ size: Int, _ plan: WorkloadPlan
     ) throws(IPCError) {
         Framing.stamp(sequence, into: send, size: size)
-        if verify { Framing.fillPattern(sequence, into: send, size: size) }
+        if plan.verify { Framing.fillPattern(sequence, into: send, size: size, firstWord: plan.patternWord) }
         try endpoint.send(send, count: size)
         try endpoint.receive(into: receive, count: size)
-        try check(sequence, receive, size, verify)
+        try check(sequence, receive, size, plan)
     }
 
     /// Latency, consumer side: receive, check, echo the same bytes back.
@@ -119,7 +136,10 @@ enum Workloads {
             if i == plan.warmupMessages { sink.beginWindow(&window, endpoint) }
             sequence &+= 1
             try endpoint.receive(into: buffer, count: size)
-            try check(sequence, buffer, size, plan.verify)
+            if let oneWay = sink.histogram, i >= plan.warmupMessages {
+                oneWay.record(MonotonicClock.nowNs() &- Framing.time(in: buffer))
+            }
+            try check(sequence, buffer, size, plan)
             try endpoint.send(buffer, count: size)
         }
         if total == plan.warmupMessages { sink.beginWindow(&window, endpoint) }
@@ -136,7 +156,8 @@ enum Workloads {
         for _ in 0..<plan.warmupMessages {
             sequence &+= 1
             Framing.stamp(sequence, into: buffer, size: size)
-            if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size) }
+            if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size, firstWord: plan.patternWord) }
+            if plan.carriesTimestamp { Framing.stampTime(MonotonicClock.nowNs(), into: buffer) }
             try endpoint.send(buffer, count: size)
         }
         if sink.oneSided {
@@ -147,12 +168,29 @@ enum Workloads {
         }
         var window = WorkloadSink.Window()
         sink.beginWindow(&window, endpoint)
-        sink.report.pointee.startNs = MonotonicClock.nowNs()
-        for _ in 0..<plan.messages {
-            sequence &+= 1
-            Framing.stamp(sequence, into: buffer, size: size)
-            if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size) }
-            try endpoint.send(buffer, count: size)
+        let start = MonotonicClock.nowNs()
+        sink.report.pointee.startNs = start
+        if let period = plan.periodNs {
+            // Open loop: message i leaves at start + i * period, whatever happened before; it
+            // carries that intended time, so a stall shows in every message it delayed.
+            var spins: UInt32 = 0
+            for i in 0..<plan.messages {
+                sequence &+= 1
+                let intended = start &+ UInt64(Double(i) * period)
+                while MonotonicClock.nowNs() < intended { sink.pacing.backoff(&spins) }
+                Framing.stamp(sequence, into: buffer, size: size)
+                if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size, firstWord: plan.patternWord) }
+                Framing.stampTime(intended, into: buffer)
+                try endpoint.send(buffer, count: size)
+            }
+        } else {
+            for _ in 0..<plan.messages {
+                sequence &+= 1
+                Framing.stamp(sequence, into: buffer, size: size)
+                if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size, firstWord: plan.patternWord) }
+                if plan.carriesTimestamp { Framing.stampTime(MonotonicClock.nowNs(), into: buffer) }
+                try endpoint.send(buffer, count: size)
+            }
         }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
         sink.endWindow(from: window, messages: plan.messages, endpoint)
@@ -168,28 +206,30 @@ enum Workloads {
         for _ in 0..<plan.warmupMessages {
             sequence &+= 1
             try endpoint.receive(into: buffer, count: size)
-            try check(sequence, buffer, size, plan.verify)
+            try check(sequence, buffer, size, plan)
         }
         var window = WorkloadSink.Window()
         sink.beginWindow(&window, endpoint)
         sink.warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
         Futex.wakeAll(sink.warmedUp)
         sink.report.pointee.startNs = MonotonicClock.nowNs()
+        let oneWay = sink.histogram
         for _ in 0..<plan.messages {
             sequence &+= 1
             try endpoint.receive(into: buffer, count: size)
-            try check(sequence, buffer, size, plan.verify)
+            if let oneWay { oneWay.record(MonotonicClock.nowNs() &- Framing.time(in: buffer)) }
+            try check(sequence, buffer, size, plan)
         }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
         sink.endWindow(from: window, messages: plan.messages, endpoint)
     }
 
     @inline(__always)
-    static func check(_ sequence: UInt64, _ buffer: UnsafeRawPointer, _ size: Int, _ verify: Bool) throws(IPCError) {
+    static func check(_ sequence: UInt64, _ buffer: UnsafeRawPointer, _ size: Int, _ plan: WorkloadPlan) throws(IPCError) {
         let received = Framing.sequence(in: buffer, size: size)
         let expected = Framing.expected(sequence, size: size)
         if received != expected { throw .sequenceMismatch(expected: expected, received: received) }
-        if verify, let offset = Framing.firstCorruptOffset(sequence, in: buffer, size: size) {
+        if plan.verify, let offset = Framing.firstCorruptOffset(sequence, in: buffer, size: size, firstWord: plan.patternWord) {
             throw .payloadCorrupt(sequence: sequence, offset: offset)
         }
     }
