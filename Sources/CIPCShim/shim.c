@@ -57,6 +57,8 @@ int ipc_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags
 
 int ipc_set_parent_death_signal(int signo) { return prctl(PR_SET_PDEATHSIG, signo, 0, 0, 0); }
 
+int ipc_set_process_name(const char *name) { return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); }
+
 int ipc_sigrtmin(void) { return SIGRTMIN; }
 
 int ipc_sigqueue_u64(pid_t pid, int signo, uint64_t value) {

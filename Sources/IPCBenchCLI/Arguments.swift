@@ -60,16 +60,16 @@ public enum ArgumentParser {
         switch subcommand {
         case "run": break
         case "list":
-            guard args.isEmpty else { throw UsageError(message: "list takes no options (got '\(args.first!.prefix(40))')") }
+            guard args.isEmpty else { throw UsageError(message: "list takes no options (got '\(echo(args.first!, limit: 40))')") }
             return .list
         case "doctor":
-            guard args.isEmpty else { throw UsageError(message: "doctor takes no options (got '\(args.first!.prefix(40))')") }
+            guard args.isEmpty else { throw UsageError(message: "doctor takes no options (got '\(echo(args.first!, limit: 40))')") }
             return .doctor
         case "help": return .help
         case "compare": return .compare(Array(args))
         case "plot": return .plot(Array(args))
         default:
-            throw UsageError(message: "unknown command '\(subcommand.prefix(40))' (commands: run, list, doctor, compare, plot, help)")
+            throw UsageError(message: "unknown command '\(echo(subcommand, limit: 40))' (commands: run, list, doctor, compare, plot, help)")
         }
         if args.contains("--help") || args.contains("-h") { return .help }
         if args.contains("--version") { return .version }
@@ -93,7 +93,7 @@ public enum ArgumentParser {
                 continue
             }
             guard valueFlags.contains(flag) else {
-                throw UsageError(message: "unknown option '\(flag.prefix(40))' (see ipcbench --help)")
+                throw UsageError(message: "unknown option '\(echo(flag, limit: 40))' (see ipcbench --help)")
             }
             if value == nil {
                 guard let next = args.popFirst() else { throw UsageError(message: "\(flag) needs a value") }

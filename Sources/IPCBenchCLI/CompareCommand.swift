@@ -62,7 +62,7 @@ enum CompareCommand {
                 output = v
             default:
                 if flag.hasPrefix("-") && flag != "-" {
-                    printError("compare: unknown option '\(flag.prefix(40))' (\(usage))"); return Status.usage
+                    printError("compare: unknown option '\(echo(flag, limit: 40))' (\(usage))"); return Status.usage
                 }
                 files.append(arg)
             }

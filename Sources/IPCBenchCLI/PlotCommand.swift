@@ -113,12 +113,12 @@ enum PlotCommand {
                 let v = try value()
                 let digits = v.hasSuffix("%") ? String(v.dropLast()) : v
                 guard let d = Double(digits), d.isFinite, d >= 0, d <= 1000 else {
-                    throw UsageError(message: "--threshold: '\(v.prefix(20))' is not a percentage from 0 to 1000, e.g. 5")
+                    throw UsageError(message: "--threshold: '\(echo(v, limit: 20))' is not a percentage from 0 to 1000, e.g. 5")
                 }
                 threshold = d
             default:
                 if flag.hasPrefix("-") && flag != "-" {
-                    throw UsageError(message: "plot: unknown option '\(flag.prefix(40))' (\(usage))")
+                    throw UsageError(message: "plot: unknown option '\(echo(flag, limit: 40))' (\(usage))")
                 }
                 files.append(arg)
             }

@@ -27,6 +27,7 @@ struct RunCommand {
                 // Run outside the package: the built-in copy of the default suite.
                 suite = try! Suite.parse(SuiteLocator.builtInDefault, name: "default (built-in)")
             case .invalid: printError("bad suite: \(error)"); return ExitCode.badInput
+            case .unreadable: printError("\(error)"); return ExitCode.setupFailed
             default: printError("--suite: \(error)"); return ExitCode.usage
             }
         }

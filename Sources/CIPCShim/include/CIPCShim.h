@@ -33,6 +33,7 @@ int ipc_eventfd(unsigned int initval, int flags);
 
 // prctl is variadic.
 int ipc_set_parent_death_signal(int signo);
+int ipc_set_process_name(const char *name);
 
 // SIGRTMIN is a macro over a libc function.
 int ipc_sigrtmin(void);

@@ -82,7 +82,7 @@ public struct ResultSet: Sendable {
         }
         var index: [String: Int] = [:]
         for (i, column) in header.enumerated() {
-            guard index[column] == nil else { throw .notAResultFile(name, "column '\(column.prefix(40))' appears twice") }
+            guard index[column] == nil else { throw .notAResultFile(name, "column '\(echo(column))' appears twice") }
             index[column] = i
         }
         let missing = requiredColumns.filter { index[$0] == nil }
@@ -104,14 +104,14 @@ public struct ResultSet: Sendable {
             }
             let status = cell("status")
             guard ["ok", "skipped", "failed"].contains(status) else {
-                throw .malformed(name, "line \(line): status '\(status.prefix(20))' is not ok, skipped or failed")
+                throw .malformed(name, "line \(line): status '\(echo(status, limit: 20))' is not ok, skipped or failed")
             }
             var values: [String: Double] = [:]
             for (column, i) in index where numericColumns.contains(column) {
                 let text = cells[i]
                 if text.isEmpty { continue }
                 guard text.utf8.count <= 40, let v = Double(text), v.isFinite, v >= 0 else {
-                    throw .malformed(name, "line \(line): \(column) '\(text.prefix(20))' is not a finite, non-negative number")
+                    throw .malformed(name, "line \(line): \(column) '\(echo(text, limit: 20))' is not a finite, non-negative number")
                 }
                 values[column] = v
             }

@@ -11,9 +11,9 @@ public enum ByteSize {
         public var description: String {
             switch self {
             case .empty: return "empty size"
-            case let .notANumber(s): return "'\(s)' is not a size (examples: 64, 4K, 4KiB, 1M)"
-            case let .ambiguousDecimalUnit(s): return "'\(s)' is ambiguous: write K/KiB, M/MiB or G/GiB (powers of 1024)"
-            case let .outOfRange(s): return "'\(s)' is outside 1 byte to 1 GiB"
+            case let .notANumber(s): return "'\(echo(s))' is not a size (examples: 64, 4K, 4KiB, 1M)"
+            case let .ambiguousDecimalUnit(s): return "'\(echo(s))' is ambiguous: write K/KiB, M/MiB or G/GiB (powers of 1024)"
+            case let .outOfRange(s): return "'\(echo(s))' is outside 1 byte to 1 GiB"
             }
         }
     }

@@ -105,14 +105,14 @@ public struct RunPlan: Sendable {
 public enum SuiteLocator {
     public enum LookupError: Error, CustomStringConvertible {
         case notFound(String, searched: [String])
-        case unreadable(String)
+        case unreadable(String, Int32)
         case invalid(String, Suite.ParseError)
 
         public var description: String {
             switch self {
             case let .notFound(name, searched):
                 return "suite '\(name)' not found (looked in \(searched.joined(separator: ", ")))"
-            case let .unreadable(path): return "cannot read suite file \(path)"
+            case let .unreadable(path, code): return "cannot read suite file \(path): \(errnoName(code)) (\(errnoText(code)))"
             case let .invalid(path, error): return "\(path): \(error)"
             }
         }
@@ -138,7 +138,7 @@ public enum SuiteLocator {
         let isPath = name.contains("/") || name.hasSuffix(".suite")
         let candidates = isPath ? [name] : searchFolders().map { "\($0)/\(name).suite" }
         for path in candidates where access(path, F_OK) == 0 {
-            guard let text = ProcFiles.read(path, limit: (1 << 20) + 1) else { throw .unreadable(path) }
+            guard let text = ProcFiles.read(path, limit: (1 << 20) + 1) else { throw .unreadable(path, errno) }
             let suiteName = isPath ? String(path.split(separator: "/").last ?? "suite").replacingSuffix(".suite") : name
             do {
                 return try Suite.parse(text, name: suiteName)

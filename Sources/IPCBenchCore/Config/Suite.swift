@@ -67,7 +67,8 @@ public struct Suite: Sendable, Equatable {
         var current: Sweep? = nil
         var sweeps: [Sweep] = []
         var seenKeys: Set<String> = []
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: split on it too, so CRLF files read like LF ones.
+        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let lineNumber = number + 1
             var line = Substring(rawLine)
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
@@ -85,12 +86,12 @@ public struct Suite: Sendable, Equatable {
                 continue
             }
             guard let eq = trimmed.firstIndex(of: "=") else {
-                throw ParseError(line: lineNumber, message: "expected 'key = value', found '\(trimmed.prefix(40))'")
+                throw ParseError(line: lineNumber, message: "expected 'key = value', found '\(echo(trimmed))'")
             }
             let key = String(trimmed[..<eq]).trimmingCharacters(in: " \t").lowercased()
             let value = String(trimmed[trimmed.index(after: eq)...]).trimmingCharacters(in: " \t")
             guard keys.contains(key) else {
-                throw ParseError(line: lineNumber, message: "unknown key '\(key.prefix(40))' (keys: \(keys.joined(separator: ", ")))")
+                throw ParseError(line: lineNumber, message: "unknown key '\(echo(key))' (keys: \(keys.joined(separator: ", ")))")
             }
             guard !seenKeys.contains(key) else { throw ParseError(line: lineNumber, message: "'\(key)' given twice") }
             seenKeys.insert(key)
@@ -115,7 +116,7 @@ public struct Suite: Sendable, Equatable {
         if sweeps.isEmpty && !suite.defaults.mechanisms.isEmpty { sweeps = [suite.defaults] }
         guard !sweeps.isEmpty else { throw ParseError(line: 0, message: "no sweep: name some mechanisms") }
         for sweep in sweeps where sweep.mechanisms.isEmpty {
-            throw ParseError(line: 0, message: "section [\(sweep.name)] names no mechanisms")
+            throw ParseError(line: 0, message: "section [\(echo(sweep.name))] names no mechanisms")
         }
         suite.sweeps = sweeps
         return suite
@@ -176,7 +177,7 @@ public enum Setting {
         var out: [T] = []
         for name in names {
             guard let v = T(rawValue: name.lowercased()) else {
-                throw SettingError(message: "unknown '\(name.prefix(40))' (choices: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw SettingError(message: "unknown '\(echo(name))' (choices: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             if !out.contains(where: { $0.rawValue == v.rawValue }) { out.append(v) }
         }
@@ -197,7 +198,7 @@ public enum Setting {
                 continue
             }
             guard known.contains(lower) else {
-                throw SettingError(message: "unknown mechanism '\(name.prefix(40))' (choices: all, \(known.joined(separator: ", ")))")
+                throw SettingError(message: "unknown mechanism '\(echo(name))' (choices: all, \(known.joined(separator: ", ")))")
             }
             if !out.contains(lower) { out.append(lower) }
         }
@@ -222,7 +223,7 @@ public enum Setting {
     public static func count(_ value: String, range: ClosedRange<Int>) throws(SettingError) -> Int {
         let t = value.trimmingCharacters(in: " \t")
         guard !t.isEmpty, t.allSatisfy({ $0.isASCII && $0.isNumber }), t.count <= 12, let n = Int(t), range.contains(n) else {
-            throw SettingError(message: "'\(t.prefix(40))' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw SettingError(message: "'\(echo(t))' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return n
     }
@@ -241,7 +242,7 @@ public enum Setting {
     public static func seconds(_ value: String) throws(SettingError) -> Double {
         let t = value.trimmingCharacters(in: " \t")
         guard let s = Double(t), s.isFinite, s >= 0.1, s <= 86_400 else {
-            throw SettingError(message: "'\(t.prefix(40))' is not a number of seconds from 0.1 to 86400")
+            throw SettingError(message: "'\(echo(t))' is not a number of seconds from 0.1 to 86400")
         }
         return s
     }
@@ -250,7 +251,7 @@ public enum Setting {
         switch value.trimmingCharacters(in: " \t").lowercased() {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
-        default: throw SettingError(message: "'\(value.prefix(40))' is not true or false")
+        default: throw SettingError(message: "'\(echo(value))' is not true or false")
         }
     }
 }

@@ -121,7 +121,7 @@ public final class Coordinator {
                     pacing: SpinPolicy.for(.spin, placement: scenario.placement),
                     coordinator: me, mask: workerMask,
                     inheritedToClose: [interrupts?.fd ?? -1, janitor?.descriptor ?? -1])
-                let pid = try workers.spawn(groupLeader: workers.pids.first) {
+                let pid = try workers.spawn(worker: index, groupLeader: workers.pids.first) {
                     runWorker(channels[pair], others: channels, context)
                 }
                 control.pid(index).pointee = pid
@@ -161,6 +161,7 @@ public final class Coordinator {
         _ scenario: Scenario, _ repetition: Int, _ outcome: WorkerSet.Outcome,
         _ workers: inout WorkerSet, _ control: ControlBlock
     ) -> RepetitionResult {
+        if outcome == .workerFailed { workers.settle() }
         let firstFailed = workers.firstFailure
         workers.killAndReapAll()
         var note: String
@@ -260,10 +261,14 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
         report.pointee.recordFailure(error)
         _exit(1)
     }
-    // Die with the coordinator, whatever kills it.
+    // Die with the coordinator, whatever kills it; say which side we are in ps and top.
     _ = ipc_set_parent_death_signal(SIGKILL)
+    _ = ipc_set_process_name(context.role == .producer ? "ipcbench-prod" : "ipcbench-cons")
     if getppid() != context.coordinator { _exit(2) }
     signal(SIGPIPE, SIG_IGN)
+    // A crashing worker must die at once with its signal, for the coordinator to report; the
+    // Swift runtime's crash handler, inherited through fork, would print and linger instead.
+    for crash in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(crash, SIG_DFL) }
     var mask = context.mask
     sigprocmask(SIG_SETMASK, &mask, nil)
     for fd in context.inheritedToClose where fd >= 0 { close(fd) }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CIPCShim
 import Synchronization
 
 /// Cleans up after a coordinator that dies without doing it itself (SIGKILL, a crash).
@@ -44,7 +45,9 @@ public final class Janitor {
     /// coordinator must not kill it first), wait for the pipe to close, remove what is listed.
     private static func watch(readEnd: Int32, writeEnd: Int32, slots: UnsafeMutablePointer<Atomic<Int32>>, folder: [CChar]) -> Never {
         setpgid(0, 0)
+        _ = ipc_set_process_name("ipcbench-janitor")
         for s in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { signal(s, SIG_IGN) }
+        for crash in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(crash, SIG_DFL) }
         var mask = sigset_t()
         sigemptyset(&mask)
         sigprocmask(SIG_SETMASK, &mask, nil)

@@ -7,6 +7,8 @@ import CIPCShim
 /// pidfds, and always reaped; on any failure the rest are killed (SIGKILL) and reaped too.
 struct WorkerSet {
     private(set) var pids: [pid_t] = []
+    /// Each process's worker index in the control block (2*pair, +1 for the consumer).
+    private var workerIndices: [Int] = []
     private var pidfds: [Int32] = []
     private var statuses: [Int32?] = []
     /// Index of the first worker that exited non-zero or by a signal we did not send.
@@ -20,13 +22,32 @@ struct WorkerSet {
         case interrupted(Int32)
     }
 
+    /// Workers that ended before we killed any: the candidates for the cause of a failure.
+    private var endedOnTheirOwn: Set<Int> = []
+
+    /// The control-block index and wait status of the worker whose end explains the failure: one killed by a signal we did not send (its
+    /// peer then sees EOF or EPIPE and exits too, which is a symptom), else the first one that
+    /// exited non-zero.
     var firstFailure: (Int, Int32)? {
+        let ended = endedOnTheirOwn.sorted()
+        if let i = ended.first(where: { statuses[$0].map { ipc_wifsignaled($0) != 0 } ?? false }) {
+            return (workerIndices[i], statuses[i]!)
+        }
         guard let i = firstFailureIndex, let s = statuses[i] else { return nil }
-        return (i, s)
+        return (workerIndices[i], s)
+    }
+
+    /// After a first failure, gives the others a moment to end on their own, so the cause is
+    /// told apart from its symptoms before anything is killed.
+    mutating func settle(graceMs: Int32 = 50) {
+        let deadline = MonotonicClock.nowNs() + UInt64(graceMs) * 1_000_000
+        while statuses.contains(where: { $0 == nil }) && MonotonicClock.nowNs() < deadline {
+            if watch(timeoutMs: max(1, Int32((deadline - MonotonicClock.nowNs()) / 1_000_000)), interrupts: nil) == .allExited { break }
+        }
     }
 
     /// Forks a worker that runs `body` (which must `_exit`), in the group of the first worker.
-    mutating func spawn(groupLeader: pid_t?, _ body: () -> Never) throws(IPCError) -> pid_t {
+    mutating func spawn(worker index: Int, groupLeader: pid_t?, _ body: () -> Never) throws(IPCError) -> pid_t {
         let pid = fork()
         if pid < 0 { throw .system(call: "fork", errno: errno) }
         if pid == 0 {
@@ -43,6 +64,7 @@ struct WorkerSet {
             throw .system(call: "pidfd_open", errno: code)
         }
         pids.append(pid)
+        workerIndices.append(index)
         pidfds.append(pidfd)
         statuses.append(nil)
         return pid
@@ -68,14 +90,13 @@ struct WorkerSet {
             let r = waitpid(pids[i], &status, WNOHANG)
             guard r == pids[i] else { continue }
             statuses[i] = status
+            endedOnTheirOwn.insert(i)
             closeDescriptor(pidfds[i])
             pidfds[i] = -1
             let clean = ipc_wifexited(status) != 0 && ipc_wexitstatus(status) == 0
-            if !clean {
-                if firstFailureIndex == nil { firstFailureIndex = i }
-                return .workerFailed
-            }
+            if !clean && firstFailureIndex == nil { firstFailureIndex = i }
         }
+        if firstFailureIndex != nil { return .workerFailed }
         return statuses.allSatisfy { $0 != nil } ? .allExited : nil
     }
 

@@ -56,10 +56,14 @@ public enum CSVReport {
 
     /// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
     public static func escape(_ field: String) -> String {
-        if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + field.replacingAll("\"", with: "\"\"") + "\""
+        // Look at scalars, not Characters: "\r\n" and a quote followed by a combining mark are
+        // single Characters in Swift, and would slip past a Character comparison.
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        var out = "\""
+        for scalar in field.unicodeScalars {
+            if scalar == "\"" { out += "\"\"" } else { out.unicodeScalars.append(scalar) }
         }
-        return field
+        return out + "\""
     }
 
     /// Any table (header included) as RFC 4180 text.

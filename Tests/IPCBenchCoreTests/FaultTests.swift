@@ -1,0 +1,643 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import XCTest
+@testable import IPCBenchCore
+
+/// Faults from outside and hostile surroundings: workers killed, stopped or crashed, the
+/// coordinator interrupted, limits too small to work in, a report that cannot be written, a
+/// shared temp folder, two runs at once. Whatever happens, the run ends with a status and a note
+/// that say what happened, every process is reaped and every object removed; while it runs,
+/// every object it made is private to it.
+///
+/// All of it through the built `ipcbench` binary, watched from here through /proc.
+final class FaultTests: LeakCheckedTestCase {
+    /// This test's own TMPDIR, for the runs and for the leak check, so the temp folders of other
+    /// runs on the machine are neither counted as leaks nor mistaken for ours.
+    private var scope: TemporaryBaseScope!
+    /// Where the runs write their CSVs.
+    private var folder: PrivateDirectory!
+    private var objectsBefore: SystemObjects!
+
+    private var tmp: String { scope.path }
+
+    override func setUp() {
+        scope = TemporaryBaseScope()
+        super.setUp()
+        objectsBefore = SystemObjects.snapshot()
+        folder = try! PrivateDirectory(prefix: "ipcbench-faulttest")
+    }
+
+    override func tearDown() {
+        for name in SystemObjects.entries(folder.path) where name.hasPrefix(".") {
+            XCTFail("a hidden (temp) file was left in the output folder: \(name)")
+        }
+        folder.remove()
+        folder = nil
+        _ = settledLeaks(since: objectsBefore)
+        super.tearDown()
+        scope.end()
+        scope = nil
+    }
+
+    // MARK: - 1. A worker killed mid-run
+
+    func testAKilledWorkerFailsItsScenarioForEveryMechanismAndKeepGoingGoesOn() throws {
+        // One section per mechanism, each a run that would take minutes, then one quick scenario
+        // that must still run (and succeed) after all of them failed.
+        var suite = "repetitions = 1\ntimeout = 30\nsizes = 8\nmessages = 1000000000\nwarmup = 10\n"
+        let probe = Coordinator(directory: folder)
+        let placement: Placement = CPUSet.allowed().count >= 2 ? .crossCore : .sameCore
+        let mechanisms = MechanismRegistry.all.compactMap { type -> (name: String, mode: Mode, wait: WaitMode, oneSided: Bool)? in
+            // Latency where the mechanism has it; a wait it supports.
+            for mode in [Mode.latency, .throughput] {
+                for wait in [WaitMode.block, .spin] {
+                    let scenario = Scenario(mechanism: type.name, mode: mode, payloadBytes: 8, placement: placement, wait: wait, messages: 1)
+                    if probe.skipReason(scenario) == nil { return (type.name, mode, wait, type.oneSided) }
+                }
+            }
+            XCTFail("\(type.name) cannot run 8-byte messages here")
+            return nil
+        }
+        for m in mechanisms {
+            suite += "[\(m.name)]\nmechanisms = \(m.name)\nmodes = \(m.mode.rawValue)\nwaits = \(m.wait.rawValue)\n"
+        }
+        suite += "[after]\nmechanisms = pipe\nmodes = latency\nwaits = block\nsizes = 64\nmessages = 50\n"
+        let suitePath = try write(suite, to: "killed.suite")
+        let csv = "\(folder.path)/killed.csv"
+
+        let run = start(["run", "--suite", suitePath, "--keep-going", "--quiet", "--output", csv])
+        var seen: Set<pid_t> = []
+        var expectedNotes: [String: String] = [:]
+        for (i, m) in mechanisms.enumerated() {
+            guard let pair = newWorkers(of: run, count: m.oneSided ? 1 : 2, excluding: seen) else {
+                XCTFail("\(m.name): no workers appeared (stderr: \(run.poll()?.stderr ?? "still running"))")
+                break
+            }
+            seen.formUnion(pair)
+            usleep(200_000)  // into the measured loop
+            // Alternate the victim so both roles are named; the consumer is forked first.
+            let killProducer = m.oneSided || i % 2 == 1
+            let victim = killProducer ? pair.last! : pair.first!
+            expectedNotes[m.name] = "\(killProducer ? "producer" : "consumer") of pair 0 was killed by signal 9"
+            kill(victim, SIGKILL)
+            let noticed = secondsUntil(timeout: 5) { Set(run.children).isDisjoint(with: pair) }
+            guard let noticed else {
+                XCTFail("\(m.name): the pair was still there 5 s after a worker was killed")
+                break
+            }
+            XCTAssertLessThan(noticed, 2, "\(m.name): took \(noticed) s to notice the killed worker and stop the other")
+            for pid in pair { XCTAssertNil(ProgramRunner.status(of: pid), "\(m.name): worker \(pid) is still alive") }
+        }
+        let out = try XCTUnwrap(run.wait(atMost: 30), "the run did not finish")
+        XCTAssertEqual(out.status, 1, out.stderr)
+
+        let results = try ResultSet.load(csv)
+        XCTAssertEqual(results.rows.count, mechanisms.count + 1, "one row per scenario")
+        var wrongNotes: [String] = []
+        for m in mechanisms {
+            guard let row = results.rows.first(where: { $0.key.mechanism == m.name && $0.key.payloadBytes == 8 }) else {
+                XCTFail("\(m.name): no row")
+                continue
+            }
+            XCTAssertEqual(row.status, "failed", "\(m.name): \(row.note)")
+            if !row.note.contains(expectedNotes[m.name]!) {
+                wrongNotes.append("\(m.name): expected '\(expectedNotes[m.name]!)', got '\(row.note)'")
+            }
+        }
+        XCTAssertEqual(wrongNotes, [], "the note must name the worker that was killed and its signal")
+        let after = results.rows.first { $0.key.mechanism == "pipe" && $0.key.payloadBytes == 64 }
+        XCTAssertEqual(after?.status, "ok", "--keep-going must run the scenario after the failures: \(after?.note ?? "no row")")
+    }
+
+    func testWithoutKeepGoingAKilledWorkerEndsTheRunWithStatus1() throws {
+        let suitePath = try write("""
+            repetitions = 1
+            sizes = 8
+            modes = latency
+            [slow]
+            mechanisms = pipe
+            messages = 1000000000
+            [never]
+            mechanisms = eventfd
+            messages = 50
+            """, to: "stop.suite")
+        let csv = "\(folder.path)/stop.csv"
+        let run = start(["run", "--suite", suitePath, "--quiet", "--output", csv])
+        let pair = try XCTUnwrap(newWorkers(of: run, count: 2, excluding: []), "no workers appeared")
+        usleep(200_000)
+        kill(pair.first!, SIGKILL)  // the consumer (forked first)
+        let exited = secondsUntil(timeout: 5) { run.poll() != nil }
+        XCTAssertNotNil(exited, "still running 5 s after a worker was killed")
+        XCTAssertLessThan(exited ?? 99, 2)
+        let out = try XCTUnwrap(run.wait(atMost: 10))
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertEqual(out.stderr.split(separator: "\n").count, 1, out.stderr)
+        XCTAssertTrue(out.stderr.contains("pipe latency 8 B failed: consumer of pair 0 was killed by signal 9"), out.stderr)
+        let results = try ResultSet.load(csv)
+        XCTAssertEqual(results.rows.map(\.key.mechanism), ["pipe"], "the run stops at the first failure")
+        XCTAssertEqual(results.rows.first?.status, "failed")
+    }
+
+    // MARK: - 2. A worker stopped (SIGSTOP)
+
+    func testAStoppedWorkerIsEndedByTheTimeoutLeavingNoStoppedOrZombieProcess() throws {
+        for mechanism in ["pipe", "shm-posix"] {
+            let csv = "\(folder.path)/stopped-\(mechanism).csv"
+            let run = start([
+                "run", "--mechanisms", mechanism, "--modes", "latency", "--waits", "block", "--sizes", "8",
+                "--messages", "1000000000", "--repetitions", "1", "--timeout", "1", "--quiet", "--output", csv,
+            ])
+            guard let pair = newWorkers(of: run, count: 2, excluding: []) else {
+                XCTFail("\(mechanism): no workers appeared")
+                continue
+            }
+            let group = ProgramRunner.status(of: pair.first!)?.group ?? pair.first!
+            usleep(200_000)
+            kill(pair.last!, SIGSTOP)
+            let out = try XCTUnwrap(run.wait(atMost: 10), "\(mechanism): still running 10 s after a worker stopped")
+            XCTAssertLessThan(run.secondsSinceStart, 4, "\(mechanism): --timeout 1 took too long")
+            XCTAssertEqual(out.status, 1, "\(mechanism): \(out.stderr)")
+            XCTAssertTrue(out.stderr.contains("timed out"), "\(mechanism): \(out.stderr)")
+            let row = try XCTUnwrap(ResultSet.load(csv).rows.first)
+            XCTAssertEqual(row.status, "failed")
+            XCTAssertTrue(row.note.contains("timed out after 1 s"), "\(mechanism): \(row.note)")
+
+            let gone = secondsUntil(timeout: 2) { ProgramRunner.processes(inGroup: group).isEmpty }
+            let left = ProgramRunner.processes(inGroup: group).map { "\($0.pid) state \($0.state)" }
+            XCTAssertNotNil(gone, "\(mechanism): processes of the workers' group left: \(left)")
+            for pid in pair {
+                if let s = ProgramRunner.status(of: pid) {
+                    XCTAssertFalse(s.state == "T" || s.state == "Z", "\(mechanism): worker \(pid) left in state \(s.state)")
+                }
+            }
+        }
+    }
+
+    // MARK: - 3. The coordinator interrupted
+
+    func testSIGINTAndSIGTERMEndASweepWithWorkersGoneAndOnlyCompleteRows() throws {
+        for signal in [SIGINT, SIGTERM] {
+            let csv = "\(folder.path)/interrupted-\(signal).csv"
+            let before = SystemObjects.snapshot()
+            let run = start([
+                "run", "--mechanisms", "all", "--modes", "latency,throughput", "--sizes", "64,4K",
+                "--messages", "2000", "--repetitions", "2", "--quiet", "--output", csv,
+            ])
+            var seen: Set<pid_t> = []
+            // Mid-sweep: some scenarios done, a pair of workers running.
+            _ = secondsUntil(timeout: 10) {
+                seen.formUnion(run.children)
+                return run.secondsSinceStart > 0.8 && self.workers(of: run).count >= 2
+            }
+            XCTAssertNil(run.poll(), "the sweep ended before it could be interrupted")
+            run.signal(signal)
+            let t0 = MonotonicClock.nowNs()
+            _ = secondsUntil(timeout: 10) {
+                seen.formUnion(run.children)
+                return run.poll() != nil
+            }
+            let out = try XCTUnwrap(run.wait(atMost: 1), "signal \(signal): still running")
+            XCTAssertLessThan(Double(MonotonicClock.nowNs() - t0) / 1e9, 3, "signal \(signal): slow to end")
+            XCTAssertEqual(out.status, 128 + signal, "signal \(signal): \(out.stderr)")
+            XCTAssertTrue(out.stderr.contains("interrupted by signal \(signal)"), out.stderr)
+
+            let gone = secondsUntil(timeout: 2) { seen.allSatisfy { ProgramRunner.status(of: $0) == nil } }
+            XCTAssertNotNil(gone, "signal \(signal): processes left: \(seen.filter { ProgramRunner.status(of: $0) != nil })")
+            let leaked = settledLeaks(since: before)
+            XCTAssertEqual(leaked, [], "signal \(signal) left objects")
+
+            guard access(csv, F_OK) == 0 else { continue }  // absent is fine
+            let text = try XCTUnwrap(ProcFiles.read(csv, limit: 1 << 24))
+            XCTAssertTrue(text.hasSuffix("\r\n"), "signal \(signal): the CSV ends mid-line")
+            let lines = text.split(separator: "\r\n").map(String.init)
+            let header = try XCTUnwrap(lines.first)
+            XCTAssertEqual(header, CSVReport.columns.joined(separator: ","))
+            XCTAssertLessThan(lines.count - 1, MechanismRegistry.names.count * 2 * 2 * 2, "signal \(signal): the sweep was not interrupted")
+            for line in lines.dropFirst() {
+                do {
+                    let one = try ResultSet.parse(header + "\r\n" + line + "\r\n", name: "line")
+                    XCTAssertEqual(one.rows.count, 1)
+                    XCTAssertTrue(["ok", "skipped", "failed"].contains(one.rows.first?.status ?? ""), line)
+                    XCTAssertFalse(one.rows.first?.note.contains("interrupted") ?? false, "an interrupted repetition was reported: \(line)")
+                } catch {
+                    XCTFail("signal \(signal): \(error): \(line)")
+                }
+            }
+        }
+    }
+
+    // MARK: - 4. A worker that crashes
+
+    func testAWorkerThatCrashesIsReportedWithItsSignal() throws {
+        let csv = "\(folder.path)/crash.csv"
+        let run = start(
+            ["run", "--mechanisms", "pipe", "--modes", "latency", "--waits", "block", "--sizes", "8",
+             "--messages", "1000000000", "--repetitions", "1", "--quiet", "--output", csv],
+            workingDirectory: folder.path, limits: [.coreFileBytes(0)])
+        let pair = try XCTUnwrap(newWorkers(of: run, count: 2, excluding: []), "no workers appeared: \(run.poll()?.stderr ?? "")")
+        usleep(200_000)
+        kill(pair.first!, SIGSEGV)  // the consumer (forked first)
+        let out = try XCTUnwrap(run.wait(atMost: 3), "a worker got SIGSEGV and the run was still going 3 s later")
+        XCTAssertEqual(out.status, 1, out.stderr)
+        XCTAssertEqual(out.stderr.split(separator: "\n").count, 1, "one line, no crash report: \(out.stderr.prefix(300))")
+        let note = try XCTUnwrap(ResultSet.load(csv).rows.first?.note)
+        XCTAssertTrue(note.contains("killed by signal 11"), "the note does not say SIGSEGV: \(note)")
+        XCTAssertTrue(note.hasPrefix("consumer of pair 0"), "the consumer crashed, the note names another worker: \(note)")
+    }
+
+    // MARK: - 5. A report that cannot be written
+
+    func testACSVThatCannotBeWrittenIsExit73WithOneLineAndNoTempFile() throws {
+        let csv = "\(folder.path)/too-big.csv"
+        // RLIMIT_FSIZE 512 bytes: the header alone is longer, so the final write fails.
+        let run = start(
+            ["run", "--mechanisms", "pipe", "--modes", "latency", "--sizes", "64", "--messages", "50",
+             "--repetitions", "1", "--quiet", "--output", csv],
+            limits: [.fileSizeBytes(512)])
+        let out = try XCTUnwrap(run.wait(atMost: 30))
+        XCTAssertNotEqual(out.status, 128 + SIGXFSZ, "ipcbench was killed by SIGXFSZ instead of reporting the failed write")
+        XCTAssertEqual(out.status, 73, out.stderr)
+        XCTAssertEqual(out.stderr.split(separator: "\n").count, 1, out.stderr)
+        XCTAssertTrue(out.stderr.hasPrefix("ipcbench: ") && out.stderr.contains(csv), out.stderr)
+        XCTAssertEqual(SystemObjects.entries(folder.path), [], "the output folder must hold nothing: no CSV, no temp file")
+    }
+
+    // MARK: - 6. Limits too small to work in
+
+    func testTinyOpenFileLimitsEndInAClearErrorAndLeakNothing() throws {
+        let before = SystemObjects.snapshot()
+        var failures = 0
+        for limit: UInt64 in [4, 5, 6, 8, 12] {
+            let csv = "\(folder.path)/nofile-\(limit).csv"
+            let run = start(
+                ["run", "--mechanisms", "pipe,tcp,posix-mq", "--modes", "latency", "--waits", "block", "--sizes", "64", "--messages", "50",
+                 "--repetitions", "1", "--quiet", "--output", csv],
+                limits: [.openFiles(limit)])
+            let out = try XCTUnwrap(run.wait(atMost: 30), "RLIMIT_NOFILE \(limit): hung")
+            XCTAssertEqual(SystemObjects.entries(tmp).filter { $0.hasPrefix("ipcbench.") }, [], "RLIMIT_NOFILE \(limit): the run's temp folder was left")
+            XCTAssertLessThan(out.status, 128, "RLIMIT_NOFILE \(limit): ended by a signal: \(out.stderr)")
+            if out.status == 0 {
+                // Enough descriptors after all: then a complete, clean report.
+                let rows = try ResultSet.load(csv).rows
+                XCTAssertEqual(rows.map(\.status), ["ok", "ok", "ok"], "RLIMIT_NOFILE \(limit)")
+                continue
+            }
+            failures += 1
+            let lines = out.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "RLIMIT_NOFILE \(limit): \(out.stderr)")
+            XCTAssertTrue(out.stderr.contains("EMFILE") || out.stderr.contains("Too many open files"),
+                          "RLIMIT_NOFILE \(limit): the error does not say descriptors ran out: \(out.stderr)")
+            XCTAssertNotEqual(out.status, 64, "RLIMIT_NOFILE \(limit): exit 64 blames the command line: \(out.stderr)")
+            XCTAssertEqual(settledLeaks(since: before), [], "RLIMIT_NOFILE \(limit)")
+        }
+        XCTAssertGreaterThan(failures, 0, "no limit was small enough to fail: the test proves nothing")
+    }
+
+    func testWithNoPOSIXQueueBudgetPosixMQRowsAreSkippedNamingTheLimit() throws {
+        let csv = "\(folder.path)/msgqueue.csv"
+        let run = start(
+            ["run", "--mechanisms", "posix-mq,pipe", "--modes", "latency,throughput", "--sizes", "64,4K",
+             "--waits", "block", "--messages", "50", "--repetitions", "1", "--quiet", "--output", csv],
+            limits: [.messageQueueBytes(0)])
+        let out = try XCTUnwrap(run.wait(atMost: 30))
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let rows = try ResultSet.load(csv).rows
+        let queues = rows.filter { $0.key.mechanism == "posix-mq" }
+        XCTAssertEqual(queues.count, 4)
+        for row in queues {
+            XCTAssertEqual(row.status, "skipped", "\(row.key): \(row.note)")
+            XCTAssertTrue(row.note.contains("RLIMIT_MSGQUEUE"), "\(row.key): \(row.note)")
+        }
+        XCTAssertTrue(rows.filter { $0.key.mechanism == "pipe" }.allSatisfy { $0.status == "ok" })
+    }
+
+    // MARK: - 7. Every object private
+
+    func testEveryObjectOfARunIsPrivateWhileItRuns() throws {
+        let csv = "\(folder.path)/private.csv"
+        let devShmBefore = SystemObjects.entries("/dev/shm")
+        let run = start(
+            ["run", "--mechanisms", "fifo,tcp,posix-mq,sysv-mq,shm-posix,shm-sysv,shm-mmap", "--modes", "latency",
+             "--sizes", "64", "--messages", "4000", "--waits", "block", "--repetitions", "1", "--quiet", "--output", csv])
+        var problems: Set<String> = []
+        var sawTempFolder = false, sawQueue = false, sawSegment = false, sawSocket = false
+        var firstSeenShm: [String: UInt64] = [:]
+        while run.poll() == nil {
+            let workers = workers(of: run)
+            // The temp folder: a directory only we can enter.
+            for name in SystemObjects.entries(tmp) where name.hasPrefix("ipcbench.") {
+                var info = stat()
+                guard lstat("\(tmp)/\(name)", &info) == 0 else { continue }
+                sawTempFolder = true
+                if (info.st_mode & S_IFMT) != S_IFDIR || (info.st_mode & 0o7777) != 0o700 || info.st_uid != getuid() {
+                    problems.insert("temp folder \(name): mode \(String(info.st_mode & 0o7777, radix: 8)), uid \(info.st_uid)")
+                }
+            }
+            // Named objects a worker holds are already unlinked (workers are forked after the unlink).
+            for pid in workers {
+                for target in descriptorTargets(pid) + mappedFiles(pid) where isNamedObject(target, tmp: tmp) {
+                    if !target.hasSuffix("(deleted)") { problems.insert("worker holds a name still visible: \(target)") }
+                }
+            }
+            // Nothing of ours stays visible in /dev/shm.
+            let now = MonotonicClock.nowNs()
+            for name in SystemObjects.entries("/dev/shm").subtracting(devShmBefore) where name.hasPrefix("ipcbench") {
+                let first = firstSeenShm[name] ?? now
+                firstSeenShm[name] = first
+                if now - first > 200_000_000 { problems.insert("/dev/shm/\(name) stayed visible for 200 ms") }
+            }
+            // System V objects: 0600.
+            let pids = Set(workers)
+            for row in sysvRows("/proc/sysvipc/msg") where pids.contains(row.pid1) || pids.contains(row.pid2) {
+                sawQueue = true
+                if row.perms & 0o777 != 0o600 { problems.insert("System V queue \(row.id): perms \(String(row.perms, radix: 8))") }
+            }
+            for row in sysvRows("/proc/sysvipc/shm") where row.pid1 == run.pid {
+                sawSegment = true
+                if row.perms & 0o777 != 0o600 { problems.insert("System V segment \(row.id): perms \(String(row.perms, radix: 8))") }
+            }
+            // Sockets: loopback only.
+            for socket in tcpSockets(ownedBy: [run.pid] + workers) {
+                sawSocket = true
+                if !socket.local.hasPrefix("0100007F:") { problems.insert("TCP socket on \(socket.local) (state \(socket.state))") }
+            }
+            usleep(1_000)
+        }
+        let out = try XCTUnwrap(run.wait(atMost: 1))
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertEqual(problems.sorted(), [])
+        XCTAssertTrue(sawTempFolder, "never saw the run's temp folder under TMPDIR")
+        XCTAssertTrue(sawQueue, "never saw the run's System V queues")
+        XCTAssertTrue(sawSegment, "never saw the run's System V segment")
+        XCTAssertTrue(sawSocket, "never saw the run's TCP sockets")
+        XCTAssertEqual(SystemObjects.entries(tmp).filter { $0.hasPrefix("ipcbench.") }, [], "the temp folder was not removed")
+    }
+
+    func testTheTCPListenerListensOnlyOnLoopback() throws {
+        var sockets: [String: TCPSocket] = [:]  // by inode: every TCP socket a coordinator was seen holding
+        var random = SystemRandomNumberGenerator()
+        // The listener lives only until the coordinator has accepted its own connection, tens of
+        // microseconds a repetition: freeze the coordinator at random moments and look at what it
+        // holds, over short runs until a listener was caught (nearly always in the first).
+        for attempt in 1...3 where !sockets.values.contains(where: { $0.state == "0A" }) {
+            let run = start(
+                ["run", "--mechanisms", "tcp", "--modes", "latency", "--waits", "block", "--sizes", "64", "--messages", "1",
+                 "--warmup", "0", "--repetitions", "200", "--quiet", "--output", "\(folder.path)/tcp-\(attempt).csv"])
+            while run.poll() == nil {
+                kill(run.pid, SIGSTOP)
+                _ = secondsUntil(timeout: 1, every: 20) { ProgramRunner.status(of: run.pid).map { $0.state == "T" || $0.state == "Z" } ?? true }
+                let held = descriptorTargets(run.pid).filter { $0.hasPrefix("socket:[") }.map { String($0.dropFirst(8).dropLast()) }
+                if held.contains(where: { sockets[$0] == nil }) {
+                    for s in tcpTable() where held.contains(s.inode) { sockets[s.inode] = s }
+                }
+                kill(run.pid, SIGCONT)
+                usleep(UInt32.random(in: 0...2_000, using: &random))
+            }
+            let out = try XCTUnwrap(run.wait(atMost: 1))
+            XCTAssertEqual(out.status, 0, out.stderr)
+        }
+        XCTAssertFalse(sockets.isEmpty, "never saw a socket of the run")
+        for s in sockets.values {
+            XCTAssertTrue(s.local.hasPrefix("0100007F:"), "a socket of the run on \(s.local), state \(s.state)")
+            if s.state != "0A" { XCTAssertTrue(s.remote.hasPrefix("0100007F:"), "connected to \(s.remote)") }
+        }
+        if !sockets.values.contains(where: { $0.state == "0A" }) {
+            print("note: the listener was not caught in 600 repetitions; only its connections were checked")
+        }
+    }
+
+    func testAPredictableTMPDIRStillGetsAFreshRandomPrivateFolder() throws {
+        // A shared, world-writable folder whose name anyone could guess, with decoys planted.
+        let shared = "\(PrivateDirectory.temporaryBase())/ipcbench-predictable-tmp-\(getpid())"
+        XCTAssertEqual(mkdir(shared, 0o777), 0)
+        chmod(shared, 0o1777)
+        defer {
+            for name in SystemObjects.entries(shared) {
+                if rmdir("\(shared)/\(name)") != 0 { unlink("\(shared)/\(name)") }
+            }
+            rmdir(shared)
+        }
+        let decoyTarget = folder.path
+        XCTAssertEqual(symlink(decoyTarget, "\(shared)/ipcbench"), 0)
+        XCTAssertEqual(symlink(decoyTarget, "\(shared)/ipcbench.XXXXXX"), 0)
+        close(open("\(shared)/ipcbench.000000", O_CREAT | O_WRONLY, 0o666))
+        let decoys = SystemObjects.entries(shared)
+
+        var made: [String] = []
+        for n in 1...2 {
+            let run = start(
+                ["run", "--mechanisms", "fifo,shm-mmap", "--modes", "latency", "--sizes", "64", "--messages", "2000",
+                 "--repetitions", "1", "--quiet", "--output", "\(folder.path)/predictable-\(n).csv"],
+                environment: ["TMPDIR": shared])
+            while run.poll() == nil {
+                for name in SystemObjects.entries(shared).subtracting(decoys) where !made.contains(name) {
+                    var info = stat()
+                    guard lstat("\(shared)/\(name)", &info) == 0 else { continue }
+                    made.append(name)
+                    XCTAssertEqual(info.st_mode & S_IFMT, S_IFDIR, "\(name) is not a plain folder")
+                    XCTAssertEqual(info.st_mode & 0o7777, 0o700, "\(name) mode \(String(info.st_mode & 0o7777, radix: 8))")
+                    XCTAssertEqual(info.st_uid, getuid())
+                }
+                usleep(500)
+            }
+            let out = try XCTUnwrap(run.wait(atMost: 1))
+            XCTAssertEqual(out.status, 0, out.stderr)
+        }
+        XCTAssertEqual(made.count, 2, "one fresh folder per run: \(made)")
+        XCTAssertEqual(Set(made).count, made.count, "two runs used the same folder name")
+        for name in made {
+            let suffix = name.dropFirst("ipcbench.".count)
+            XCTAssertTrue(name.hasPrefix("ipcbench.") && suffix.count >= 6 && suffix.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+                          && suffix != "XXXXXX" && suffix != "000000", "not a random name: \(name)")
+        }
+        XCTAssertEqual(SystemObjects.entries(shared), decoys, "the run's folders must be gone and the decoys untouched")
+        XCTAssertEqual(SystemObjects.entries(decoyTarget).filter { !$0.hasSuffix(".csv") }, [], "something followed the planted symlink")
+    }
+
+    // MARK: - 8. Two runs at once
+
+    func testTwoRunsAtOnceBothCompleteCleanly() throws {
+        let arguments = ["run", "--mechanisms", "all", "--modes", "latency,throughput", "--sizes", "64",
+                         "--waits", "block,spin", "--messages", "300", "--repetitions", "1", "--quiet", "--timeout", "20"]
+        let runs = (1...2).map { n in start(arguments + ["--output", "\(folder.path)/twin-\(n).csv"]) }
+        var rowsOf: [[ResultRow]] = []
+        for (n, run) in runs.enumerated() {
+            let out = try XCTUnwrap(run.wait(atMost: 60), "run \(n + 1) hung")
+            XCTAssertEqual(out.status, 0, "run \(n + 1): \(out.stderr)")
+            rowsOf.append(try ResultSet.load("\(folder.path)/twin-\(n + 1).csv").rows)
+        }
+        let expected = MechanismRegistry.names.count * 2 * 2
+        for (n, rows) in rowsOf.enumerated() {
+            XCTAssertEqual(rows.count, expected, "run \(n + 1): one row per scenario")
+            let bad = rows.filter { $0.status != "ok" && $0.status != "skipped" }.map { "\($0.key): \($0.note)" }
+            XCTAssertEqual(bad, [], "run \(n + 1)")
+        }
+        XCTAssertEqual(rowsOf[0].map { "\($0.key) \($0.status)" }, rowsOf[1].map { "\($0.key) \($0.status)" },
+                       "the same sweep gives the same rows, whatever runs beside it")
+    }
+
+    // MARK: - Helpers
+
+    /// Starts `ipcbench` with this test's TMPDIR (unless `environment` names another).
+    private func start(
+        _ arguments: [String], workingDirectory: String? = nil, environment: [String: String?] = [:],
+        limits: [ProgramRunner.ResourceLimit] = []
+    ) -> ProgramRunner.Running {
+        var env = environment
+        if env["TMPDIR"] == nil { env["TMPDIR"] = tmp }
+        return ProgramRunner.start(arguments, workingDirectory: workingDirectory, environment: env, limits: limits)
+    }
+
+    private func write(_ text: String, to name: String) throws -> String {
+        let path = "\(folder.path)/\(name)"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw XCTSkip("cannot write \(path)") }
+        defer { close(fd) }
+        var bytes = Array(text.utf8)
+        XCTAssertEqual(Glibc.write(fd, &bytes, bytes.count), bytes.count)
+        return path
+    }
+
+    /// Polls `condition` every `every` µs; the seconds it took, or nil after `timeout`.
+    private func secondsUntil(timeout: Double, every: UInt32 = 2_000, _ condition: () -> Bool) -> Double? {
+        let start = MonotonicClock.nowNs()
+        while true {
+            if condition() { return Double(MonotonicClock.nowNs() - start) / 1e9 }
+            if Double(MonotonicClock.nowNs() - start) / 1e9 > timeout { return nil }
+            usleep(every)
+        }
+    }
+
+    /// The run's worker processes: its children except the janitor (Harness/Janitor.swift), which
+    /// ignores SIGTERM so that a signal meant for the coordinator cannot end it first.
+    private func workers(of run: ProgramRunner.Running) -> [pid_t] {
+        run.children.filter { !ignores(SIGTERM, $0) }
+    }
+
+    private func ignores(_ signal: Int32, _ pid: pid_t) -> Bool {
+        guard let status = ProcFiles.read("/proc/\(pid)/status") else { return false }
+        for line in status.split(separator: "\n") where line.hasPrefix("SigIgn:") {
+            let mask = UInt64(line.dropFirst("SigIgn:".count).filter { $0.isHexDigit }, radix: 16) ?? 0
+            return mask & (1 << UInt64(signal - 1)) != 0
+        }
+        return false
+    }
+
+    /// Waits (up to 10 s) for `count` workers none of which is in `seen`, oldest first: the
+    /// coordinator forks the consumer before the producer. The set must hold still for 20 ms, so
+    /// a janitor caught between its fork and its `signal(SIGTERM, SIG_IGN)` is not taken for a worker.
+    private func newWorkers(of run: ProgramRunner.Running, count: Int, excluding seen: Set<pid_t>) -> [pid_t]? {
+        var found: [pid_t] = []
+        let ok = secondsUntil(timeout: 10) {
+            if run.poll() != nil { return true }
+            found = self.workers(of: run).filter { !seen.contains($0) }
+            guard found.count == count else { return false }
+            usleep(20_000)
+            return self.workers(of: run).filter { !seen.contains($0) } == found
+        }
+        return ok != nil && found.count == count && run.poll() == nil ? found.sorted() : nil
+    }
+
+    /// What a process's descriptors point at (readlink of /proc/PID/fd/*).
+    private func descriptorTargets(_ pid: pid_t) -> [String] {
+        SystemObjects.entries("/proc/\(pid)/fd").compactMap { fd in
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let n = readlink("/proc/\(pid)/fd/\(fd)", &buffer, 4095)
+            return n > 0 ? String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+        }
+    }
+
+    /// The file names of a process's mappings (/proc/PID/maps, sixth field on).
+    private func mappedFiles(_ pid: pid_t) -> [String] {
+        (ProcFiles.read("/proc/\(pid)/maps", limit: 1 << 22) ?? "").split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            return fields.count == 6 ? String(fields[5]) : nil
+        }
+    }
+
+    /// A name another process could open: POSIX shm and queues, files in the run's temp folder.
+    private func isNamedObject(_ target: String, tmp: String) -> Bool {
+        target.hasPrefix("/dev/shm/") || target.hasPrefix("/ipcbench-") || target.hasPrefix("/dev/mqueue/")
+            || target.hasPrefix("\(tmp)/ipcbench.")
+    }
+
+    private struct SysVRow { var id: String; var perms: Int; var pid1: pid_t; var pid2: pid_t }
+
+    /// /proc/sysvipc/msg (lspid, lrpid) and /proc/sysvipc/shm (cpid, lpid) rows.
+    private func sysvRows(_ path: String) -> [SysVRow] {
+        let shm = path.hasSuffix("shm")
+        return (ProcFiles.read(path) ?? "").split(separator: "\n").dropFirst().compactMap { line in
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            let (a, b) = shm ? (4, 5) : (5, 6)
+            guard f.count > b, let perms = Int(f[2], radix: 8), let p1 = pid_t(f[a]), let p2 = pid_t(f[b]) else { return nil }
+            return SysVRow(id: String(f[1]), perms: perms, pid1: p1, pid2: p2)
+        }
+    }
+
+    private struct TCPSocket: Hashable { var local: String; var remote: String; var state: String; var inode: String }
+
+    /// Every row of /proc/net/tcp and /proc/net/tcp6 (addresses as the kernel prints them).
+    private func tcpTable() -> [TCPSocket] {
+        var out: [TCPSocket] = []
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            for line in (ProcFiles.read(table, limit: 1 << 24) ?? "").split(separator: "\n").dropFirst() {
+                let f = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard f.count > 9 else { continue }
+                out.append(TCPSocket(local: String(f[1]), remote: String(f[2]), state: String(f[3]), inode: String(f[9])))
+            }
+        }
+        return out
+    }
+
+    /// TCP sockets (IPv4 and IPv6) held by `pids`, matched on inode.
+    private func tcpSockets(ownedBy pids: [pid_t]) -> [TCPSocket] {
+        var inodes: Set<String> = []
+        for pid in pids {
+            for t in descriptorTargets(pid) where t.hasPrefix("socket:[") { inodes.insert(String(t.dropFirst(8).dropLast())) }
+        }
+        return inodes.isEmpty ? [] : tcpTable().filter { inodes.contains($0.inode) }
+    }
+}
+
+extension LeakCheckedTestCase {
+    /// What leaked since `before`, after giving objects of other runs on this machine (other test
+    /// processes, other sweeps) up to 3 s to go: checks stay scoped to the test's own window.
+    func settledLeaks(since before: SystemObjects) -> [String] {
+        var leaked = SystemObjects.snapshot().leaked(since: before)
+        let deadline = MonotonicClock.nowNs() + 3_000_000_000
+        while !leaked.isEmpty && MonotonicClock.nowNs() < deadline {
+            usleep(20_000)
+            leaked = SystemObjects.snapshot().leaked(since: before)
+        }
+        return leaked
+    }
+}
+
+/// Points TMPDIR (which `PrivateDirectory.temporaryBase()` reads, for the runs and for the leak
+/// snapshot alike) at a fresh folder for the length of one test. Its name does not start with
+/// `ipcbench`, so concurrent leak checks elsewhere do not count it.
+final class TemporaryBaseScope {
+    let path: String
+    private let previous: String?
+
+    init() {
+        previous = getenv("TMPDIR").map { String(cString: $0) }
+        var template = Array("\(PrivateDirectory.temporaryBase())/fault-scope.XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(made != nil, "mkdtemp failed")
+        path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
+        setenv("TMPDIR", path, 1)
+    }
+
+    /// Restores TMPDIR and removes the folder with whatever is left in it (two levels deep).
+    func end() {
+        if let previous { setenv("TMPDIR", previous, 1) } else { unsetenv("TMPDIR") }
+        for name in SystemObjects.entries(path) {
+            let inner = "\(path)/\(name)"
+            for file in SystemObjects.entries(inner) { unlink("\(inner)/\(file)") }
+            if rmdir(inner) != 0 { unlink(inner) }
+        }
+        rmdir(path)
+    }
+}

@@ -1,0 +1,342 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import XCTest
+@testable import IPCBenchCore
+
+/// Everything ipcbench reads from a user — result CSVs (`compare`, `plot`), suite files, sizes —
+/// fed thousands of random and mutated inputs from a fixed seed. No input crashes the process (a
+/// crash would end this test run); every rejection is an error whose description is one
+/// non-empty line; every accepted input satisfies the parser's own promises.
+final class FuzzTests: LeakCheckedTestCase {
+    private static let seed: UInt64 = 0x1BC_BE7C_4F0F_2024
+    /// Broken promises, by kind: one failure per kind at the end of a test, with a count and
+    /// the first few inputs, instead of a thousand failures saying the same thing.
+    private var findings: [String: (count: Int, examples: [String])] = [:]
+    private var objectsBefore: SystemObjects!
+    private var scope: TemporaryBaseScope!
+
+    override func setUp() {
+        scope = TemporaryBaseScope()
+        super.setUp()
+        objectsBefore = SystemObjects.snapshot()
+    }
+
+    override func tearDown() {
+        for (kind, f) in findings.sorted(by: { $0.key < $1.key }) {
+            XCTFail("\(kind): \(f.count) input(s), e.g.\n  " + f.examples.joined(separator: "\n  "))
+        }
+        findings = [:]
+        _ = settledLeaks(since: objectsBefore)
+        super.tearDown()
+        scope.end()
+    }
+
+    private func record(_ kind: String, _ example: String) {
+        var f = findings[kind] ?? (0, [])
+        f.count += 1
+        if f.examples.count < 3 { f.examples.append(String(example.debugDescription.prefix(220))) }
+        findings[kind] = f
+    }
+
+    // MARK: - Result CSVs
+
+    func testMutatedResultCSVsAreParsedOrRejectedWithOneLine() throws {
+        var random = SplitMix64(seed: Self.seed)
+        let corpus = try resultCorpus()
+        var accepted = 0, rejected = 0
+        for _ in 0..<2500 {
+            var text = corpus[random.below(corpus.count)]
+            for _ in 0...random.below(3) { text = mutateCSV(text, &random, corpus: corpus) }
+
+            switch Result(catching: { () throws(CSVReader.ParseError) in try CSVReader.parse(text) }) {
+            case let .success(table):
+                // Whatever was read, written back the way ipcbench writes CSVs, reads back the same.
+                if (try? CSVReader.parse(CSVReport.renderRaw(table))) != table {
+                    let cell = table.joined().first { (try? CSVReader.parse(CSVReport.renderRaw([[$0, "x"]]))) != [[$0, "x"]] }
+                    record("CSVReport.renderRaw writes a field CSVReader reads back differently", cell ?? "(a whole table)")
+                }
+            case let .failure(error):
+                assertOneLine(error.description, "CSVReader")
+            }
+
+            switch Result(catching: { () throws(ResultSet.LoadError) in try ResultSet.parse(text, name: "fuzz.csv") }) {
+            case let .success(set):
+                accepted += 1
+                assertValid(set)
+            case let .failure(error):
+                rejected += 1
+                assertOneLine(error.description, "ResultSet.parse")
+                if !error.description.hasPrefix("fuzz.csv: ") { record("ResultSet.parse: an error that does not name the file", error.description) }
+            }
+        }
+        // Both outcomes were exercised, or the mutations were too timid (or too wild).
+        XCTAssertGreaterThan(accepted, 100)
+        XCTAssertGreaterThan(rejected, 100)
+    }
+
+    func testRandomBytesAreRejectedOrParsedWithoutCrashing() {
+        var random = SplitMix64(seed: Self.seed ^ 1)
+        let alphabet = Array("0123456789,\"\r\n \t.-+eEaN_xokfailedskipped".utf8) + [0, 0xFF, 0xC3, 0xA9]
+        for _ in 0..<1500 {
+            let bytes = (0..<random.below(300)).map { _ in random.below(4) == 0 ? UInt8(random.below(256)) : alphabet[random.below(alphabet.count)] }
+            let text = String(decoding: bytes, as: UTF8.self)
+            do { _ = try CSVReader.parse(text) } catch { assertOneLine(error.description, "CSVReader") }
+            do { assertValid(try ResultSet.parse(text, name: "r.csv")) } catch { assertOneLine(error.description, "ResultSet.parse") }
+        }
+    }
+
+    // MARK: - Suite files
+
+    func testMutatedSuitesAreParsedOrRejectedWithOneLine() throws {
+        var random = SplitMix64(seed: Self.seed ^ 2)
+        var corpus = [SuiteLocator.builtInDefault]
+        for name in ["quick", "default", "full"] {
+            for folder in SuiteLocator.searchFolders() {
+                if let text = ProcFiles.read("\(folder)/\(name).suite") { corpus.append(text); break }
+            }
+        }
+        var accepted = 0, rejected = 0
+        for _ in 0..<2000 {
+            var text = corpus[random.below(corpus.count)]
+            for _ in 0...random.below(3) { text = mutateSuite(text, &random) }
+            do {
+                let suite = try Suite.parse(text, name: "fuzz")
+                accepted += 1
+                assertValid(suite)
+            } catch {
+                rejected += 1
+                assertOneLine(error.description, "Suite.parse")
+            }
+        }
+        XCTAssertGreaterThan(accepted, 100)
+        XCTAssertGreaterThan(rejected, 100)
+    }
+
+    // MARK: - Sizes
+
+    func testRandomSizesAreInRangeOrRejectedWithOneLine() {
+        var random = SplitMix64(seed: Self.seed ^ 3)
+        let pieces = ["0", "1", "7", "64", "4", "1023", "1024", "999999999999", "99999999999999999999", "00000000000001",
+                      "k", "K", "ki", "KiB", "kib", "m", "M", "MiB", "g", "G", "GiB", "b", "B", "kb", "KB", "T", "e3", "E",
+                      " ", "\t", "-", "+", ".", ".5", ",", "_", "x", "0x", "NaN", "inf", "1e309", "٣", "４", "\u{0}", "\n", "\r",
+                      "é", "\"", "'", String(repeating: "9", count: 5000)]
+        var accepted = 0
+        for _ in 0..<4000 {
+            let text = (0...random.below(4)).map { _ in pieces[random.below(pieces.count)] }.joined()
+            do {
+                let bytes = try ByteSize.parse(text)
+                accepted += 1
+                if !(1...ByteSize.maximum).contains(bytes) { record("ByteSize.parse accepts a size outside 1 B...1 GiB", text) }
+                if (try? ByteSize.parse(ByteSize.format(bytes))) != bytes { record("ByteSize.format does not read back", text) }
+            } catch {
+                assertOneLine(error.description, "ByteSize.parse")
+            }
+            do {
+                let sizes = try Setting.sizes(text)
+                if sizes.isEmpty || Set(sizes).count != sizes.count || !sizes.allSatisfy({ (1...ByteSize.maximum).contains($0) }) {
+                    record("Setting.sizes accepts an empty, repeated or out-of-range list", text)
+                }
+            } catch {
+                assertOneLine(error.message, "Setting.sizes")
+            }
+        }
+        XCTAssertGreaterThan(accepted, 100)
+    }
+
+    // MARK: - What the fuzzing found, pinned
+
+    func testFieldsWithALineBreakOrAQuotedAccentAreQuotedSoTheCSVReadsBack() throws {
+        // Swift sees "\r\n", and a quote followed by a combining accent, as one Character each.
+        for table in [[["a\r\nb", "c"]], [["x\"\u{301}y", "z"]], [["tab\there", "ok"]]] {
+            let text = CSVReport.renderRaw(table)
+            XCTAssertEqual(try? CSVReader.parse(text), table, "written as \(text.debugDescription)")
+        }
+    }
+
+    func testASuiteWithCRLFLineEndsReadsLikeTheSameSuiteWithLF() throws {
+        let lf = "repetitions = 2\nsizes = 64\n[kernel]\nmechanisms = pipe, tcp\n[notify]\nmechanisms = eventfd\nsizes = 8\n"
+        let unix = try Suite.parse(lf, name: "s")
+        do {
+            let windows = try Suite.parse(lf.replacingOccurrences(of: "\n", with: "\r\n"), name: "s")
+            XCTAssertEqual(windows, unix)
+        } catch {
+            XCTFail("a CRLF suite is refused: \(error)")
+        }
+    }
+
+    // MARK: - Invariants
+
+    private func assertValid(_ set: ResultSet) {
+        for row in set.rows {
+            if !(1...ByteSize.maximum).contains(row.key.payloadBytes) { record("ResultSet row with payload_bytes outside 1 B...1 GiB", "\(row.key)") }
+            if row.key.pairs < 1 || row.repetition < 1 { record("ResultSet row with pairs or repetition below 1", "\(row.key)") }
+            if !["ok", "skipped", "failed"].contains(row.status) { record("ResultSet row with an unknown status", row.status) }
+            for (column, value) in row.values where !(value.isFinite && value >= 0) {
+                record("ResultSet value that is not a finite, non-negative number", "\(column) = \(value)")
+            }
+        }
+    }
+
+    private func assertValid(_ suite: Suite) {
+        let known = Set(MechanismRegistry.names)
+        var broken: [String] = []
+        if !(1...1000).contains(suite.repetitions) { broken.append("repetitions \(suite.repetitions)") }
+        if let t = suite.timeoutSeconds, !(t.isFinite && t >= 0.1 && t <= 86_400) { broken.append("timeout \(t)") }
+        if suite.sweeps.isEmpty { broken.append("no sweep") }
+        for sweep in suite.sweeps {
+            if sweep.mechanisms.isEmpty || !sweep.mechanisms.allSatisfy(known.contains) { broken.append("mechanisms \(sweep.mechanisms)") }
+            if sweep.modes.isEmpty || sweep.sizes.isEmpty || sweep.waits.isEmpty || sweep.pairs.isEmpty { broken.append("an empty list") }
+            if !sweep.sizes.allSatisfy({ (1...ByteSize.maximum).contains($0) }) { broken.append("sizes \(sweep.sizes)") }
+            if !sweep.pairs.allSatisfy({ (1...64).contains($0) }) { broken.append("pairs \(sweep.pairs)") }
+            for m in [sweep.latencyMessages, sweep.throughputMessages].compactMap({ $0 }) where !(1...1_000_000_000).contains(m) {
+                broken.append("messages \(m)")
+            }
+            if !(1...ByteSize.maximum).contains(sweep.ringBytes) { broken.append("ring-size \(sweep.ringBytes)") }
+        }
+        for b in broken { record("Suite.parse accepts a suite its own ranges forbid", b) }
+    }
+
+    /// A rejection a person reads: one line, not empty, not a dump of the input.
+    private func assertOneLine(_ text: String, _ parser: String) {
+        if text.isEmpty { record("\(parser): an empty error description", text) }
+        if text.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\u{0}" }) {
+            record("\(parser): an error description that spans lines (it echoes a line break or NUL from the input)", text)
+        }
+        if text.utf8.count > 1000 { record("\(parser): an error description over 1000 bytes (it echoes the whole input)", text) }
+    }
+
+    // MARK: - Inputs
+
+    /// Real ipcbench CSVs: one written by the binary, one rendered by the report code from results
+    /// with awkward notes (commas, quotes, a line break).
+    private func resultCorpus() throws -> [String] {
+        let run = ProgramRunner.start([
+            "run", "--mechanisms", "pipe,eventfd,posix-mq", "--modes", "latency,throughput", "--sizes", "8,64",
+            "--waits", "block", "--messages", "30", "--repetitions", "1", "--quiet", "--output", "-",
+        ])
+        let real = try XCTUnwrap(run.wait(atMost: 60))
+        XCTAssertEqual(real.status, 0, real.stderr)
+        var results: [RepetitionResult] = []
+        for (i, mechanism) in ["pipe", "shm-posix", "tcp"].enumerated() {
+            var latency = RepetitionResult(
+                scenario: Scenario(mechanism: mechanism, mode: .latency, payloadBytes: 64 << i, messages: 100), repetition: i + 1, status: .ok)
+            latency.latency = Histogram(values: (1...100).map { UInt64(1000 + 37 * $0) })
+            latency.totalMessages = 100
+            latency.cpuNsPerMessage = 1234.5
+            var throughput = RepetitionResult(
+                scenario: Scenario(mechanism: mechanism, mode: .throughput, payloadBytes: 4096, messages: 1000), repetition: 1, status: .ok)
+            throughput.windowNs = 1_000_000
+            throughput.totalMessages = 1000
+            results += [latency, throughput]
+        }
+        results.append(RepetitionResult(
+            scenario: Scenario(mechanism: "posix-mq", mode: .latency, payloadBytes: 1 << 20, messages: 10), repetition: 1,
+            status: .skipped, note: "exceeds /proc/sys/fs/mqueue/msgsize_max (8192 bytes), really"))
+        results.append(RepetitionResult(
+            scenario: Scenario(mechanism: "fifo", mode: .throughput, payloadBytes: 1, messages: 10), repetition: 2,
+            status: .failed, note: "consumer of pair 0: \"odd\", then\r\nmore"))
+        let rendered = CSVReport.render(results.map { CSVReport.row($0, machine: .current(), timestamp: "2026-01-01T00:00:00Z") })
+        return [real.stdout, rendered].filter { !$0.isEmpty }
+    }
+
+    private static let hostileFields = [
+        "", "\"", "\"\"\"", "\"a\nb\"", "\"a\r\nb\"", "\"x,y\"", "\u{0}", "NaN", "nan", "-nan", "inf", "-inf", "1e309", "-1e309",
+        "1e-320", "-1", "-0", "0", "0.0", "+64", " 64", "64 ", "0x40", "1_000", "4294967297", "9223372036854775807",
+        "9223372036854775808", "99999999999999999999999999999", "1073741824", "1073741825", "1.5", "64.0", "١٢٣",
+        String(repeating: "9", count: 400), String(repeating: "x", count: 70_000), "ok", "failed", "skipped", "OK", "ok ",
+    ]
+
+    private func mutateCSV(_ text: String, _ random: inout SplitMix64, corpus: [String]) -> String {
+        var bytes = Array(text.utf8)
+        if bytes.isEmpty { return Self.hostileFields[random.below(Self.hostileFields.count)] }
+        switch random.below(12) {
+        case 0:  // flip a bit
+            let i = random.below(bytes.count)
+            bytes[i] ^= UInt8(1 << random.below(8))
+        case 1:  // truncate
+            bytes = Array(bytes.prefix(random.below(bytes.count)))
+        case 2:  // insert a quote, a NUL, a lone CR or a comma
+            bytes.insert([UInt8(ascii: "\""), 0, UInt8(ascii: "\r"), UInt8(ascii: ",")][random.below(4)], at: random.below(bytes.count + 1))
+        case 3, 4, 5, 6:  // replace one field with something hostile
+            var lines = text.components(separatedBy: "\r\n")
+            let l = random.below(lines.count)
+            var fields = lines[l].components(separatedBy: ",")
+            fields[random.below(fields.count)] = Self.hostileFields[random.below(Self.hostileFields.count)]
+            lines[l] = fields.joined(separator: ",")
+            return lines.joined(separator: "\r\n")
+        case 7:  // duplicate a line (the header too)
+            var lines = text.components(separatedBy: "\r\n")
+            let l = random.below(lines.count)
+            lines.insert(lines[l], at: random.below(lines.count + 1))
+            return lines.joined(separator: "\r\n")
+        case 8:  // drop a line
+            var lines = text.components(separatedBy: "\r\n")
+            lines.remove(at: random.below(lines.count))
+            return lines.joined(separator: "\r\n")
+        case 9:  // drop or duplicate a column in every line
+            let c = random.below(45), duplicate = random.below(2) == 0
+            return text.components(separatedBy: "\r\n").map { line in
+                var fields = line.components(separatedBy: ",")
+                guard c < fields.count else { return line }
+                if duplicate { fields.insert(fields[c], at: c) } else { fields.remove(at: c) }
+                return fields.joined(separator: ",")
+            }.joined(separator: "\r\n")
+        case 10:  // other line ends
+            return random.below(2) == 0 ? text.replacingOccurrences(of: "\r\n", with: "\n") : text.replacingOccurrences(of: "\r\n", with: "\r")
+        default:  // splice two files
+            let other = Array(corpus[random.below(corpus.count)].utf8)
+            bytes = Array(bytes.prefix(random.below(bytes.count))) + Array(other.suffix(random.below(other.count + 1)))
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static let suiteValues = [
+        "", "pipe", "all", "pipe, tcp", "pipe,,tcp", "carrier-pigeon", "latency", "LATENCY", "spin", "cross-core", "0", "1", "64",
+        "65", "1000", "1001", "-1", "4K", "4KB", "1G", "2G", "1.5", "NaN", "inf", "1e309", "0.05", "86400", "86401",
+        "true", "yes", "maybe", "99999999999999999999", String(repeating: "1", count: 5000), "\u{0}", "a = b", "#", "[x]",
+    ]
+
+    private func mutateSuite(_ text: String, _ random: inout SplitMix64) -> String {
+        var lines = text.components(separatedBy: "\n")
+        switch random.below(9) {
+        case 0, 1, 2:  // a key with a hostile value
+            let key = (Suite.keys + ["bogus", "Sizes", " modes"])[random.below(Suite.keys.count + 3)]
+            lines.insert("\(key) = \(Self.suiteValues[random.below(Self.suiteValues.count)])", at: random.below(lines.count + 1))
+        case 3:  // duplicate a line
+            let l = random.below(lines.count)
+            lines.insert(lines[l], at: random.below(lines.count + 1))
+        case 4:  // drop a line
+            lines.remove(at: random.below(lines.count))
+        case 5:  // a section header, odd or not
+            lines.insert(["[", "[]", "[x", "[new]", "[ spaced ]", "[[a]]", "]"][random.below(7)], at: random.below(lines.count + 1))
+        case 6:  // truncate
+            let bytes = Array(text.utf8)
+            return String(decoding: bytes.prefix(random.below(bytes.count + 1)), as: UTF8.self)
+        case 7:  // flip a byte
+            var bytes = Array(text.utf8)
+            guard !bytes.isEmpty else { return text }
+            bytes[random.below(bytes.count)] = UInt8(random.below(256))
+            return String(decoding: bytes, as: UTF8.self)
+        default:  // CRLF line ends, or a stray carriage return inside a line
+            return random.below(2) == 0 ? lines.joined(separator: "\r\n")
+                : lines.map { random.below(8) == 0 ? $0.replacingOccurrences(of: "=", with: "\r=") : $0 }.joined(separator: "\n")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A small, fast, seedable generator (Steele et al., SplitMix64) so every run fuzzes the same inputs.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// A number in 0..<n (n > 0).
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+}
