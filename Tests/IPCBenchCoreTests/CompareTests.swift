@@ -69,19 +69,35 @@ final class CompareTests: LeakCheckedTestCase {
     }
 
     func testAPlantedTwentyPercentSlowdownIsRegressedAndNamed() throws {
-        let (a, _) = try twoRuns(repetitions: 5)
+        let (a, _) = try twoRuns(repetitions: 6)
         let base = try ResultSet.parse(a, name: "A")
-        // The candidate: the same rows, with memcpy's throughput cut by 20% (x 1/1.2).
+        // Plant the slow-down where the repetitions agree best: a 20% change hidden in a wider
+        // spread is rightly inconclusive, not a failure of the comparison.
+        let spreads = base.keys.compactMap { key -> (ScenarioKey, Double)? in
+            let metric = Metric.primary(forMode: key.mode)[0]
+            return Statistics.coefficientOfVariation(base.samples(key, metric.column)).map { (key, $0) }
+        }
+        let (target, spread) = try XCTUnwrap(spreads.min { $0.1 < $1.1 })
+        if spread > 5 {
+            throw XCTSkip("this machine is too noisy right now: the steadiest scenario varies by \(fixed(spread, 1))%")
+        }
+        // The candidate: the same rows, 20% slower in that scenario (throughput / 1.2, times x 1.2).
         var table = try CSVReader.parse(a)
         let header = table[0]
-        let mib = header.firstIndex(of: "mib_per_s")!, mechanism = header.firstIndex(of: "mechanism")!
-        for i in 1..<table.count where table[i].count == header.count && table[i][mechanism] == "memcpy" {
-            table[i][mib] = fixed(Double(table[i][mib])! / 1.2, 3)
+        func column(_ name: String) -> Int { header.firstIndex(of: name)! }
+        for i in 1..<table.count where table[i].count == header.count && table[i][column("mechanism")] == target.mechanism {
+            for name in ["mib_per_s", "msgs_per_s"] where !table[i][column(name)].isEmpty {
+                table[i][column(name)] = fixed(Double(table[i][column(name)])! / 1.2, 3)
+            }
+            for name in ["rtt_p50_ns", "rtt_p99_ns"] where !table[i][column(name)].isEmpty {
+                table[i][column(name)] = String(Int(Double(table[i][column(name)])! * 1.2))
+            }
         }
         let planted = CSVReport.renderRaw(table)
         let report = try Comparator.compare(baseline: base, candidate: try ResultSet.parse(planted, name: "B"))
-        XCTAssertEqual(report.regressions.map(\.key.mechanism), ["memcpy"], ComparisonText.table(report))
-        XCTAssertEqual(report.comparisons.first?.key.mechanism, "memcpy", "worst first")
+        XCTAssertTrue(report.regressions.contains { $0.key == target }, ComparisonText.table(report))
+        XCTAssertEqual(Set(report.regressions.map(\.key)), [target], "only the planted scenario regressed")
+        XCTAssertEqual(report.comparisons.first?.key, target, "worst first")
         XCTAssertTrue(ComparisonText.markdown(report, base: "A", new: "B").contains("**regressed**"))
     }
 

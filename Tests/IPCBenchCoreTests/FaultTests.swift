@@ -12,8 +12,8 @@ import XCTest
 ///
 /// All of it through the built `ipcbench` binary, watched from here through /proc.
 final class FaultTests: LeakCheckedTestCase {
-    /// This test's own TMPDIR, for the runs and for the leak check, so the temp folders of other
-    /// runs on the machine are neither counted as leaks nor mistaken for ours.
+    /// This test's own TMPDIR, so the temp folders of other runs on the machine are neither
+    /// counted as leaks nor mistaken for ours.
     private var scope: TemporaryBaseScope!
     /// Where the runs write their CSVs.
     private var folder: PrivateDirectory!
@@ -22,8 +22,8 @@ final class FaultTests: LeakCheckedTestCase {
     private var tmp: String { scope.path }
 
     override func setUp() {
-        scope = TemporaryBaseScope()
         super.setUp()
+        scope = TemporaryBaseScope()
         objectsBefore = SystemObjects.snapshot()
         folder = try! PrivateDirectory(prefix: "ipcbench-faulttest")
     }
@@ -34,10 +34,14 @@ final class FaultTests: LeakCheckedTestCase {
         }
         folder.remove()
         folder = nil
+        // Objects of other runs on this machine get a moment to go, so the leak check in
+        // super.tearDown() only sees what outlives this test; ipcbench's temp folders are in
+        // this test's TMPDIR, which that check does not look at, so they are checked here.
         _ = settledLeaks(since: objectsBefore)
-        super.tearDown()
+        XCTAssertEqual(SystemObjects.entries(tmp).filter { $0.hasPrefix("ipcbench") }, [], "left in TMPDIR")
         scope.end()
         scope = nil
+        super.tearDown()
     }
 
     // MARK: - 1. A worker killed mid-run
@@ -614,9 +618,9 @@ extension LeakCheckedTestCase {
     }
 }
 
-/// Points TMPDIR (which `PrivateDirectory.temporaryBase()` reads, for the runs and for the leak
-/// snapshot alike) at a fresh folder for the length of one test. Its name does not start with
-/// `ipcbench`, so concurrent leak checks elsewhere do not count it.
+/// Points TMPDIR (which `PrivateDirectory.temporaryBase()` and the runs read) at a fresh
+/// folder inside the current one, for the length of one test. Its name does not start with
+/// `ipcbench`, so leak checks that look at the enclosing folder do not count it.
 final class TemporaryBaseScope {
     let path: String
     private let previous: String?

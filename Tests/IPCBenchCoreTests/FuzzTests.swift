@@ -17,8 +17,8 @@ final class FuzzTests: LeakCheckedTestCase {
     private var scope: TemporaryBaseScope!
 
     override func setUp() {
-        scope = TemporaryBaseScope()
         super.setUp()
+        scope = TemporaryBaseScope()
         objectsBefore = SystemObjects.snapshot()
     }
 
@@ -28,8 +28,9 @@ final class FuzzTests: LeakCheckedTestCase {
         }
         findings = [:]
         _ = settledLeaks(since: objectsBefore)
-        super.tearDown()
+        XCTAssertEqual(SystemObjects.entries(scope.path).filter { $0.hasPrefix("ipcbench") }, [], "left in TMPDIR")
         scope.end()
+        super.tearDown()
     }
 
     private func record(_ kind: String, _ example: String) {

@@ -54,12 +54,25 @@ struct SystemObjects: Equatable, CustomStringConvertible {
     var description: String { "\(devShm.count) shm, \(posixQueues.count) mq, \(sysvQueues.count) msq, \(sysvSegments.count) shmseg" }
 }
 
+/// The tests' own TMPDIR: a private folder, so other ipcbench runs on the machine (which use
+/// /tmp) cannot make a temp-folder leak check fail, and the tests' leftovers cannot hide there.
+let testTemporaryBase: String = {
+    var template = Array("/tmp/ipcbench-tests.XXXXXX".utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    precondition(made != nil, "mkdtemp for the tests' TMPDIR failed")
+    let path = String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
+    setenv("TMPDIR", path, 1)
+    atexit { if let p = getenv("TMPDIR") { rmdir(p) } }
+    return path
+}()
+
 /// A test case that fails any test that leaves a kernel object, a temp folder or a child behind.
 class LeakCheckedTestCase: XCTestCase {
     private var before: SystemObjects!
 
     override func setUp() {
         super.setUp()
+        _ = testTemporaryBase
         before = SystemObjects.snapshot()
     }
 
