@@ -35,8 +35,10 @@ public struct WorkerReport {
     public var lost: UInt64 = 0
     public var reordered: UInt64 = 0
 
+    /// Fills in the failure, then marks the state (the coordinator reads a report only after
+    /// the worker ended, so ordering within the worker is all that matters).
     mutating func recordFailure(_ error: IPCError) {
-        state = State.failed.rawValue
+        defer { state = State.failed.rawValue }
         switch error {
         case let .system(call, code):
             failureKind = FailureKind.system.rawValue
