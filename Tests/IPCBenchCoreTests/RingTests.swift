@@ -86,7 +86,7 @@ final class RingTests: LeakCheckedTestCase {
             let shared = try MemoryRegion(byteCount: RingPair.bytes(capacity: capacity), sharing: .shared)
             let rings = RingPair(mapping: shared.base, capacity: capacity)
             let count = 3000
-            var rng = SplitMix(seed: 42)
+            var rng = StatisticsRNG(seed: 42)
             let sizes = (0..<count).map { _ in Int(rng.next() % UInt64(3 * capacity)) + 1 }
             let scratch = UnsafeMutableRawPointer.allocate(byteCount: 3 * capacity + 8, alignment: 64)
             defer { scratch.deallocate() }
@@ -123,18 +123,5 @@ final class RingTests: LeakCheckedTestCase {
         XCTAssertThrowsError(try consumer.receive(into: buffer, count: 64)) { error in
             guard case IPCError.messageSize(64, 100) = error else { return XCTFail("\(error)") }
         }
-    }
-}
-
-/// A small deterministic generator, so a failure can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -112,7 +112,7 @@ import Glibc
 #endif
 
 /// SplitMix64: tiny, fast, reproducible.
-struct StatisticsRNG {
+struct StatisticsRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -5,17 +5,13 @@ import Glibc
 /// `shm-mmap`: the ring in a file (0600, O_EXCL, in the run's private folder) mapped
 /// MAP_SHARED, unlinked as soon as it is mapped. Where the temp folder is on a disk, the page
 /// cache backs it and writeback may show in the numbers; on tmpfs it behaves like shm-posix.
-public final class SharedMemoryFile: Mechanism {
+public final class SharedMemoryFile: RingBacked {
     public static let name = "shm-mmap"
     public static let summary = "SPSC ring in a memory-mapped file (0600 in a private folder, unlinked once mapped)"
 
     private var mapping: UnsafeMutableRawPointer?
     private let mappingBytes: Int
-    private let rings: RingPair
-
-    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
-        RingPair.limitation(payloadBytes: scenario.payloadBytes, mode: scenario.mode, ringBytes: scenario.ringBytes)
-    }
+    let rings: RingPair
 
     public static func limitsSummary(_ limits: MachineLimits) -> String {
         "any size (larger than the ring: streamed through it in pieces); file in \(PrivateDirectory.temporaryBase())"
@@ -32,12 +28,6 @@ public final class SharedMemoryFile: Mechanism {
         mapping = p
         rings = RingPair(mapping: p, capacity: spec.ringBytes)
     }
-
-    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> RingEndpoint {
-        rings.endpoint(role, spin)
-    }
-
-    public func closeDescriptors() {}
 
     public func destroy() {
         if let mapping { munmap(mapping, mappingBytes) }

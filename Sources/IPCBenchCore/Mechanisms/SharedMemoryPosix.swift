@@ -4,21 +4,13 @@ import Glibc
 
 /// `shm-posix`: the ring in POSIX shared memory (shm_open O_EXCL 0600 with an unpredictable
 /// name, mmap MAP_SHARED), unlinked as soon as it is mapped, before the workers are forked.
-public final class SharedMemoryPosix: Mechanism {
+public final class SharedMemoryPosix: RingBacked {
     public static let name = "shm-posix"
     public static let summary = "SPSC ring in POSIX shared memory (shm_open 0600, unlinked once mapped)"
 
     private var mapping: UnsafeMutableRawPointer?
     private let mappingBytes: Int
-    private let rings: RingPair
-
-    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
-        RingPair.limitation(payloadBytes: scenario.payloadBytes, mode: scenario.mode, ringBytes: scenario.ringBytes)
-    }
-
-    public static func limitsSummary(_ limits: MachineLimits) -> String {
-        "any size (larger than the ring: streamed through it in pieces); --ring-size a power of two"
-    }
+    let rings: RingPair
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         let bytes = RingPair.bytes(capacity: spec.ringBytes)
@@ -31,13 +23,6 @@ public final class SharedMemoryPosix: Mechanism {
         mapping = p
         rings = RingPair(mapping: p, capacity: spec.ringBytes)
     }
-
-    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> RingEndpoint {
-        rings.endpoint(role, spin)
-    }
-
-    /// The mapping is inherited, not a descriptor; it goes with the process.
-    public func closeDescriptors() {}
 
     public func destroy() {
         if let mapping { munmap(mapping, mappingBytes) }

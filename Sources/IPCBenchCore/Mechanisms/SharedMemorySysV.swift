@@ -5,20 +5,12 @@ import Glibc
 /// `shm-sysv`: the ring in a System V segment (shmget IPC_PRIVATE 0600), marked IPC_RMID right
 /// after the coordinator attaches it: the kernel frees it when the last process detaches, so
 /// not even a crash leaves it behind.
-public final class SharedMemorySysV: Mechanism {
+public final class SharedMemorySysV: RingBacked {
     public static let name = "shm-sysv"
     public static let summary = "SPSC ring in System V shared memory (shmget IPC_PRIVATE 0600, IPC_RMID once attached)"
 
     private var mapping: UnsafeMutableRawPointer?
-    private let rings: RingPair
-
-    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
-        RingPair.limitation(payloadBytes: scenario.payloadBytes, mode: scenario.mode, ringBytes: scenario.ringBytes)
-    }
-
-    public static func limitsSummary(_ limits: MachineLimits) -> String {
-        "any size (larger than the ring: streamed through it in pieces); --ring-size a power of two"
-    }
+    let rings: RingPair
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         let bytes = RingPair.bytes(capacity: spec.ringBytes)
@@ -32,12 +24,6 @@ public final class SharedMemorySysV: Mechanism {
         mapping = p
         rings = RingPair(mapping: p, capacity: spec.ringBytes)
     }
-
-    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> RingEndpoint {
-        rings.endpoint(role, spin)
-    }
-
-    public func closeDescriptors() {}
 
     public func destroy() {
         if let mapping { shmdt(mapping) }

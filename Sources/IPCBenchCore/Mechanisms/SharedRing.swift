@@ -325,3 +325,26 @@ struct RingPair {
             : "ring size \(ringBytes) is not a power of two from 4K to 1G"
     }
 }
+
+/// A mechanism whose channel is a ``RingPair`` in some shared mapping: the three `shm-*`
+/// backings differ only in how they get the mapping and give it back.
+protocol RingBacked: Mechanism where Endpoint == RingEndpoint {
+    var rings: RingPair { get }
+}
+
+extension RingBacked {
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        RingPair.limitation(payloadBytes: scenario.payloadBytes, mode: scenario.mode, ringBytes: scenario.ringBytes)
+    }
+
+    public static func limitsSummary(_ limits: MachineLimits) -> String {
+        "any size (larger than the ring: streamed through it in pieces); --ring-size a power of two"
+    }
+
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> RingEndpoint {
+        rings.endpoint(role, spin)
+    }
+
+    /// The mapping is inherited, not a descriptor: it goes with the process.
+    public func closeDescriptors() {}
+}

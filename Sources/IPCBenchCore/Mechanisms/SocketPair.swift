@@ -77,3 +77,36 @@ public struct DatagramEndpoint: MessageEndpoint {
         try DescriptorIO.receiveDatagram(fd, buffer, count, spin)
     }
 }
+
+/// A mechanism over a connected pair of message-preserving Unix sockets (`unix-dgram`,
+/// `unix-seqpacket`): one message per datagram or packet, so a message must fit in one.
+protocol PacketSocketMechanism: Mechanism where Endpoint == DatagramEndpoint {
+    static var socketType: Int32 { get }
+    static var unit: String { get }
+    var pair: SocketPair { get set }
+}
+
+extension PacketSocketMechanism {
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        SocketPair.carries(type: socketType, bytes: scenario.payloadBytes) ? nil
+            : "exceeds the largest \(unit) this kernel takes with default buffers "
+                + "(\(SocketPair.largestMessage(type: socketType)) bytes; net.core.wmem_default \(limits.socketSendBufferDefault))"
+    }
+
+    public static func limitsSummary(_ limits: MachineLimits) -> String {
+        "one message per \(unit), at most \(SocketPair.largestMessage(type: socketType)) bytes here (net.core.wmem_default \(limits.socketSendBufferDefault))"
+    }
+
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> DatagramEndpoint {
+        var p = pair
+        let fd = p.take(role)
+        pair = p
+        return DatagramEndpoint(fd: fd, spin: spin)
+    }
+
+    public func closeDescriptors() {
+        var p = pair
+        p.closeAll()
+        pair = p
+    }
+}

@@ -122,8 +122,7 @@ enum LossyWorkloads {
         sink.report.pointee.startNs = MonotonicClock.nowNs()
         for _ in 0..<plan.messages {
             sequence &+= 1
-            Framing.stamp(sequence, into: buffer, size: size)
-            if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size) }
+            Workloads.prepare(sequence, buffer, plan, sentAt: nil)
             try endpoint.send(buffer, count: size)
         }
         sink.report.pointee.endNs = MonotonicClock.nowNs()

@@ -117,8 +117,7 @@ enum Workloads {
         _ endpoint: inout E, _ sequence: UInt64, _ send: UnsafeMutableRawPointer,
         _ receive: UnsafeMutableRawPointer, _ size: Int, _ plan: WorkloadPlan
     ) throws(IPCError) {
-        Framing.stamp(sequence, into: send, size: size)
-        if plan.verify { Framing.fillPattern(sequence, into: send, size: size, firstWord: plan.patternWord) }
+        prepare(sequence, send, plan, sentAt: nil)
         try endpoint.send(send, count: size)
         try endpoint.receive(into: receive, count: size)
         try check(sequence, receive, size, plan)
@@ -155,9 +154,7 @@ enum Workloads {
         var sequence: UInt64 = 0
         for _ in 0..<plan.warmupMessages {
             sequence &+= 1
-            Framing.stamp(sequence, into: buffer, size: size)
-            if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size, firstWord: plan.patternWord) }
-            if plan.carriesTimestamp { Framing.stampTime(MonotonicClock.nowNs(), into: buffer) }
+            prepare(sequence, buffer, plan, sentAt: plan.carriesTimestamp ? MonotonicClock.nowNs() : nil)
             try endpoint.send(buffer, count: size)
         }
         if sink.oneSided {
@@ -178,17 +175,13 @@ enum Workloads {
                 sequence &+= 1
                 let intended = start &+ UInt64(Double(i) * period)
                 while MonotonicClock.nowNs() < intended { sink.pacing.backoff(&spins) }
-                Framing.stamp(sequence, into: buffer, size: size)
-                if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size, firstWord: plan.patternWord) }
-                Framing.stampTime(intended, into: buffer)
+                prepare(sequence, buffer, plan, sentAt: intended)
                 try endpoint.send(buffer, count: size)
             }
         } else {
             for _ in 0..<plan.messages {
                 sequence &+= 1
-                Framing.stamp(sequence, into: buffer, size: size)
-                if plan.verify { Framing.fillPattern(sequence, into: buffer, size: size, firstWord: plan.patternWord) }
-                if plan.carriesTimestamp { Framing.stampTime(MonotonicClock.nowNs(), into: buffer) }
+                prepare(sequence, buffer, plan, sentAt: plan.carriesTimestamp ? MonotonicClock.nowNs() : nil)
                 try endpoint.send(buffer, count: size)
             }
         }
@@ -222,6 +215,15 @@ enum Workloads {
         }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
         sink.endWindow(from: window, messages: plan.messages, endpoint)
+    }
+
+    /// Writes what a message carries besides its bytes: the sequence number, the send time when
+    /// one-way times are measured, the verification pattern with `--verify`.
+    @inline(__always)
+    static func prepare(_ sequence: UInt64, _ buffer: UnsafeMutableRawPointer, _ plan: WorkloadPlan, sentAt: UInt64?) {
+        Framing.stamp(sequence, into: buffer, size: plan.payloadBytes)
+        if plan.verify { Framing.fillPattern(sequence, into: buffer, size: plan.payloadBytes, firstWord: plan.patternWord) }
+        if let sentAt { Framing.stampTime(sentAt, into: buffer) }
     }
 
     @inline(__always)
