@@ -1,10 +1,15 @@
 // ipcref: minimal C reference loops for the mechanisms ipcbench measures.
 //
-//   ipcref MECHANISM MODE PAYLOAD_BYTES MESSAGES PLACEMENT [REPETITIONS]
+//   ipcref [--wait block|spin] [--ring-size BYTES] MECHANISM MODE PAYLOAD_BYTES MESSAGES PLACEMENT
+//          [REPETITIONS]
 //
 // It is the yardstick for ipcbench's Swift harness: the same kernel objects, the same process
 // layout and the same timing rules, with nothing else in the loop. scripts/bench-vs-c.sh runs
 // both side by side. Each repetition prints one line of key=value pairs on stdout.
+//
+// The kernel mechanisms block. The shared-memory ones wait as ipcbench's --waits says: shm-posix
+// polls (spin) or polls for up to 60 µs and then sleeps on a futex (block, the default);
+// cacheline only polls; memcpy never waits.
 //
 // Build: cc -std=c11 -O2 -D_GNU_SOURCE -o ipcref ipcref.c -lrt
 
@@ -21,6 +26,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +66,7 @@ struct shared {
     uint64_t start_ns;              // throughput: producer, just before its first measured send
     uint64_t end_ns;                // throughput: consumer, just after its last measured receive
     struct child_failure failure[2];
+    uint64_t futex_calls[2];        // shm-posix: each child's, written as it finishes
     uint64_t samples_ns[];          // latency: one per measured round trip
 };
 
@@ -85,6 +92,10 @@ static void futex_wait(_Atomic uint32_t *word, uint32_t expected) {
 
 static void futex_wake_all(_Atomic uint32_t *word) {
     syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static void futex_wake_one(_Atomic uint32_t *word) {
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 static void barrier_arrive_and_wait(_Atomic uint32_t *arrived, uint32_t parties) {
@@ -161,27 +172,77 @@ static void check_seq(const unsigned char *buf, size_t n, uint64_t seq) {
 // ---------------------------------------------------------------------------------------------
 // Channels. The coordinator opens one before fork; each child keeps its endpoint.
 
-// One side's view of the channel. A mechanism that needs more state adds a field here.
+// How a shared-memory side passes the time until the other side moves: --wait and the
+// placement decide, as they do in ipcbench. The kernel mechanisms always block.
+enum wait_policy {
+    POLL_PAUSE,        // spin, cross-core: poll with the CPU's pause hint
+    POLL_YIELD,        // spin, same-core: the peer needs this CPU, so give it away at every miss
+    POLL_ADAPTIVE,     // spin, unpinned: pause, and yield at every 128th miss
+    SPIN_THEN_SLEEP,   // block with a CPU each: poll for a while (60 µs), then sleep on a futex
+    SLEEP,             // block on one CPU: polling only delays the peer, so sleep at once
+};
+
+// One ring of shm-posix as mapped in both children (see the ring section below).
+struct ring_header;
+struct ring {
+    struct ring_header *header;
+    unsigned char *data;
+    uint64_t capacity;   // a power of two
+};
+
+// Each side keeps its own index and the last value it read of the other side's, so it reads
+// the other side's cache line only when that stale copy says the ring is full (or empty).
+struct ring_writer {
+    struct ring ring;
+    uint64_t head, cached_tail;
+};
+
+struct ring_reader {
+    struct ring ring;
+    uint64_t tail, cached_head;
+};
+
+// One side's view of the channel. A mechanism that needs more state adds a field here; the
+// child works on its own copy, so send and receive may update it.
 struct endpoint {
-    int tx, rx;          // descriptor, mqd_t (a descriptor on Linux) or SysV queue id
-    pid_t peer;          // signal: whom to sigqueue; filled in after the start barrier
-    int signo;           // signal: SIGRTMIN
-    sigset_t wait_set;   // signal: what sigwaitinfo waits for
+    int tx, rx;                       // descriptor, mqd_t (a descriptor on Linux) or SysV queue id
+    pid_t peer;                       // signal: whom to sigqueue; filled in after the start barrier
+    int signo;                        // signal: SIGRTMIN
+    sigset_t wait_set;                // signal: what sigwaitinfo waits for
+    enum wait_policy wait;            // shm-posix, cacheline
+    uint64_t spin_before_sleep_ns;    // shm-posix with SPIN_THEN_SLEEP
+    struct ring_writer writer;        // shm-posix: the ring this side fills
+    struct ring_reader reader;        // shm-posix: the ring this side drains
+    uint64_t futex_calls;             // shm-posix: waits and wakes made, warm-up included
+    _Atomic uint64_t *outgoing;       // cacheline: the word this side writes
+    _Atomic uint64_t *incoming;       // cacheline: the word this side polls
+    uint64_t last_seen;               // cacheline: the incoming value already taken
+    unsigned char *area;              // memcpy: the ring-sized destination
+    size_t area_bytes, area_offset;   // memcpy
 };
 
 struct channel {
     size_t payload_bytes;
+    size_t ring_capacity;     // shm-posix and memcpy
     struct endpoint end[2];   // indexed by role
     int fds[4];               // descriptors to close
     int fd_count;
     int msqids[2];            // SysV queues to remove once the children are reaped
     int msqid_count;
+    void *mapping;            // shared or private memory to unmap once the children are reaped
+    size_t mapping_bytes;
 };
 
-static void channel_init(struct channel *ch, size_t payload_bytes) {
+static void channel_init(struct channel *ch, size_t payload_bytes, size_t ring_capacity,
+                         enum wait_policy wait, uint64_t spin_before_sleep_ns) {
     memset(ch, 0, sizeof *ch);
     ch->payload_bytes = payload_bytes;
-    for (int r = 0; r < 2; r++) ch->end[r].tx = ch->end[r].rx = -1;
+    ch->ring_capacity = ring_capacity;
+    for (int r = 0; r < 2; r++) {
+        ch->end[r].tx = ch->end[r].rx = -1;
+        ch->end[r].wait = wait;
+        ch->end[r].spin_before_sleep_ns = spin_before_sleep_ns;
+    }
 }
 
 // Returns fd so a call can be registered where it is made; -1 is left for the caller to report.
@@ -220,27 +281,34 @@ static void channel_destroy(struct channel *ch) {
     for (int i = 0; i < ch->msqid_count; i++)
         if (msgctl(ch->msqids[i], IPC_RMID, NULL) != 0) report_error("msgctl IPC_RMID");
     ch->msqid_count = 0;
+    if (ch->mapping && munmap(ch->mapping, ch->mapping_bytes) != 0) report_error("munmap");
+    ch->mapping = NULL;
 }
 
-// Every payload buffer has a long in front of it, set to 1, so SysV msgsnd/msgrcv can use it
-// in place as a struct msgbuf { long mtype; char mtext[]; } without a copy.
+// Every payload buffer starts on a cache line (memcpy, rep movsb above all, is slower when
+// source and destination are not equally aligned) and has a long in front of it, set to 1, so
+// SysV msgsnd/msgrcv can use it in place as a struct msgbuf { long mtype; char mtext[]; }.
+enum { PAYLOAD_HEADROOM = 64 };
+
 static unsigned char *payload_alloc(size_t n) {
-    unsigned char *base = malloc(sizeof(long) + n);
+    size_t bytes = (PAYLOAD_HEADROOM + n + 63) / 64 * 64;   // aligned_alloc wants a multiple
+    unsigned char *base = aligned_alloc(64, bytes);
     if (!base) return NULL;
+    unsigned char *payload = base + PAYLOAD_HEADROOM;
     long mtype = 1;
-    memcpy(base, &mtype, sizeof mtype);
-    for (size_t i = 0; i < n; i++) base[sizeof(long) + i] = (unsigned char)(i * 131 + 7);
-    return base + sizeof(long);
+    memcpy(payload - sizeof mtype, &mtype, sizeof mtype);
+    for (size_t i = 0; i < n; i++) payload[i] = (unsigned char)(i * 131 + 7);
+    return payload;
 }
 
 static void payload_free(unsigned char *buf) {
-    if (buf) free(buf - sizeof(long));
+    if (buf) free(buf - PAYLOAD_HEADROOM);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Byte streams (pipe, fifo, unix-stream, tcp): loop over short reads and writes.
 
-static void stream_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+static void stream_send(struct endpoint *end, const unsigned char *buf, size_t n) {
     while (n > 0) {
         ssize_t done = write(end->tx, buf, n);
         if (done < 0) {
@@ -252,7 +320,7 @@ static void stream_send(const struct endpoint *end, const unsigned char *buf, si
     }
 }
 
-static void stream_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+static void stream_receive(struct endpoint *end, unsigned char *buf, size_t n) {
     while (n > 0) {
         ssize_t done = read(end->rx, buf, n);
         if (done < 0) {
@@ -366,7 +434,7 @@ static bool open_tcp(struct channel *ch) {
 // ---------------------------------------------------------------------------------------------
 // Datagram sockets (unix-dgram, unix-seqpacket): one message per call.
 
-static void datagram_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+static void datagram_send(struct endpoint *end, const unsigned char *buf, size_t n) {
     for (;;) {
         ssize_t done = send(end->tx, buf, n, 0);
         if (done >= 0) {
@@ -378,7 +446,7 @@ static void datagram_send(const struct endpoint *end, const unsigned char *buf, 
     }
 }
 
-static void datagram_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+static void datagram_receive(struct endpoint *end, unsigned char *buf, size_t n) {
     for (;;) {
         ssize_t done = recv(end->rx, buf, n, 0);
         if (done >= 0) {
@@ -396,12 +464,12 @@ static bool open_unix_seqpacket(struct channel *ch) { return open_socketpair(ch,
 // ---------------------------------------------------------------------------------------------
 // POSIX message queues: one queue per direction, unlinked as soon as it is open.
 
-static void posix_mq_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+static void posix_mq_send(struct endpoint *end, const unsigned char *buf, size_t n) {
     while (mq_send((mqd_t)end->tx, (const char *)buf, n, 0) != 0)
         if (errno != EINTR) child_fail("mq_send");
 }
 
-static void posix_mq_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+static void posix_mq_receive(struct endpoint *end, unsigned char *buf, size_t n) {
     for (;;) {
         ssize_t done = mq_receive((mqd_t)end->rx, (char *)buf, n, NULL);
         if (done >= 0) {
@@ -450,12 +518,12 @@ static bool open_posix_mq(struct channel *ch) {
 // ---------------------------------------------------------------------------------------------
 // System V message queues: one private queue per direction, mtype 1, removed after the run.
 
-static void sysv_mq_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+static void sysv_mq_send(struct endpoint *end, const unsigned char *buf, size_t n) {
     while (msgsnd(end->tx, buf - sizeof(long), n, 0) != 0)
         if (errno != EINTR) child_fail("msgsnd");
 }
 
-static void sysv_mq_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+static void sysv_mq_receive(struct endpoint *end, unsigned char *buf, size_t n) {
     for (;;) {
         ssize_t done = msgrcv(end->rx, buf - sizeof(long), n, 1, 0);
         if (done >= 0) {
@@ -487,13 +555,13 @@ static bool open_sysv_mq(struct channel *ch) {
 // ---------------------------------------------------------------------------------------------
 // eventfd: the 8-byte counter is the message; the sequence number (never 0) is its value.
 
-static void eventfd_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+static void eventfd_send(struct endpoint *end, const unsigned char *buf, size_t n) {
     uint64_t value = get_seq(buf, n);
     while (write(end->tx, &value, sizeof value) != sizeof value)
         if (errno != EINTR) child_fail("write eventfd");
 }
 
-static void eventfd_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+static void eventfd_receive(struct endpoint *end, unsigned char *buf, size_t n) {
     uint64_t value;
     while (read(end->rx, &value, sizeof value) != sizeof value)
         if (errno != EINTR) child_fail("read eventfd");
@@ -512,13 +580,13 @@ static bool open_eventfd(struct channel *ch) {
 // ---------------------------------------------------------------------------------------------
 // signal: SIGRTMIN via sigqueue, the sequence number in sival_ptr, taken with sigwaitinfo.
 
-static void signal_send(const struct endpoint *end, const unsigned char *buf, size_t n) {
+static void signal_send(struct endpoint *end, const unsigned char *buf, size_t n) {
     union sigval value = {.sival_ptr = (void *)(uintptr_t)get_seq(buf, n)};
     while (sigqueue(end->peer, end->signo, value) != 0)
         if (errno != EINTR) child_fail("sigqueue");
 }
 
-static void signal_receive(const struct endpoint *end, unsigned char *buf, size_t n) {
+static void signal_receive(struct endpoint *end, unsigned char *buf, size_t n) {
     siginfo_t info;
     while (sigwaitinfo(&end->wait_set, &info) < 0)
         if (errno != EINTR) child_fail("sigwaitinfo");
@@ -540,29 +608,363 @@ static bool open_signal(struct channel *ch) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Waiting in shared memory: polling, or polling briefly and then sleeping on a futex word that
+// the other side checks after each publish.
+
+// ipcbench's ringSpinBeforeSleepNs (SharedRing.swift): polling for longer than a wake-up through
+// the hypervisor takes lets two busy sides settle into passing messages without the kernel.
+// --spin-before-sleep-ns changes it, to keep the two in step or to try another.
+enum { DEFAULT_SPIN_BEFORE_SLEEP_NS = 60000, POLLS_PER_CLOCK_READ = 16, CACHE_LINE_BYTES = 64 };
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+static inline bool policy_sleeps(enum wait_policy wait) { return wait == SPIN_THEN_SLEEP || wait == SLEEP; }
+
+// One miss of a polling loop; `misses` counts them.
+static inline void poll_backoff(enum wait_policy wait, uint32_t *misses) {
+    *misses += 1;
+    if (wait == POLL_YIELD || (wait == POLL_ADAPTIVE && *misses % 128 == 0))
+        sched_yield();
+    else
+        cpu_relax();
+}
+
+// ---------------------------------------------------------------------------------------------
+// shm-posix: one single-producer single-consumer ring per direction, both in one shm_open
+// mapping. A ring is a 4096-byte header and a power-of-two data area. Each index and each futex
+// word has a cache line of its own, so the line a side writes on every message is never written
+// by the other. A message is an 8-byte length and the payload padded to 8 bytes; the indices
+// count bytes (64-bit: they never wrap in practice) and are reduced modulo the capacity, so a
+// copy may split at the end of the data area. A message larger than the ring is streamed
+// through it in pieces of a quarter ring.
+//
+// Blocking: a side that finds the ring full (or empty) polls for DEFAULT_SPIN_BEFORE_SLEEP_NS
+// (reading the clock every 16 polls), unless it shares its CPU with the peer, then raises its asleep
+// flag, re-reads the other index and sleeps on the flag. The publisher stores its index, then
+// reads the other side's flag, and calls futex_wake only when it is raised. Both pairs of
+// accesses are sequentially consistent, so at least one side sees the other's store: either
+// the sleeper sees the new index, or the publisher sees the flag. Two busy sides never enter
+// the kernel.
+
+enum { RING_HEADER_BYTES = 4096, DEFAULT_RING_CAPACITY = 1 << 20 };
+
+struct ring_header {
+    _Alignas(CACHE_LINE_BYTES) _Atomic uint64_t head;              // bytes published; the producer's
+    _Alignas(CACHE_LINE_BYTES) _Atomic uint64_t tail;              // bytes consumed; the consumer's
+    _Alignas(CACHE_LINE_BYTES) _Atomic uint32_t consumer_asleep;   // futex word the consumer sleeps on
+    _Alignas(CACHE_LINE_BYTES) _Atomic uint32_t producer_asleep;   // futex word the producer sleeps on
+};
+
+// The same layout as ipcbench's RingLayout.
+_Static_assert(offsetof(struct ring_header, tail) == 64, "tail at 64");
+_Static_assert(offsetof(struct ring_header, consumer_asleep) == 128, "consumer_asleep at 128");
+_Static_assert(offsetof(struct ring_header, producer_asleep) == 192, "producer_asleep at 192");
+_Static_assert(sizeof(struct ring_header) <= RING_HEADER_BYTES, "the header fits its page");
+
+static struct ring ring_at(unsigned char *base, uint64_t capacity) {
+    return (struct ring){(struct ring_header *)base, base + RING_HEADER_BYTES, capacity};
+}
+
+// Returns the other side's index once it is at least `at_least`. Kept out of line: the hot
+// path only gets here when its cached copy of the index says it must wait.
+__attribute__((noinline)) static uint64_t ring_wait(struct endpoint *end, _Atomic uint64_t *index,
+                                                    uint64_t at_least, _Atomic uint32_t *asleep) {
+    enum wait_policy wait = end->wait;
+    uint64_t seen;
+    if (!policy_sleeps(wait)) {
+        uint32_t misses = 0;
+        while ((seen = atomic_load_explicit(index, memory_order_acquire)) < at_least) poll_backoff(wait, &misses);
+        return seen;
+    }
+    if (wait == SPIN_THEN_SLEEP) {
+        uint64_t deadline = now_ns() + end->spin_before_sleep_ns;
+        do {
+            for (int i = 0; i < POLLS_PER_CLOCK_READ; i++) {
+                cpu_relax();
+                if ((seen = atomic_load_explicit(index, memory_order_acquire)) >= at_least) return seen;
+            }
+        } while (now_ns() <= deadline);
+    }
+    for (;;) {
+        atomic_store(asleep, 1);
+        seen = atomic_load(index);
+        if (seen < at_least) {
+            futex_wait(asleep, 1);   // returns at once if the publisher has lowered the flag
+            end->futex_calls++;
+            seen = atomic_load_explicit(index, memory_order_acquire);
+        }
+        if (seen >= at_least) {
+            atomic_store_explicit(asleep, 0, memory_order_relaxed);
+            return seen;
+        }
+    }
+}
+
+static inline void ring_publish(struct endpoint *end, _Atomic uint64_t *index, uint64_t value,
+                                _Atomic uint32_t *peer_asleep) {
+    if (!policy_sleeps(end->wait)) {
+        atomic_store_explicit(index, value, memory_order_release);
+        return;
+    }
+    // An exchange is a sequentially consistent store in one locked instruction (no fence).
+    atomic_exchange(index, value);
+    if (atomic_load(peer_asleep) != 0) {
+        atomic_store(peer_asleep, 0);
+        futex_wake_one(peer_asleep);
+        end->futex_calls++;
+    }
+}
+
+static inline void ring_copy_in(const struct ring *ring, uint64_t index, const unsigned char *from, size_t n) {
+    size_t offset = (size_t)(index & (ring->capacity - 1));
+    size_t first = n < ring->capacity - offset ? n : ring->capacity - offset;
+    memcpy(ring->data + offset, from, first);
+    if (first < n) memcpy(ring->data, from + first, n - first);
+}
+
+static inline void ring_copy_out(const struct ring *ring, uint64_t index, unsigned char *to, size_t n) {
+    size_t offset = (size_t)(index & (ring->capacity - 1));
+    size_t first = n < ring->capacity - offset ? n : ring->capacity - offset;
+    memcpy(to, ring->data + offset, first);
+    if (first < n) memcpy(to + first, ring->data, n - first);
+}
+
+// Producer: returns once `bytes` more fit.
+static inline void ring_reserve(struct endpoint *end, uint64_t bytes) {
+    struct ring_writer *w = &end->writer;
+    uint64_t capacity = w->ring.capacity;
+    if (capacity - (w->head - w->cached_tail) >= bytes) return;
+    struct ring_header *h = w->ring.header;
+    w->cached_tail = atomic_load_explicit(&h->tail, memory_order_acquire);
+    if (capacity - (w->head - w->cached_tail) >= bytes) return;
+    // The check failed, so head + bytes - capacity > cached_tail: no underflow.
+    w->cached_tail = ring_wait(end, &h->tail, w->head + bytes - capacity, &h->producer_asleep);
+}
+
+// Consumer: returns once `bytes` are readable.
+static inline void ring_await(struct endpoint *end, uint64_t bytes) {
+    struct ring_reader *r = &end->reader;
+    if (r->cached_head - r->tail >= bytes) return;
+    struct ring_header *h = r->ring.header;
+    r->cached_head = atomic_load_explicit(&h->head, memory_order_acquire);
+    if (r->cached_head - r->tail >= bytes) return;
+    r->cached_head = ring_wait(end, &h->head, r->tail + bytes, &h->consumer_asleep);
+}
+
+static inline void ring_advance_head(struct endpoint *end, uint64_t bytes) {
+    struct ring_writer *w = &end->writer;
+    w->head += bytes;
+    ring_publish(end, &w->ring.header->head, w->head, &w->ring.header->consumer_asleep);
+}
+
+static inline void ring_advance_tail(struct endpoint *end, uint64_t bytes) {
+    struct ring_reader *r = &end->reader;
+    r->tail += bytes;
+    ring_publish(end, &r->ring.header->tail, r->tail, &r->ring.header->producer_asleep);
+}
+
+static void ring_send(struct endpoint *end, const unsigned char *buf, size_t n) {
+    struct ring_writer *w = &end->writer;
+    uint64_t length = n, padded = (n + 7) & ~(uint64_t)7;
+    // Indices stay multiples of 8, so the length never straddles the end of the data area.
+    if (8 + padded <= w->ring.capacity) {
+        ring_reserve(end, 8 + padded);
+        memcpy(w->ring.data + (w->head & (w->ring.capacity - 1)), &length, 8);
+        ring_copy_in(&w->ring, w->head + 8, buf, n);
+        ring_advance_head(end, 8 + padded);
+        return;
+    }
+    ring_reserve(end, 8);
+    memcpy(w->ring.data + (w->head & (w->ring.capacity - 1)), &length, 8);
+    ring_advance_head(end, 8);
+    uint64_t piece = w->ring.capacity / 4;
+    for (uint64_t done = 0; done < padded;) {
+        uint64_t chunk = padded - done < piece ? padded - done : piece;
+        ring_reserve(end, chunk);
+        if (done < n) ring_copy_in(&w->ring, w->head, buf + done, n - done < chunk ? n - done : chunk);
+        ring_advance_head(end, chunk);
+        done += chunk;
+    }
+}
+
+static void ring_receive(struct endpoint *end, unsigned char *buf, size_t n) {
+    struct ring_reader *r = &end->reader;
+    uint64_t length, padded = (n + 7) & ~(uint64_t)7;
+    ring_await(end, 8);
+    memcpy(&length, r->ring.data + (r->tail & (r->ring.capacity - 1)), 8);
+    if (length != n) {
+        errno = 0;
+        child_fail("ring: a message of another length than the payload");
+    }
+    if (8 + padded <= r->ring.capacity) {
+        ring_await(end, 8 + padded);
+        ring_copy_out(&r->ring, r->tail + 8, buf, n);
+        ring_advance_tail(end, 8 + padded);
+        return;
+    }
+    ring_advance_tail(end, 8);
+    uint64_t piece = r->ring.capacity / 4;
+    for (uint64_t done = 0; done < padded;) {
+        uint64_t chunk = padded - done < piece ? padded - done : piece;
+        ring_await(end, chunk);
+        if (done < n) ring_copy_out(&r->ring, r->tail, buf + done, n - done < chunk ? n - done : chunk);
+        ring_advance_tail(end, chunk);
+        done += chunk;
+    }
+}
+
+// Child: map every page of both rings now, so no first touch lands in the timed loop. Only an
+// optimisation: a kernel without MADV_POPULATE_WRITE faults them in as they come.
+static void ring_prepare(struct endpoint *end) {
+    size_t bytes = RING_HEADER_BYTES + end->writer.ring.capacity;
+    madvise(end->writer.ring.header, bytes, MADV_POPULATE_WRITE);
+    madvise(end->reader.ring.header, bytes, MADV_POPULATE_WRITE);
+}
+
+// shm_open with an unpredictable name, O_EXCL and 0600, unlinked at once: no other process can
+// open it, and nothing is left behind whatever happens next.
+static int shm_create_unlinked(void) {
+    for (int attempt = 0; attempt < 8; attempt++) {
+        uint64_t nonce;
+        if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce) return -1;
+        char name[64];
+        snprintf(name, sizeof name, "/ipcref-%d-%016llx", (int)getpid(), (unsigned long long)nonce);
+        int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+        if (fd >= 0) {
+            shm_unlink(name);
+            return fd;
+        }
+        if (errno != EEXIST) return -1;
+    }
+    return -1;
+}
+
+static bool open_shm_posix(struct channel *ch) {
+    size_t ring_bytes = RING_HEADER_BYTES + ch->ring_capacity, bytes = 2 * ring_bytes;
+    int fd = shm_create_unlinked();
+    if (fd < 0) return report_error("shm_open");
+    void *base = MAP_FAILED;
+    if (ftruncate(fd, (off_t)bytes) != 0)
+        report_error("ftruncate");
+    else if ((base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+        report_error("mmap");
+    close(fd);   // the mapping keeps the memory
+    if (base == MAP_FAILED) return false;
+    ch->mapping = base;
+    ch->mapping_bytes = bytes;
+    // A new object reads as zeros: both rings start empty, nobody asleep.
+    struct ring forward = ring_at(base, ch->ring_capacity);
+    struct ring backward = ring_at((unsigned char *)base + ring_bytes, ch->ring_capacity);
+    ch->end[PRODUCER].writer.ring = ch->end[CONSUMER].reader.ring = forward;
+    ch->end[CONSUMER].writer.ring = ch->end[PRODUCER].reader.ring = backward;
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// memcpy, the throughput ceiling: one process copies each payload into successive 8-byte
+// aligned slots of a ring-sized buffer, starting again at 0 when the next copy would not fit.
+// It is the copy a ring's producer makes, with no other process and no synchronisation.
+
+static void memcpy_send(struct endpoint *end, const unsigned char *buf, size_t n) {
+    if (end->area_offset + n > end->area_bytes) end->area_offset = 0;
+    memcpy(end->area + end->area_offset, buf, n);
+    end->area_offset += (n + 7) & ~(size_t)7;
+}
+
+static void memcpy_receive(struct endpoint *end, unsigned char *buf, size_t n) {
+    (void)end, (void)buf, (void)n;
+    errno = 0;
+    child_fail("memcpy has no receiving side");
+}
+
+// Child: fault the buffer in before the barrier.
+static void memcpy_prepare(struct endpoint *end) { memset(end->area, 0, end->area_bytes); }
+
+static bool open_memcpy(struct channel *ch) {
+    size_t bytes = ch->ring_capacity > ch->payload_bytes ? ch->ring_capacity : ch->payload_bytes;
+    void *area = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED) return report_error("mmap");
+    ch->mapping = area;
+    ch->mapping_bytes = bytes;
+    ch->end[PRODUCER].area = area;
+    ch->end[PRODUCER].area_bytes = bytes;
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// cacheline, the latency ceiling: the 8-byte message is written to one word of a shared cache
+// line (ping at offset 0, pong at 8) and polled for by the other side; each hop is one
+// cache-line transfer. The sequence number is never 0, so every message differs from the last.
+
+static void cacheline_send(struct endpoint *end, const unsigned char *buf, size_t n) {
+    (void)n;
+    uint64_t value;
+    memcpy(&value, buf, sizeof value);
+    atomic_store_explicit(end->outgoing, value, memory_order_release);
+}
+
+static void cacheline_receive(struct endpoint *end, unsigned char *buf, size_t n) {
+    (void)n;
+    uint64_t value;
+    uint32_t misses = 0;
+    while ((value = atomic_load_explicit(end->incoming, memory_order_acquire)) == end->last_seen)
+        poll_backoff(end->wait, &misses);
+    end->last_seen = value;
+    memcpy(buf, &value, sizeof value);
+}
+
+static bool open_cacheline(struct channel *ch) {
+    void *line = mmap(NULL, CACHE_LINE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (line == MAP_FAILED) return report_error("mmap");
+    ch->mapping = line;   // page-aligned, so the two words share one line
+    ch->mapping_bytes = CACHE_LINE_BYTES;
+    _Atomic uint64_t *ping = line, *pong = ping + 1;
+    ch->end[PRODUCER].outgoing = ch->end[CONSUMER].incoming = ping;
+    ch->end[CONSUMER].outgoing = ch->end[PRODUCER].incoming = pong;
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The mechanisms. Adding one is its open/send/receive functions and one line here.
+
+typedef void send_fn(struct endpoint *, const unsigned char *buf, size_t n);
+typedef void receive_fn(struct endpoint *, unsigned char *buf, size_t n);
+
+enum { LATENCY = 1, THROUGHPUT = 2, BOTH_MODES = LATENCY | THROUGHPUT };
+enum { BLOCKS = 1, SPINS = 2 };
 
 struct mechanism {
     const char *name;
     size_t required_payload_bytes;   // 0: any size
-    bool latency_only;               // round trips only (eventfd counters add up; signals notify)
+    unsigned modes;                  // eventfd counters add up and signals notify: latency only
+    unsigned waits;                  // BLOCKS, SPINS; the default is BLOCKS when it is allowed
+    bool one_sided;                  // no consumer: memcpy
     bool (*open)(struct channel *);  // coordinator, before fork; reports its own errors
     void (*prepare)(struct endpoint *);   // child, before the start barrier; may be NULL
-    void (*send)(const struct endpoint *, const unsigned char *buf, size_t n);
-    void (*receive)(const struct endpoint *, unsigned char *buf, size_t n);
+    send_fn *send;
+    receive_fn *receive;
 };
 
 static const struct mechanism mechanisms[] = {
-    {"pipe",           0, false, open_pipe,           NULL,         stream_send,   stream_receive},
-    {"fifo",           0, false, open_fifo,           NULL,         stream_send,   stream_receive},
-    {"unix-stream",    0, false, open_unix_stream,    NULL,         stream_send,   stream_receive},
-    {"unix-dgram",     0, false, open_unix_dgram,     NULL,         datagram_send, datagram_receive},
-    {"unix-seqpacket", 0, false, open_unix_seqpacket, NULL,         datagram_send, datagram_receive},
-    {"tcp",            0, false, open_tcp,            NULL,         stream_send,   stream_receive},
-    {"posix-mq",       0, false, open_posix_mq,       NULL,         posix_mq_send, posix_mq_receive},
-    {"sysv-mq",        0, false, open_sysv_mq,        NULL,         sysv_mq_send,  sysv_mq_receive},
-    {"eventfd",        8, true,  open_eventfd,        NULL,         eventfd_send,  eventfd_receive},
-    {"signal",         8, true,  open_signal,         signal_block, signal_send,   signal_receive},
+    {"pipe",           0, BOTH_MODES, BLOCKS,         false, open_pipe,           NULL,           stream_send,    stream_receive},
+    {"fifo",           0, BOTH_MODES, BLOCKS,         false, open_fifo,           NULL,           stream_send,    stream_receive},
+    {"unix-stream",    0, BOTH_MODES, BLOCKS,         false, open_unix_stream,    NULL,           stream_send,    stream_receive},
+    {"unix-dgram",     0, BOTH_MODES, BLOCKS,         false, open_unix_dgram,     NULL,           datagram_send,  datagram_receive},
+    {"unix-seqpacket", 0, BOTH_MODES, BLOCKS,         false, open_unix_seqpacket, NULL,           datagram_send,  datagram_receive},
+    {"tcp",            0, BOTH_MODES, BLOCKS,         false, open_tcp,            NULL,           stream_send,    stream_receive},
+    {"posix-mq",       0, BOTH_MODES, BLOCKS,         false, open_posix_mq,       NULL,           posix_mq_send,  posix_mq_receive},
+    {"sysv-mq",        0, BOTH_MODES, BLOCKS,         false, open_sysv_mq,        NULL,           sysv_mq_send,   sysv_mq_receive},
+    {"eventfd",        8, LATENCY,    BLOCKS,         false, open_eventfd,        NULL,           eventfd_send,   eventfd_receive},
+    {"signal",         8, LATENCY,    BLOCKS,         false, open_signal,         signal_block,   signal_send,    signal_receive},
+    {"shm-posix",      0, BOTH_MODES, BLOCKS | SPINS, false, open_shm_posix,      ring_prepare,   ring_send,      ring_receive},
+    {"memcpy",         0, THROUGHPUT, SPINS,          true,  open_memcpy,         memcpy_prepare, memcpy_send,    memcpy_receive},
+    {"cacheline",      8, LATENCY,    SPINS,          false, open_cacheline,      NULL,           cacheline_send, cacheline_receive},
 };
 
 enum { MECHANISM_COUNT = sizeof mechanisms / sizeof mechanisms[0] };
@@ -595,8 +997,12 @@ static void reset_stop_signals(void) {
 struct run {
     const struct mechanism *mechanism;
     const char *placement;
+    const char *wait;           // block or spin, as printed
+    enum wait_policy wait_policy;
+    uint64_t spin_before_sleep_ns;
     bool latency;
     size_t payload_bytes;
+    size_t ring_capacity;
     uint64_t messages;
     uint64_t warmup;
     int cpu[2];                 // per role; -1 leaves the child unpinned
@@ -604,64 +1010,94 @@ struct run {
     unsigned char *receive_buf; // where each side receives (the consumer echoes from it)
 };
 
-static void round_trip(const struct run *run, const struct endpoint *end, uint64_t seq) {
+// The loops take send and receive as arguments and are always inlined, so a call with known
+// functions (run_workload) compiles to direct calls: the C counterpart of a generic loop
+// specialised for one endpoint type.
+#define WORKLOAD static inline __attribute__((always_inline)) void
+
+WORKLOAD round_trip(const struct run *run, struct endpoint *end, send_fn *send, receive_fn *receive,
+                    uint64_t seq) {
     size_t n = run->payload_bytes;
     put_seq(run->send_buf, n, seq);
-    run->mechanism->send(end, run->send_buf, n);
-    run->mechanism->receive(end, run->receive_buf, n);
+    send(end, run->send_buf, n);
+    receive(end, run->receive_buf, n);
     check_seq(run->receive_buf, n, seq);
 }
 
-static void produce_round_trips(const struct run *run, const struct endpoint *end) {
+WORKLOAD produce_round_trips(const struct run *run, struct endpoint *end, send_fn *send, receive_fn *receive) {
     uint64_t seq = 1;
-    for (uint64_t i = 0; i < run->warmup; i++) round_trip(run, end, seq++);
+    for (uint64_t i = 0; i < run->warmup; i++) round_trip(run, end, send, receive, seq++);
     uint64_t previous = now_ns();
     for (uint64_t i = 0; i < run->messages; i++) {
-        round_trip(run, end, seq++);
+        round_trip(run, end, send, receive, seq++);
         uint64_t t = now_ns();
         shared->samples_ns[i] = t - previous;
         previous = t;
     }
 }
 
-static void echo_round_trips(const struct run *run, const struct endpoint *end) {
+WORKLOAD echo_round_trips(const struct run *run, struct endpoint *end, send_fn *send, receive_fn *receive) {
     size_t n = run->payload_bytes;
     uint64_t total = run->warmup + run->messages;
     for (uint64_t seq = 1; seq <= total; seq++) {
-        run->mechanism->receive(end, run->receive_buf, n);
+        receive(end, run->receive_buf, n);
         check_seq(run->receive_buf, n, seq);
-        run->mechanism->send(end, run->receive_buf, n);
+        send(end, run->receive_buf, n);
     }
 }
 
-static void produce_stream(const struct run *run, const struct endpoint *end) {
+WORKLOAD produce_stream(const struct run *run, struct endpoint *end, send_fn *send) {
     size_t n = run->payload_bytes;
     uint64_t seq = 1;
     for (uint64_t i = 0; i < run->warmup; i++) {
         put_seq(run->send_buf, n, seq++);
-        run->mechanism->send(end, run->send_buf, n);
+        send(end, run->send_buf, n);
     }
-    flag_wait(&shared->warmup_done);
+    // Two-sided: start once the consumer has drained the warm-up, with the channel empty.
+    if (!run->mechanism->one_sided) flag_wait(&shared->warmup_done);
     shared->start_ns = now_ns();
     for (uint64_t i = 0; i < run->messages; i++) {
         put_seq(run->send_buf, n, seq++);
-        run->mechanism->send(end, run->send_buf, n);
+        send(end, run->send_buf, n);
     }
+    if (run->mechanism->one_sided) shared->end_ns = now_ns();
 }
 
-static void consume_stream(const struct run *run, const struct endpoint *end) {
+WORKLOAD consume_stream(const struct run *run, struct endpoint *end, receive_fn *receive) {
     size_t n = run->payload_bytes;
     uint64_t seq = 1;
     for (uint64_t i = 0; i < run->warmup; i++) {
-        run->mechanism->receive(end, run->receive_buf, n);
+        receive(end, run->receive_buf, n);
         check_seq(run->receive_buf, n, seq++);
     }
     flag_raise(&shared->warmup_done);
     for (uint64_t i = 0; i < run->messages; i++) {
-        run->mechanism->receive(end, run->receive_buf, n);
+        receive(end, run->receive_buf, n);
         check_seq(run->receive_buf, n, seq++);
     }
     shared->end_ns = now_ns();
+}
+
+WORKLOAD run_workload_with(const struct run *run, struct endpoint *end, enum role role, send_fn *send,
+                           receive_fn *receive) {
+    if (run->latency && role == PRODUCER) produce_round_trips(run, end, send, receive);
+    if (run->latency && role == CONSUMER) echo_round_trips(run, end, send, receive);
+    if (!run->latency && role == PRODUCER) produce_stream(run, end, send);
+    if (!run->latency && role == CONSUMER) consume_stream(run, end, receive);
+}
+
+// The shared-memory mechanisms move a message in tens of nanoseconds, where an indirect call
+// per message would show; they get loops of their own. A system call dwarfs it for the rest.
+static void run_workload(const struct run *run, struct endpoint *end, enum role role) {
+    send_fn *send = run->mechanism->send;
+    if (send == ring_send)
+        run_workload_with(run, end, role, ring_send, ring_receive);
+    else if (send == memcpy_send)
+        run_workload_with(run, end, role, memcpy_send, memcpy_receive);
+    else if (send == cacheline_send)
+        run_workload_with(run, end, role, cacheline_send, cacheline_receive);
+    else
+        run_workload_with(run, end, role, send, run->mechanism->receive);
 }
 
 static _Noreturn void run_child(const struct run *run, struct channel *ch, enum role role, pid_t parent) {
@@ -684,13 +1120,10 @@ static _Noreturn void run_child(const struct run *run, struct channel *ch, enum 
     if (role == PRODUCER && run->latency) memset(shared->samples_ns, 0, run->messages * sizeof(uint64_t));
 
     shared->pid[role] = getpid();
-    barrier_arrive_and_wait(&shared->arrived, 2);
+    barrier_arrive_and_wait(&shared->arrived, run->mechanism->one_sided ? 1 : 2);
     end.peer = shared->pid[other(role)];
-
-    if (run->latency && role == PRODUCER) produce_round_trips(run, &end);
-    if (run->latency && role == CONSUMER) echo_round_trips(run, &end);
-    if (!run->latency && role == PRODUCER) produce_stream(run, &end);
-    if (!run->latency && role == CONSUMER) consume_stream(run, &end);
+    run_workload(run, &end, role);
+    shared->futex_calls[role] = end.futex_calls;
     _exit(0);
 }
 
@@ -769,23 +1202,27 @@ static uint64_t nearest_rank(const uint64_t *sorted, uint64_t n, uint64_t per_mi
 }
 
 static void print_result(const struct run *run, unsigned repetition) {
-    printf("mechanism=%s mode=%s payload_bytes=%zu placement=%s repetition=%u messages=%llu",
+    printf("mechanism=%s mode=%s payload_bytes=%zu placement=%s wait=%s repetition=%u messages=%llu",
            run->mechanism->name, run->latency ? "latency" : "throughput", run->payload_bytes,
-           run->placement, repetition, (unsigned long long)run->messages);
+           run->placement, run->wait, repetition, (unsigned long long)run->messages);
     if (run->latency) {
         uint64_t *samples = shared->samples_ns, n = run->messages, sum = 0;
         qsort(samples, n, sizeof *samples, compare_u64);
         for (uint64_t i = 0; i < n; i++) sum += samples[i];
-        printf(" rtt_p50_ns=%llu rtt_p99_ns=%llu rtt_mean_ns=%.1f\n",
+        printf(" rtt_p50_ns=%llu rtt_p99_ns=%llu rtt_mean_ns=%.1f",
                (unsigned long long)nearest_rank(samples, n, 500),
                (unsigned long long)nearest_rank(samples, n, 990), (double)sum / (double)n);
     } else {
         double seconds = (double)(shared->end_ns - shared->start_ns) / 1e9;
         double messages = (double)run->messages;
-        printf(" msgs_per_s=%.1f mib_per_s=%.2f window_ns=%llu\n", messages / seconds,
+        printf(" msgs_per_s=%.1f mib_per_s=%.2f window_ns=%llu", messages / seconds,
                messages * (double)run->payload_bytes / 1048576.0 / seconds,
                (unsigned long long)(shared->end_ns - shared->start_ns));
     }
+    // Both children, warm-up included (ipcbench's futex_calls_per_msg counts the window only).
+    if (run->mechanism->send == ring_send)
+        printf(" futex_calls=%llu", (unsigned long long)(shared->futex_calls[0] + shared->futex_calls[1]));
+    printf("\n");
     fflush(stdout);
 }
 
@@ -805,16 +1242,17 @@ static bool run_once(const struct run *run, unsigned repetition) {
     shared = mapping;
 
     struct channel ch;
-    channel_init(&ch, run->payload_bytes);
+    channel_init(&ch, run->payload_bytes, run->ring_capacity, run->wait_policy, run->spin_before_sleep_ns);
     bool ok = run->mechanism->open(&ch);
     if (ok) {
         pid_t pid[2] = {0, 0};
         int status[2] = {0, 0};
         bool killed[2] = {false, false};
         fflush(NULL);   // nothing buffered may be written twice by a child
-        pid[CONSUMER] = spawn_child(run, &ch, CONSUMER);
-        if (pid[CONSUMER] > 0) pid[PRODUCER] = spawn_child(run, &ch, PRODUCER);
-        ok = pid[CONSUMER] > 0 && pid[PRODUCER] > 0;
+        bool two_sided = !run->mechanism->one_sided;
+        if (two_sided) pid[CONSUMER] = spawn_child(run, &ch, CONSUMER);
+        if (pid[CONSUMER] > 0 || !two_sided) pid[PRODUCER] = spawn_child(run, &ch, PRODUCER);
+        ok = (pid[CONSUMER] > 0 || !two_sided) && pid[PRODUCER] > 0;
         if (!ok) kill_children(pid, killed);
         channel_close_fds(&ch);   // the children hold their own; EOF then reaches a survivor
         reap_children(pid, status, killed);
@@ -832,24 +1270,36 @@ static bool run_once(const struct run *run, unsigned repetition) {
 
 static _Noreturn void usage(const char *problem) {
     if (problem) fprintf(stderr, "ipcref: %s\n", problem);
-    fprintf(stderr, "usage: ipcref MECHANISM MODE PAYLOAD_BYTES MESSAGES PLACEMENT [REPETITIONS]\n"
-                    "  MECHANISM  ");
+    fprintf(stderr, "usage: ipcref [--wait block|spin] [--ring-size BYTES] [--spin-before-sleep-ns NS]\n"
+                    "              MECHANISM MODE PAYLOAD_BYTES MESSAGES PLACEMENT [REPETITIONS]\n"
+                    "  MECHANISM    ");
     for (int i = 0; i < MECHANISM_COUNT; i++) fprintf(stderr, "%s%s", i ? ", " : "", mechanisms[i].name);
-    fprintf(stderr, "\n  MODE       latency | throughput\n"
-                    "  PLACEMENT  cross-core | same-core | unpinned\n");
+    fprintf(stderr, "\n  MODE         latency | throughput\n"
+                    "  PLACEMENT    cross-core | same-core | unpinned\n"
+                    "  --wait       shm-posix: block (default) or spin; cacheline and memcpy: spin;\n"
+                    "               the kernel mechanisms: block\n"
+                    "  --ring-size  shm-posix and memcpy: ring capacity, a power of two from 4096 to\n"
+                    "               1073741824 (default 1048576)\n"
+                    "  --spin-before-sleep-ns\n"
+                    "               shm-posix --wait block, cross-core: how long a side polls before it\n"
+                    "               sleeps (default 60000, as ipcbench)\n");
     exit(2);
 }
 
-static uint64_t parse_count(const char *text, const char *what, uint64_t max) {
+static uint64_t parse_number(const char *text, const char *what, uint64_t min, uint64_t max) {
     char *end;
     errno = 0;
     unsigned long long value = strtoull(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || value == 0 || value > max) {
-        fprintf(stderr, "ipcref: %s must be a whole number from 1 to %llu, not '%s'\n", what,
-                (unsigned long long)max, text);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || value < min || value > max) {
+        fprintf(stderr, "ipcref: %s must be a whole number from %llu to %llu, not '%s'\n", what,
+                (unsigned long long)min, (unsigned long long)max, text);
         usage(NULL);
     }
     return value;
+}
+
+static uint64_t parse_count(const char *text, const char *what, uint64_t max) {
+    return parse_number(text, what, 1, max);
 }
 
 static const struct mechanism *find_mechanism(const char *name) {
@@ -878,9 +1328,39 @@ static bool choose_cpus(const char *placement, int cpu[2]) {
     return true;
 }
 
+// spin: pause across cores, yield on one core, mix the two unpinned; block: poll a little
+// first only when the peer has a CPU of its own.
+static enum wait_policy choose_wait_policy(bool spin, const char *placement) {
+    bool same_core = strcmp(placement, "same-core") == 0;
+    if (!spin) return same_core ? SLEEP : SPIN_THEN_SLEEP;
+    if (same_core) return POLL_YIELD;
+    return strcmp(placement, "unpinned") == 0 ? POLL_ADAPTIVE : POLL_PAUSE;
+}
+
 int main(int argc, char **argv) {
+    const char *wait = NULL;
+    uint64_t ring_capacity = DEFAULT_RING_CAPACITY, spin_before_sleep_ns = DEFAULT_SPIN_BEFORE_SLEEP_NS;
+    int first = 1;   // the first positional argument
+    while (first < argc && strncmp(argv[first], "--", 2) == 0) {
+        if (first + 1 >= argc) usage("an option needs a value");
+        if (strcmp(argv[first], "--wait") == 0)
+            wait = argv[first + 1];
+        else if (strcmp(argv[first], "--ring-size") == 0)
+            ring_capacity = parse_count(argv[first + 1], "--ring-size", UINT64_C(1) << 30);
+        else if (strcmp(argv[first], "--spin-before-sleep-ns") == 0)
+            spin_before_sleep_ns = parse_number(argv[first + 1], "--spin-before-sleep-ns", 0, UINT64_C(1000000000));
+        else
+            usage("unknown option");
+        first += 2;
+    }
+    argc -= first - 1;
+    argv += first - 1;
     if (argc < 6 || argc > 7) usage(NULL);
-    struct run run = {.placement = argv[5]};
+    if (ring_capacity < 4096 || (ring_capacity & (ring_capacity - 1)) != 0)
+        usage("--ring-size must be a power of two from 4096 to 1073741824");
+
+    struct run run = {.placement = argv[5], .ring_capacity = ring_capacity,
+                      .spin_before_sleep_ns = spin_before_sleep_ns};
     run.mechanism = find_mechanism(argv[1]);
     if (!run.mechanism) usage("unknown MECHANISM");
     if (strcmp(argv[2], "latency") != 0 && strcmp(argv[2], "throughput") != 0)
@@ -892,14 +1372,23 @@ int main(int argc, char **argv) {
     run.warmup = run.messages / 10 < 1000 ? run.messages / 10 : 1000;
 
     const struct mechanism *m = run.mechanism;
-    if (m->latency_only && !run.latency) {
-        fprintf(stderr, "ipcref: %s is latency-only\n", m->name);
+    if (!(m->modes & (run.latency ? LATENCY : THROUGHPUT))) {
+        fprintf(stderr, "ipcref: %s is %s-only\n", m->name, m->modes == LATENCY ? "latency" : "throughput");
         return 2;
     }
     if (m->required_payload_bytes && run.payload_bytes != m->required_payload_bytes) {
         fprintf(stderr, "ipcref: %s carries exactly %zu bytes\n", m->name, m->required_payload_bytes);
         return 2;
     }
+    if (!wait) wait = m->waits & BLOCKS ? "block" : "spin";
+    if (strcmp(wait, "block") != 0 && strcmp(wait, "spin") != 0) usage("--wait must be block or spin");
+    run.wait = wait;
+    bool spin = strcmp(wait, "spin") == 0;
+    if (!(m->waits & (spin ? SPINS : BLOCKS))) {
+        fprintf(stderr, "ipcref: %s runs only with --wait %s\n", m->name, spin ? "block" : "spin");
+        return 2;
+    }
+    run.wait_policy = choose_wait_policy(spin, run.placement);
     if (!choose_cpus(run.placement, run.cpu)) return 1;
 
     run.send_buf = payload_alloc(run.payload_bytes);
