@@ -66,12 +66,12 @@ public final class Coordinator {
         if let why = skipReason(scenario) {
             return RepetitionResult(scenario: scenario, repetition: repetition, status: .skipped, note: why)
         }
-        let type = MechanismRegistry.named(scenario.mechanism)!
+        let entry = MechanismRegistry.entries.first { $0.type.name == scenario.mechanism }!
         let load = LoadAverage.oneMinute()
         let before = CPUTimes.read()
         var result: RepetitionResult
         do {
-            result = try runRepetition(type, scenario, repetition)
+            result = try entry.run(self, scenario, repetition)
         } catch {
             result = RepetitionResult(scenario: scenario, repetition: repetition, status: .failed, note: error.description)
         }
@@ -82,7 +82,7 @@ public final class Coordinator {
 
     // MARK: - One repetition
 
-    private func runRepetition<M: Mechanism>(
+    func runRepetition<M: Mechanism>(
         _ type: M.Type, _ scenario: Scenario, _ repetition: Int
     ) throws(IPCError) -> RepetitionResult {
         let pairs = scenario.pairs

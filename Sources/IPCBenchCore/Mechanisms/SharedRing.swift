@@ -58,6 +58,18 @@ struct RingMemory {
     var consumerAsleep: UnsafeMutablePointer<Atomic<UInt32>> { (base + RingLayout.consumerAsleepOffset).assumingMemoryBound(to: Atomic<UInt32>.self) }
     var producerAsleep: UnsafeMutablePointer<Atomic<UInt32>> { (base + RingLayout.producerAsleepOffset).assumingMemoryBound(to: Atomic<UInt32>.self) }
 
+    /// The 8-byte length header: indices are multiples of 8 and the capacity a power of two
+    /// of at least 4 KiB, so a header never straddles the end and is a plain aligned access.
+    @inline(__always)
+    func storeLength(_ count: Int, at index: UInt64) {
+        (data + (Int(truncatingIfNeeded: index) & mask)).storeBytes(of: UInt64(count), as: UInt64.self)
+    }
+
+    @inline(__always)
+    func loadLength(at index: UInt64) -> UInt64 {
+        (data + (Int(truncatingIfNeeded: index) & mask)).load(as: UInt64.self)
+    }
+
     /// Copies into the data area at byte index `at`, wrapping around the end.
     @inline(__always)
     func copyIn(at index: UInt64, from source: UnsafeRawPointer, count: Int) {
@@ -186,10 +198,9 @@ struct RingWriter {
     @inline(__always)
     mutating func send(_ buffer: UnsafeRawPointer, count: Int) {
         let padded = (count + 7) & ~7
-        var length = UInt64(count)
         if 8 + padded <= ring.capacity {
             waitForSpace(8 + padded)
-            ring.copyIn(at: head, from: &length, count: 8)
+            ring.storeLength(count, at: head)
             ring.copyIn(at: head &+ 8, from: buffer, count: count)
             head &+= UInt64(8 + padded)
             publish()
@@ -197,7 +208,7 @@ struct RingWriter {
         }
         // Larger than the ring: the header, then the payload in pieces as space frees up.
         waitForSpace(8)
-        ring.copyIn(at: head, from: &length, count: 8)
+        ring.storeLength(count, at: head)
         head &+= 8
         publish()
         let piece = ring.capacity / 4
@@ -244,8 +255,7 @@ struct RingReader {
     mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
         let padded = (count + 7) & ~7
         waitForData(8)
-        var length: UInt64 = 0
-        ring.copyOut(at: tail, to: &length, count: 8)
+        let length = ring.loadLength(at: tail)
         guard length == UInt64(count) else {
             throw .messageSize(expected: count, received: Int(truncatingIfNeeded: length))
         }
