@@ -6,7 +6,7 @@
 #
 #   scripts/aa-check.sh [--runs N] [--rounds R] [--suite NAME] [--threshold PERCENT]
 set -euo pipefail
-runs=10 rounds=6 suite=quick threshold=5
+runs=10 rounds=10 suite=quick threshold=5
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;

@@ -6,13 +6,13 @@
 #   scripts/ci-compare.sh [--base REV] [--candidate REV] [--rounds N] [--suite NAME]
 #                         [--threshold PERCENT] [--output DIR]
 #
-# Defaults: --base origin/main (or main), --candidate HEAD, --rounds 6, --suite quick,
+# Defaults: --base origin/main (or main), --candidate HEAD, --rounds 10, --suite quick,
 # --threshold 5, --output ci-results. With $GITHUB_STEP_SUMMARY set, the markdown summary is
-# appended to it. Each round runs one repetition of the suite per side, so six rounds give six
-# repetitions a side: enough for the comparison to call a change significant (four is the least).
+# appended to it. Each round runs one repetition of the suite per side, so ten rounds give ten
+# repetitions a side: compare adjusts for its ~100 comparisons, which takes eight at the least.
 set -euo pipefail
 
-base="" candidate="HEAD" rounds=6 suite="quick" threshold=5 output="ci-results"
+base="" candidate="HEAD" rounds=10 suite="quick" threshold=5 output="ci-results"
 while [ $# -gt 0 ]; do
     case "$1" in
         --base) base="$2"; shift 2 ;;

@@ -132,12 +132,12 @@ enum ComparisonText {
     static func rows(_ r: ComparisonReport) -> [[String]] {
         r.comparisons.map { c in
             [c.key.description, c.metric.label, value(c.baselineMedian, c.metric), value(c.candidateMedian, c.metric),
-             percent(c.ratio), "\(percent(c.ratioLow)) .. \(percent(c.ratioHigh))", fixed(c.pValue, 3),
+             percent(c.ratio), "\(percent(c.ratioLow)) .. \(percent(c.ratioHigh))", fixed(c.adjustedPValue, 3),
              "\(c.baseline.count)/\(c.candidate.count)", c.verdict.rawValue]
         }
     }
 
-    static let header = ["scenario", "metric", "base", "new", "change", "CI of change", "p", "n", "verdict"]
+    static let header = ["scenario", "metric", "base", "new", "change", "CI of change", "p (Holm)", "n", "verdict"]
 
     static func extras(_ r: ComparisonReport, bullet: String) -> String {
         var out = ""
@@ -145,10 +145,11 @@ enum ComparisonText {
         if !r.onlyInBaseline.isEmpty { out += "\(bullet)only in BASE: \(r.onlyInBaseline.map(\.description).joined(separator: "; "))\n" }
         if !r.onlyInCandidate.isEmpty { out += "\(bullet)only in NEW: \(r.onlyInCandidate.map(\.description).joined(separator: "; "))\n" }
         for (key, why) in r.notComparable { out += "\(bullet)not compared: \(key) \(why)\n" }
-        let few = r.comparisons.filter { min($0.baseline.count, $0.candidate.count) < Comparator.minimumSamplesForTest }.count
+        let needed = Comparator.repetitionsNeeded(comparisons: r.comparisons.count, confidence: r.confidence)
+        let few = r.comparisons.filter { min($0.baseline.count, $0.candidate.count) < needed }.count
         if few > 0 {
-            out += "\(bullet)note: \(few) comparisons have fewer than \(Comparator.minimumSamplesForTest) repetitions a side, "
-                + "too few for any change to be significant: run with --repetitions 5 or more\n"
+            out += "\(bullet)note: \(few) of \(r.comparisons.count) comparisons have fewer than \(needed) repetitions a side, "
+                + "too few for any change among this many comparisons to be significant: run with more repetitions\n"
         }
         return out
     }
@@ -173,11 +174,11 @@ enum ComparisonText {
 
     static func csv(_ r: ComparisonReport) -> String {
         var out = "mechanism,mode,payload_bytes,placement,pairs,wait,metric,baseline_median,candidate_median,"
-            + "ratio,ratio_ci_low,ratio_ci_high,p_value,baseline_n,candidate_n,verdict\r\n"
+            + "ratio,ratio_ci_low,ratio_ci_high,p_value,p_value_holm,baseline_n,candidate_n,verdict\r\n"
         for c in r.comparisons {
             let cells = [c.key.mechanism, c.key.mode, String(c.key.payloadBytes), c.key.placement, String(c.key.pairs),
                          c.key.wait, c.metric.column, fixed(c.baselineMedian, 3), fixed(c.candidateMedian, 3),
-                         fixed(c.ratio, 4), fixed(c.ratioLow, 4), fixed(c.ratioHigh, 4), fixed(c.pValue, 4),
+                         fixed(c.ratio, 4), fixed(c.ratioLow, 4), fixed(c.ratioHigh, 4), fixed(c.pValue, 4), fixed(c.adjustedPValue, 4),
                          String(c.baseline.count), String(c.candidate.count), c.verdict.rawValue]
             out += cells.map(CSVReport.escape).joined(separator: ",") + "\r\n"
         }
@@ -199,7 +200,8 @@ enum ComparisonText {
                          ("baseline", .array(c.baseline.map { .number($0) })), ("candidate", .array(c.candidate.map { .number($0) })),
                          ("baseline_median", .number(c.baselineMedian)), ("candidate_median", .number(c.candidateMedian)),
                          ("ratio", .number(c.ratio)), ("ratio_ci", .array([.number(c.ratioLow), .number(c.ratioHigh)])),
-                         ("p_value", .number(c.pValue)), ("verdict", .string(c.verdict.rawValue))])
+                         ("p_value", .number(c.pValue)), ("p_value_holm", .number(c.adjustedPValue)),
+                         ("verdict", .string(c.verdict.rawValue))])
             })),
             ("only_in_baseline", .array(r.onlyInBaseline.map(keyJSON))),
             ("only_in_candidate", .array(r.onlyInCandidate.map(keyJSON))),

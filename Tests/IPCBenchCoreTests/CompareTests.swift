@@ -23,6 +23,21 @@ final class StatisticsTests: XCTestCase {
         XCTAssertGreaterThan(Statistics.mannWhitneyP(a, a.map { $0 + 0.5 }), 0.5)
     }
 
+    func testHolmsAdjustmentKeepsAHundredChanceHitsFromBeingCalled() {
+        let key = ScenarioKey(mechanism: "pipe", mode: "latency", payloadBytes: 64, placement: "cross-core", pairs: 1, wait: "block")
+        var many = (0..<100).map { i in
+            MetricComparison(key: key, metric: .latencyP50, baseline: [1], candidate: [1], baselineMedian: 1, candidateMedian: 1.2,
+                             ratio: 1.2, ratioLow: 1.1, ratioHigh: 1.3, pValue: i == 0 ? 0.0001 : 0.01, adjustedPValue: 0, verdict: .inconclusive)
+        }
+        Comparator.holmAdjust(&many)
+        XCTAssertEqual(many[0].adjustedPValue, 0.01, accuracy: 1e-12)          // 100 x 0.0001
+        XCTAssertTrue(many.dropFirst().allSatisfy { $0.adjustedPValue == 0.99 })  // 99 x 0.01
+        XCTAssertEqual(Comparator.verdict(many[0], threshold: 0.05, confidence: 0.95), .regressed)
+        XCTAssertEqual(Comparator.verdict(many[1], threshold: 0.05, confidence: 0.95), .inconclusive)
+        XCTAssertEqual(Comparator.repetitionsNeeded(comparisons: 100, confidence: 0.95), 8)
+        XCTAssertEqual(Comparator.repetitionsNeeded(comparisons: 1, confidence: 0.95), 4)
+    }
+
     func testTheBootstrapIntervalHoldsTheRatioAndIsReproducible() {
         let a = [100.0, 102, 98, 101, 99], b = [120.0, 123, 118, 121, 119]
         let ci = Statistics.bootstrapRatioOfMedians(a, b, confidence: 0.95, seed: 7)

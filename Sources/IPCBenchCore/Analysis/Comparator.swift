@@ -2,11 +2,13 @@
 /// the repetitions to tell change from noise.
 ///
 /// For each primary metric: the ratio of medians (candidate / baseline), its bootstrap
-/// confidence interval, and a Mann-Whitney U p-value. `regressed` (or `improved`) needs the
-/// whole interval beyond the threshold on that side and, where the samples are large enough for
-/// the test to reach it, p below 1 - confidence; `unchanged` needs the whole interval inside the
-/// threshold; anything else is `inconclusive`. So noise alone does not fail a build: it shows up
-/// as a wide interval, and a wide interval is never a verdict.
+/// confidence interval, and a Mann-Whitney U p-value, adjusted with Holm's method for the number
+/// of comparisons in the report (a quick suite makes about a hundred: unadjusted, a few would
+/// look significant by chance in every run). `regressed` (or `improved`) needs the whole
+/// interval beyond the threshold on that side and the adjusted p below 1 - confidence (which,
+/// for a hundred comparisons, takes eight repetitions a side); `unchanged` needs the whole
+/// interval inside the threshold; anything else is `inconclusive`. So noise alone does not fail
+/// a build: it shows up as a wide interval or a large p, and neither is ever a verdict.
 public enum Comparator {
     public enum CompareError: Error, CustomStringConvertible {
         case differentSchema(onlyBase: [String], onlyNew: [String])
@@ -25,9 +27,6 @@ public enum Comparator {
             }
         }
     }
-
-    /// The smallest sample on either side for which a Mann-Whitney p-value can fall below 0.05.
-    public static let minimumSamplesForTest = 4
 
     public static func compare(
         baseline: ResultSet, candidate: ResultSet, threshold: Double = 0.05,
@@ -58,45 +57,72 @@ public enum Comparator {
                     report.notComparable.append((key, "\(metric.label): \(a.count) ok repetitions in BASE, \(b.count) in NEW (2 needed a side)"))
                     continue
                 }
-                report.comparisons.append(judge(key, metric, a, b, threshold: threshold, confidence: confidence))
+                report.comparisons.append(measure(key, metric, a, b, confidence: confidence))
             }
         }
         if report.comparisons.isEmpty {
             throw .nothingToCompare(baseKeys.isDisjoint(with: newKeys)
                 ? "the files share no scenario" : "no scenario has 2 ok repetitions on both sides")
         }
+        holmAdjust(&report.comparisons)
+        for i in report.comparisons.indices {
+            report.comparisons[i].verdict = verdict(report.comparisons[i], threshold: threshold, confidence: confidence)
+        }
         report.comparisons.sort { $0.worseningPercent > $1.worseningPercent }
         return report
     }
 
-    static func judge(_ key: ScenarioKey, _ metric: Metric, _ a: [Double], _ b: [Double], threshold: Double, confidence: Double) -> MetricComparison {
+    /// The figures of one comparison; the verdict comes once every p-value is known.
+    static func measure(_ key: ScenarioKey, _ metric: Metric, _ a: [Double], _ b: [Double], confidence: Double) -> MetricComparison {
         let ma = Statistics.median(a), mb = Statistics.median(b)
         let ratio = ma > 0 ? mb / ma : .nan
         var seed: UInt64 = 1469598103934665603
         for byte in "\(key)\(metric.column)".utf8 { seed = (seed ^ UInt64(byte)) &* 1099511628211 }
         let (lo, hi) = Statistics.bootstrapRatioOfMedians(a, b, confidence: confidence, seed: seed)
         let p = Statistics.mannWhitneyP(a, b)
-        // Express the interval as "worse by" fractions: positive is worse whichever the direction.
-        func worse(_ r: Double) -> Double { metric.higherIsBetter ? 1 / r - 1 : r - 1 }
-        let w1 = worse(lo), w2 = worse(hi)
-        let worseLow = min(w1, w2), worseHigh = max(w1, w2)
-        // With three repetitions a side the smallest possible p is 0.1: such runs can show a
-        // change is small (unchanged) but never call one significant.
-        let significant = p < 1 - confidence
-        let verdict: Verdict
-        if !ratio.isFinite || !lo.isFinite {
-            verdict = .inconclusive
-        } else if worseLow > threshold && significant {
-            verdict = .regressed
-        } else if worseHigh < -threshold && significant {
-            verdict = .improved
-        } else if worseLow >= -threshold && worseHigh <= threshold {
-            verdict = .unchanged
-        } else {
-            verdict = .inconclusive
-        }
         return MetricComparison(
             key: key, metric: metric, baseline: a, candidate: b, baselineMedian: ma, candidateMedian: mb,
-            ratio: ratio, ratioLow: lo, ratioHigh: hi, pValue: p, verdict: verdict)
+            ratio: ratio, ratioLow: lo, ratioHigh: hi, pValue: p, adjustedPValue: p, verdict: .inconclusive)
+    }
+
+    /// Holm's step-down adjustment: the i-th smallest of m p-values is multiplied by (m - i),
+    /// and adjusted values never decrease with rank. Rejecting where the adjusted value is below
+    /// alpha keeps the chance of any false call in the whole report below alpha.
+    static func holmAdjust(_ comparisons: inout [MetricComparison]) {
+        let m = comparisons.count
+        let order = comparisons.indices.sorted { comparisons[$0].pValue < comparisons[$1].pValue }
+        var running = 0.0
+        for (rank, i) in order.enumerated() {
+            running = max(running, min(1, Double(m - rank) * comparisons[i].pValue))
+            comparisons[i].adjustedPValue = running
+        }
+    }
+
+    static func verdict(_ c: MetricComparison, threshold: Double, confidence: Double) -> Verdict {
+        guard c.ratio.isFinite, c.ratioLow.isFinite, c.ratioHigh.isFinite else { return .inconclusive }
+        // Express the interval as "worse by" fractions: positive is worse whichever the direction.
+        func worse(_ r: Double) -> Double { c.metric.higherIsBetter ? 1 / r - 1 : r - 1 }
+        let w1 = worse(c.ratioLow), w2 = worse(c.ratioHigh)
+        let worseLow = min(w1, w2), worseHigh = max(w1, w2)
+        let significant = c.adjustedPValue < 1 - confidence
+        if worseLow > threshold && significant { return .regressed }
+        if worseHigh < -threshold && significant { return .improved }
+        if worseLow >= -threshold && worseHigh <= threshold { return .unchanged }
+        return .inconclusive
+    }
+
+    /// Repetitions a side (equal on both) for which complete separation of the samples reaches
+    /// significance after Holm's adjustment for `comparisons` tests: the exact two-sided
+    /// Mann-Whitney p of n against n fully separated values is 2 / C(2n, n).
+    public static func repetitionsNeeded(comparisons: Int, confidence: Double) -> Int {
+        let alpha = (1 - confidence) / Double(max(1, comparisons))
+        var n = 2
+        while n < 40 {
+            var ways = 1.0  // C(2n, n)
+            for k in 0..<n { ways = ways * Double(2 * n - k) / Double(k + 1) }
+            if 2 / ways < alpha { return n }
+            n += 1
+        }
+        return n
     }
 }

@@ -46,6 +46,8 @@ public struct MetricComparison: Sendable {
     public var ratioHigh: Double
     /// Two-sided Mann-Whitney U p-value of the two samples.
     public var pValue: Double
+    /// The same, adjusted (Holm) for every comparison in the report; the verdict uses it.
+    public var adjustedPValue: Double
     public var verdict: Verdict
 
     /// The change as "how much worse" in percent: positive is worse whatever the direction
