@@ -120,6 +120,18 @@ final class CommandLineTests: LeakCheckedTestCase {
         XCTAssertTrue(ProcFiles.read("\(dir.path)/out.csv")?.contains("eventfd,latency,8,") ?? false)
     }
 
+    func testJSONHoldsTheRowsAndTheMachine() throws {
+        let dir = try PrivateDirectory(prefix: "ipcbench-clitest")
+        defer { dir.remove() }
+        let r = ProgramRunner.run(["run", "--mechanisms", "pipe", "--modes", "latency", "--sizes", "64", "--repetitions", "1",
+                                   "--messages", "20", "--waits", "block", "--output", "\(dir.path)/r.csv", "--json", "\(dir.path)/r.json", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(ProcFiles.read("\(dir.path)/r.json"))
+        for needle in ["\"machine\"", "\"clock_read_ns\"", "\"rows\"", "\"mechanism\": \"pipe\"", "\"rtt_p50_ns\": ", "\"note\": null"] {
+            XCTAssertTrue(json.contains(needle), "\(needle) missing from \(json.prefix(400))")
+        }
+    }
+
     func testListNamesEveryMechanismAndTheMachineLimits() {
         let r = ProgramRunner.run(["list"])
         XCTAssertEqual(r.status, 0)

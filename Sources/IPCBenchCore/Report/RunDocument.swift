@@ -12,6 +12,11 @@ public enum RunDocument {
                 ("cpu_model", .string(machine.cpuModel)), ("cpus", .integer(machine.cpus)),
                 ("allowed_cpus", .array(CPUSet.allowed().map { .integer(Int($0)) })),
                 ("clock", .string("CLOCK_MONOTONIC")), ("clock_read_ns", .integer(Int(clockOverheadNs))),
+                ("clocksource", ProcFiles.read("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+                    .map { .string($0.trimmingCharacters(in: " \n")) } ?? .null),
+                ("governor", ProcFiles.read("/sys/devices/system/cpu/cpu\(CPUSet.allowed().first ?? 0)/cpufreq/scaling_governor")
+                    .map { .string($0.trimmingCharacters(in: " \n")) } ?? .null),
+                ("load_average_1m", LoadAverage.oneMinute().map { .number($0) } ?? .null),
                 ("limits", .object([
                     ("mqueue_msgsize_max", .integer(limits.mqMessageSizeMax)),
                     ("mqueue_msg_max", .integer(limits.mqMessagesMax)),
