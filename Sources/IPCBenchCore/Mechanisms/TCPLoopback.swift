@@ -6,7 +6,8 @@ import Glibc
 ///
 /// The coordinator listens on 127.0.0.1 with an ephemeral port, connects, and accepts only the
 /// connection whose peer address is its own client socket's address (any other local process
-/// that raced in is dropped), then closes the listener before forking: nothing else can join.
+/// that raced in is dropped), checks that a random token sent on its client arrives on that
+/// connection, then closes the listener before forking: nothing else can join.
 public final class TCPLoopback: Mechanism {
     public static let name = "tcp"
     public static let summary = "TCP over 127.0.0.1, ephemeral port, TCP_NODELAY"
@@ -38,6 +39,7 @@ public final class TCPLoopback: Mechanism {
 
             try setNonBlocking(listener, true)
             server = try TCPLoopback.acceptOwn(listener, expecting: clientAddress)
+            try TCPLoopback.exchangeToken(from: client, to: server)
             for fd in [client, server] {
                 var one: Int32 = 1
                 _ = try sys("setsockopt") {
@@ -70,6 +72,21 @@ public final class TCPLoopback: Mechanism {
             closeDescriptor(fd)
         }
         throw .unsupported("tcp: too many foreign connections to the benchmark's listener")
+    }
+
+    /// A second check that the accepted connection is our own, before anything is timed: 16
+    /// random bytes written on our client must be exactly what arrives on the accepted socket.
+    private static func exchangeToken(from client: Int32, to server: Int32) throws(IPCError) {
+        var token = SecureRandom.bytes(16)
+        var echo = [UInt8](repeating: 0, count: 16)
+        let sent = token.withUnsafeMutableBytes { raw in Glibc.send(client, raw.baseAddress, 16, Int32(MSG_NOSIGNAL)) }
+        guard sent == 16 else { throw .system(call: "send", errno: errno) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        _ = try sys("setsockopt") { setsockopt(server, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) }
+        let got = echo.withUnsafeMutableBytes { raw in recv(server, raw.baseAddress, 16, Int32(MSG_WAITALL)) }
+        guard got == 16, echo == token else { throw .unsupported("tcp: the accepted connection did not carry our token") }
+        var none = timeval(tv_sec: 0, tv_usec: 0)
+        _ = try sys("setsockopt") { setsockopt(server, SOL_SOCKET, SO_RCVTIMEO, &none, socklen_t(MemoryLayout<timeval>.size)) }
     }
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> StreamEndpoint {
