@@ -83,6 +83,19 @@ final class SuiteTests: XCTestCase {
         XCTAssertEqual(Set(plan.scenarios.filter { $0.mechanism == "eventfd" }.map(\.mode)), [.latency])
     }
 
+    func testASuiteCountShrinksForHugePayloadsButAGivenCountDoesNot() throws {
+        var o = Overrides()
+        o.mechanisms = ["pipe"]
+        o.sizes = [64, 1 << 30]
+        let plan = RunPlan.make(suite: try SuiteLocator.load("default"), overrides: o, cpuCount: 2)
+        let huge = plan.scenarios.filter { $0.payloadBytes == 1 << 30 }
+        XCTAssertFalse(huge.isEmpty)
+        XCTAssertTrue(huge.allSatisfy { $0.messages * $0.payloadBytes <= Scenario.bytesPerRepetition * 3 }, "\(huge.map(\.messages))")
+        XCTAssertTrue(plan.scenarios.contains { $0.payloadBytes == 64 && $0.mode == .latency && $0.messages == 2000 })
+        o.messages = 50
+        XCTAssertTrue(RunPlan.make(suite: try SuiteLocator.load("default"), overrides: o, cpuCount: 2).scenarios.allSatisfy { $0.messages == 50 })
+    }
+
     func testOneCPUDefaultsToSameCore() throws {
         let plan = RunPlan.make(suite: try SuiteLocator.load("quick"), overrides: Overrides(), cpuCount: 1)
         XCTAssertTrue(plan.scenarios.allSatisfy { $0.placement == .sameCore })

@@ -78,7 +78,12 @@ public struct RunPlan: Sendable {
                             for wait in sweep.waits {
                                 for pairs in sweep.pairs {
                                     let given = mode == .latency ? sweep.latencyMessages : sweep.throughputMessages
-                                    let messages = given ?? Scenario.defaultMessages(mode: mode, payloadBytes: size, rate: sweep.rate)
+                                    var messages = given ?? Scenario.defaultMessages(mode: mode, payloadBytes: size, rate: sweep.rate)
+                                    if overrides.messages == nil {
+                                        // A suite's count was chosen for its sizes: for a payload it would move
+                                        // more than a GiB with, it shrinks. --messages is taken as given.
+                                        messages = min(messages, max(3, Scenario.bytesPerRepetition / size))
+                                    }
                                     let scenario = Scenario(
                                         mechanism: mechanism, mode: mode, payloadBytes: size,
                                         placement: placement, pairs: pairs, wait: wait, messages: messages,

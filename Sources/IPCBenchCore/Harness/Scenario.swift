@@ -36,6 +36,9 @@ public struct Scenario: Hashable, Sendable {
         self.oneWay = oneWay
     }
 
+    /// The most payload a suite's message count may move in one repetition (1 GiB).
+    public static let bytesPerRepetition = 1 << 30
+
     /// Open-loop rate when none is given: 10,000 messages per second.
     public static let defaultRate = 10_000
 
@@ -53,9 +56,9 @@ public struct Scenario: Hashable, Sendable {
             // Two seconds at the rate, within the throughput budget.
             return max(100, min(2 * rate, defaultMessages(mode: .throughput, payloadBytes: payloadBytes)))
         case .latency:
-            return max(100, min(5_000, (256 << 20) / max(1, payloadBytes)))
+            return max(3, min(5_000, (256 << 20) / max(1, payloadBytes)))
         case .throughput:
-            return max(200, min(100_000, (256 << 20) / max(1, payloadBytes)))
+            return max(3, min(100_000, (256 << 20) / max(1, payloadBytes)))
         }
     }
 }
