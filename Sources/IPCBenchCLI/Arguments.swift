@@ -120,7 +120,7 @@ public enum ArgumentParser {
             case "--messages": options.overrides.messages = try Setting.count(value, range: 1...1_000_000_000)
             case "--warmup": options.overrides.warmup = try Setting.count(value, range: 0...1_000_000_000)
             case "--timeout": options.overrides.timeoutSeconds = try Setting.seconds(value)
-            case "--ring-size": options.overrides.ringBytes = try Setting.size(value)
+            case "--ring-size": options.overrides.ringBytes = try Setting.ringSize(value)
             case "--rate": options.overrides.rate = try Setting.count(value, range: 1...100_000_000)
             case "--output":
                 guard !value.isEmpty else { throw SettingError(message: "empty path (use - for standard output)") }

@@ -108,7 +108,10 @@ struct RunCommand {
         let rows = results.map { CSVReport.row($0, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead) }
         let csv = CSVReport.render(rows)
         if outputPath == "-" {
-            print(csv, terminator: "")
+            do { try AtomicFile.write(csv, descriptor: 1, name: "standard output") } catch {
+                printError("\(error)")
+                return ExitCode.cannotWrite
+            }
         } else if !results.isEmpty {
             do { try AtomicFile.write(csv, to: outputPath) } catch {
                 printError("\(error)")

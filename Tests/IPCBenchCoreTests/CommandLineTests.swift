@@ -104,7 +104,7 @@ final class CommandLineTests: LeakCheckedTestCase {
         // pipe: 2 modes x 2 sizes; eventfd: 2 modes x 2 sizes (3 of them skipped), twice each.
         XCTAssertEqual(lines.count, 1 + 2 * 8)
         XCTAssertTrue(csv.contains("eventfd,throughput,8,cross-core,1,block,1,50,skipped,"), csv)
-        XCTAssertTrue(r.stdout.contains("p50 rtt"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("p50"), r.stdout)
     }
 
     func testOutsideThePackageTheBuiltInDefaultSuiteIsUsed() throws {
@@ -130,6 +130,43 @@ final class CommandLineTests: LeakCheckedTestCase {
         for needle in ["\"machine\"", "\"clock_read_ns\"", "\"rows\"", "\"mechanism\": \"pipe\"", "\"rtt_p50_ns\": ", "\"note\": null"] {
             XCTAssertTrue(json.contains(needle), "\(needle) missing from \(json.prefix(400))")
         }
+    }
+
+    func testAnOutputThatIsNotARegularFileIsNeverReplaced() throws {
+        let dir = try PrivateDirectory(prefix: "ipcbench-clitest")
+        defer { dir.remove() }
+        let fifo = "\(dir.path)/fifo", link = "\(dir.path)/link"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        XCTAssertEqual(symlink("\(dir.path)/target.csv", link), 0)
+        for path in [fifo, link] {
+            for flag in ["--output", "--json"] {
+                let r = ProgramRunner.run(["--mechanisms", "pipe", "--repetitions", "1", "--messages", "5", flag, path])
+                XCTAssertEqual(r.status, 64, "\(flag) \(path): \(r.stderr)")
+                XCTAssertTrue(r.stderr.hasPrefix("ipcbench: \(flag):"), r.stderr)
+            }
+            var info = stat()
+            XCTAssertEqual(lstat(path, &info), 0)
+            XCTAssertNotEqual(info.st_mode & S_IFMT, S_IFREG, "\(path) was replaced by a file")
+        }
+        XCTAssertThrowsError(try AtomicFile.write("x", to: fifo))
+    }
+
+    func testAnInvalidRingSizeIsAUsageError() {
+        for bad in ["3K", "2K", "2G", "1000"] {
+            let r = ProgramRunner.run(["--mechanisms", "shm-posix", "--ring-size", bad, "--output", "/nonexistent/x.csv"])
+            XCTAssertEqual(r.status, 64, "\(bad): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("power of two from 4K to 1G"), r.stderr)
+        }
+    }
+
+    func testASuiteThatIsAFIFOIsRefusedInsteadOfHanging() throws {
+        let dir = try PrivateDirectory(prefix: "ipcbench-clitest")
+        defer { dir.remove() }
+        let fifo = "\(dir.path)/f.suite"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let r = ProgramRunner.run(["--suite", fifo, "--output", "\(dir.path)/o.csv"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("not a regular file"), r.stderr)
     }
 
     func testListNamesEveryMechanismAndTheMachineLimits() {

@@ -101,6 +101,12 @@ final class SuiteTests: XCTestCase {
         XCTAssertTrue(plan.scenarios.allSatisfy { $0.placement == .sameCore })
     }
 
+    func testAByteOrderMarkIsIgnoredInSuitesAndCSVs() throws {
+        XCTAssertEqual(try Suite.parse("\u{FEFF}repetitions = 2\nmechanisms = pipe", name: "t").repetitions, 2)
+        let header = CSVReport.columns.joined(separator: ",")
+        XCTAssertEqual(try ResultSet.parse("\u{FEFF}" + header + "\r\n", name: "bom").columns, CSVReport.columns)
+    }
+
     func testAMissingSuiteSaysWhereItLooked() {
         XCTAssertThrowsError(try SuiteLocator.load("no-such-suite")) { error in
             XCTAssertTrue("\(error)".contains("Benchmarks/suites"), "\(error)")

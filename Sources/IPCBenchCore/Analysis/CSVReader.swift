@@ -10,7 +10,9 @@ public enum CSVReader {
     public static let maximumBytes = 256 << 20
 
     public static func parse(_ text: String) throws(ParseError) -> [[String]] {
-        let bytes = Array(text.utf8)
+        var bytes = Array(text.utf8)
+        // A leading byte-order mark (spreadsheets write one) is not part of the first column's name.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         if bytes.count > maximumBytes { throw ParseError(line: 0, message: "larger than 256 MiB") }
         if bytes.contains(0) { throw ParseError(line: 1, message: "not text (NUL byte)") }
         var rows: [[String]] = []

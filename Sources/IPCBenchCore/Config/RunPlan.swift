@@ -111,6 +111,7 @@ public enum SuiteLocator {
     public enum LookupError: Error, CustomStringConvertible {
         case notFound(String, searched: [String])
         case unreadable(String, Int32)
+        case notARegularFile(String)
         case invalid(String, Suite.ParseError)
 
         public var description: String {
@@ -119,6 +120,7 @@ public enum SuiteLocator {
                 return "suite '\(name)' not found (looked in \(searched.joined(separator: ", ")))"
             case let .unreadable(path, code): return "cannot read suite file \(path): \(errnoName(code)) (\(errnoText(code)))"
             case let .invalid(path, error): return "\(path): \(error)"
+            case let .notARegularFile(path): return "suite \(path) is not a regular file"
             }
         }
     }
@@ -143,6 +145,9 @@ public enum SuiteLocator {
         let isPath = name.contains("/") || name.hasSuffix(".suite")
         let candidates = isPath ? [name] : searchFolders().map { "\($0)/\(name).suite" }
         for path in candidates where access(path, F_OK) == 0 {
+            var info = stat()
+            // A FIFO would block the open forever, a device read without end.
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw .notARegularFile(path) }
             guard let text = ProcFiles.read(path, limit: (1 << 20) + 1) else { throw .unreadable(path, errno) }
             let suiteName = isPath ? String(path.split(separator: "/").last ?? "suite").replacingSuffix(".suite") : name
             do {

@@ -60,7 +60,8 @@ public struct Suite: Sendable, Equatable {
         self.sweeps = sweeps
     }
 
-    public static func parse(_ text: String, name: String) throws(ParseError) -> Suite {
+    public static func parse(_ rawText: String, name: String) throws(ParseError) -> Suite {
+        let text = rawText.hasPrefix("\u{FEFF}") ? String(rawText.dropFirst()) : rawText
         guard !text.utf8.contains(0) else { throw ParseError(line: 0, message: "not a text file (NUL byte)") }
         guard text.utf8.count <= 1 << 20 else { throw ParseError(line: 0, message: "larger than 1 MiB") }
         var suite = Suite(name: name)
@@ -147,7 +148,7 @@ extension Sweep {
         case "messages.latency": latencyMessages = try Setting.count(value, range: 1...1_000_000_000)
         case "messages.throughput": throughputMessages = try Setting.count(value, range: 1...1_000_000_000)
         case "warmup": warmupMessages = try Setting.count(value, range: 0...1_000_000_000)
-        case "ring-size": ringBytes = try Setting.size(value)
+        case "ring-size": ringBytes = try Setting.ringSize(value)
         case "rate": rate = try Setting.count(value, range: 1...100_000_000)
         case "oneway": oneWay = try Setting.boolean(value)
         default: break
@@ -218,6 +219,16 @@ public enum Setting {
 
     public static func size(_ value: String) throws(SettingError) -> Int {
         do { return try ByteSize.parse(value) } catch { throw SettingError(message: error.description) }
+    }
+
+    /// A ring capacity: a power of two from 4 KiB to 1 GiB.
+    public static func ringSize(_ value: String) throws(SettingError) -> Int {
+        let bytes: Int
+        do { bytes = try ByteSize.parse(value) } catch { throw SettingError(message: "\(error.description); a ring is a power of two from 4K to 1G") }
+        guard RingLayout.isValidCapacity(bytes) else {
+            throw SettingError(message: "'\(echo(value))' is not a power of two from 4K to 1G")
+        }
+        return bytes
     }
 
     public static func count(_ value: String, range: ClosedRange<Int>) throws(SettingError) -> Int {

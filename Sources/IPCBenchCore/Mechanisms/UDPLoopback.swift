@@ -10,10 +10,11 @@ public final class UDPLoopback: Mechanism {
     public static let name = "udp"
     public static let summary = "UDP over 127.0.0.1 (connected sockets), loss and reordering counted"
     public static let lossy = true
+    public static let modes: [Mode] = [.latency, .throughput]
     /// The largest UDP payload over IPv4 (65535 - 8 - 20).
     public static let largestDatagram = 65_507
     /// How long a receiver waits for a datagram before counting it lost.
-    public static let receiveTimeoutNs: UInt64 = 200_000_000
+    public static let receiveTimeoutNs: UInt64 = 1_000_000_000
 
     private var producer: Int32 = -1
     private var consumer: Int32 = -1
@@ -40,7 +41,8 @@ public final class UDPLoopback: Mechanism {
                 if spec.wait == .spin {
                     try setNonBlocking(fd, true)
                 } else {
-                    var timeout = timeval(tv_sec: 0, tv_usec: Int(UDPLoopback.receiveTimeoutNs / 1000))
+                    var timeout = timeval(tv_sec: Int(UDPLoopback.receiveTimeoutNs / 1_000_000_000),
+                                          tv_usec: Int(UDPLoopback.receiveTimeoutNs % 1_000_000_000 / 1000))
                     _ = try sys("setsockopt") {
                         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                     }
@@ -101,8 +103,9 @@ public final class UDPLoopback: Mechanism {
                 let code = errno
                 if code == EINTR { continue }
                 if code == EAGAIN || code == ENOBUFS { spin.backoff(&spins); continue }
-                // A lost earlier datagram can come back as ECONNREFUSED on a connected socket
-                // when the peer already closed: the run is over for it.
+                // The consumer gave up waiting and closed its socket: the datagram is lost, and
+                // the consumer has already counted it so.
+                if code == ECONNREFUSED { return }
                 throw .system(call: "send", errno: code)
             }
         }

@@ -20,8 +20,15 @@ public enum AtomicFile {
     public static func checkWritable(_ path: String) throws(WriteError) {
         guard !path.isEmpty, !path.hasSuffix("/") else { throw WriteError(path: path, reason: "not a file name") }
         var info = stat()
-        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-            throw WriteError(path: path, reason: "is a folder")
+        if lstat(path, &info) == 0 {
+            // Replacing a device, FIFO or symlink with a report would break the machine
+            // (think /dev/null as root) or silently miss the target: only regular files.
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR: throw WriteError(path: path, reason: "is a folder")
+            case S_IFLNK: throw WriteError(path: path, reason: "is a symbolic link (give the real path)")
+            default: throw WriteError(path: path, reason: "exists and is not a regular file")
+            }
         }
         let dir = folder(of: path)
         if stat(dir, &info) != 0 { throw WriteError(path: path, reason: "folder \(dir) does not exist") }
@@ -37,6 +44,7 @@ public enum AtomicFile {
     }
 
     public static func write(_ text: String, to path: String) throws(WriteError) {
+        try refuseNonRegular(path)
         let temp = "\(folder(of: path))/.\(path.split(separator: "/").last ?? "out").\(SecureRandom.token().prefix(12)).tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw WriteError(path: path, reason: errnoText(errno)) }
@@ -61,6 +69,32 @@ public enum AtomicFile {
             unlink(temp)
             throw WriteError(path: path, reason: failure)
         }
+    }
+
+    static func refuseNonRegular(_ path: String) throws(WriteError) {
+        var info = stat()
+        if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+            throw WriteError(path: path, reason: "exists and is not a regular file")
+        }
+    }
+
+    /// Writes all of `text` to a descriptor (standard output for `--output -`).
+    public static func write(_ text: String, descriptor fd: Int32, name: String) throws(WriteError) {
+        var bytes = Array(text.utf8)
+        var failure: String? = nil
+        bytes.withUnsafeMutableBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errnoText(errno)
+                    return
+                }
+                done += n
+            }
+        }
+        if let failure { throw WriteError(path: name, reason: failure) }
     }
 
     /// mkdir -p for the report folder (0755).

@@ -7,14 +7,16 @@ public enum SummaryTable {
             if groups[r.scenario] == nil { order.append(r.scenario) }
             groups[r.scenario, default: []].append(r)
         }
-        let header = ["mechanism", "mode", "size", "placement", "wait", "pairs", "reps", "p50 rtt", "p99 rtt", "MiB/s", "msgs/s", "cpu/msg", "ctx/msg", "spread", "note"]
+        let header = ["mechanism", "mode", "size", "placement", "wait", "pairs", "reps", "p50", "p99", "MiB/s", "msgs/s", "cpu/msg", "ctx/msg", "spread", "note"]
         var rows: [[String]] = []
         for scenario in order {
             let runs = groups[scenario]!
             let ok = runs.filter { $0.status == .ok }
             func med(_ f: (RepetitionResult) -> Double?) -> Double? { median(ok.compactMap(f)) }
-            let p50 = med { $0.latency?.percentile(50).map { Double($0) } }
-            let p99 = med { $0.latency?.percentile(99).map { Double($0) } }
+            // Open loop has no round trips: its figure is the one-way time from the intended send.
+            let timed: (RepetitionResult) -> Histogram? = { scenario.mode == .openLoop ? $0.oneWay : $0.latency }
+            let p50 = med { timed($0)?.percentile(50).map { Double($0) } }
+            let p99 = med { timed($0)?.percentile(99).map { Double($0) } }
             let mib = med { $0.mibPerSecond }
             let rate = med { $0.messagesPerSecond }
             let cpu = med { $0.cpuNsPerMessage }
