@@ -96,7 +96,7 @@ public final class Coordinator {
         if janitor == nil { janitor = try Janitor(folder: directory.path) }
         let spec = ChannelSpec(
             mode: scenario.mode, payloadBytes: scenario.payloadBytes, pairs: pairs, wait: scenario.wait,
-            directory: directory, ringBytes: scenario.ringBytes, janitor: janitor)
+            directory: directory, ringBytes: scenario.ringBytes, janitor: janitor, limits: limits)
 
         var channels: [M] = []
         defer { for c in channels { c.closeDescriptors(); c.destroy() } }
@@ -154,7 +154,7 @@ public final class Coordinator {
             if outcome == .allExited { break }
             return failure(scenario, repetition, outcome, &workers, control)
         }
-        return success(scenario, repetition, control, oneSided: M.oneSided)
+        return success(scenario, repetition, control, oneSided: M.oneSided, lossy: M.lossy)
     }
 
     private func failure(
@@ -186,7 +186,7 @@ public final class Coordinator {
         return result
     }
 
-    private func success(_ scenario: Scenario, _ repetition: Int, _ control: ControlBlock, oneSided: Bool) -> RepetitionResult {
+    private func success(_ scenario: Scenario, _ repetition: Int, _ control: ControlBlock, oneSided: Bool, lossy: Bool) -> RepetitionResult {
         var result = RepetitionResult(scenario: scenario, repetition: repetition, status: .ok)
         var start = UInt64.max, end: UInt64 = 0, cpu: UInt64 = 0, switches: UInt64 = 0
         var futexCalls: UInt64 = 0, countsFutex = false, lost: UInt64 = 0, reordered: UInt64 = 0
@@ -215,7 +215,7 @@ public final class Coordinator {
         }
         result.totalMessages = scenario.messages * scenario.pairs
         result.involuntarySwitches = Int(involuntary)
-        if MechanismRegistry.named(scenario.mechanism)?.lossy == true {
+        if lossy {
             result.lostMessages = Int(lost)
             result.reorderedMessages = Int(reordered)
             if lost > 0 { result.note = "lost \(lost) of \(result.totalMessages) (\(fixed(Double(lost) * 100 / Double(max(1, result.totalMessages)), 2))%)" }

@@ -95,8 +95,8 @@ public final class Janitor {
     deinit { finish() }
 }
 
-/// Unlinks the entries of a flat folder and the folder (what `PrivateDirectory.remove` does,
-/// written for a process that must not rely on anything but system calls).
+/// Unlinks the entries of a flat folder and the folder, with nothing but system calls, so the
+/// janitor can run it too (`PrivateDirectory.remove` uses it).
 func removeFolder(_ path: UnsafePointer<CChar>) {
     let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
     if fd >= 0 {

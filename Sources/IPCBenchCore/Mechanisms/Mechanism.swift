@@ -15,6 +15,8 @@ public struct ChannelSpec {
     public var ringBytes: Int
     /// Removes System V objects should the coordinator die before it can.
     public var janitor: Janitor?
+    /// The limits the coordinator read at start, which decided that the scenario can run.
+    public var limits: MachineLimits
 }
 
 /// One way of moving bytes between two processes.

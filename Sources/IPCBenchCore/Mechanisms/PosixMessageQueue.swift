@@ -35,7 +35,7 @@ public final class PosixMessageQueue: Mechanism {
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         messageBytes = spec.payloadBytes
-        let depth = MachineLimits.current().mqDepth(payloadBytes: spec.payloadBytes, queues: 2 * spec.pairs)
+        let depth = spec.limits.mqDepth(payloadBytes: spec.payloadBytes, queues: 2 * spec.pairs)
         guard depth >= 1 else { throw .unsupported("posix-mq: RLIMIT_MSGQUEUE too small for this size") }
         let nonBlocking = spec.wait == .spin ? O_NONBLOCK : 0
         do {

@@ -48,20 +48,7 @@ public enum AtomicFile {
         let temp = "\(folder(of: path))/.\(path.split(separator: "/").last ?? "out").\(SecureRandom.token().prefix(12)).tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw WriteError(path: path, reason: errnoText(errno)) }
-        var failure: String? = nil
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errnoText(errno)
-                    return
-                }
-                done += n
-            }
-        }
+        var failure = writeAll(text, to: fd)
         if failure == nil && fsync(fd) != 0 { failure = errnoText(errno) }
         if close(fd) != 0 && failure == nil { failure = errnoText(errno) }
         if failure == nil && rename(temp, path) != 0 { failure = errnoText(errno) }
@@ -80,21 +67,24 @@ public enum AtomicFile {
 
     /// Writes all of `text` to a descriptor (standard output for `--output -`).
     public static func write(_ text: String, descriptor fd: Int32, name: String) throws(WriteError) {
+        if let failure = writeAll(text, to: fd) { throw WriteError(path: name, reason: failure) }
+    }
+
+    /// Writes every byte, looping over short writes and EINTR; the error text, or nil.
+    private static func writeAll(_ text: String, to fd: Int32) -> String? {
         var bytes = Array(text.utf8)
-        var failure: String? = nil
-        bytes.withUnsafeMutableBytes { raw in
+        return bytes.withUnsafeMutableBytes { raw -> String? in
             var done = 0
             while done < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    failure = errnoText(errno)
-                    return
+                    return errnoText(errno)
                 }
                 done += n
             }
+            return nil
         }
-        if let failure { throw WriteError(path: name, reason: failure) }
     }
 
     /// mkdir -p for the report folder (0755).

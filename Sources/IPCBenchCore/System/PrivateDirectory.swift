@@ -37,17 +37,7 @@ public final class PrivateDirectory {
     public func remove() {
         guard !removed else { return }
         removed = true
-        if let dir = opendir(path) {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-                }
-                if name == "." || name == ".." { continue }
-                unlink("\(path)/\(name)")
-            }
-            closedir(dir)
-        }
-        rmdir(path)
+        removeFolder(path)
     }
 
     deinit { remove() }
