@@ -8,6 +8,7 @@ public enum Command: Equatable {
     /// Subcommands that parse their own arguments.
     case compare([String])
     case plot([String])
+    case gate([String])
     case help
     case version
 }
@@ -34,6 +35,7 @@ public struct RunOptions: Equatable {
             && a.overrides.warmup == b.overrides.warmup && a.overrides.timeoutSeconds == b.overrides.timeoutSeconds
             && a.overrides.verify == b.overrides.verify && a.overrides.ringBytes == b.overrides.ringBytes
             && a.overrides.rate == b.overrides.rate && a.overrides.oneWay == b.overrides.oneWay
+            && a.overrides.minimumWindowNs == b.overrides.minimumWindowNs
     }
 }
 
@@ -46,7 +48,7 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
 public enum ArgumentParser {
     static let valueFlags = [
         "--suite", "--mechanisms", "--modes", "--sizes", "--placements", "--waits", "--pairs",
-        "--repetitions", "--messages", "--warmup", "--timeout", "--output", "--ring-size", "--json", "--rate",
+        "--repetitions", "--messages", "--warmup", "--timeout", "--output", "--ring-size", "--json", "--rate", "--min-time",
     ]
     static let switches = ["--verify", "--quiet", "--keep-going", "--oneway"]
 
@@ -68,8 +70,9 @@ public enum ArgumentParser {
         case "help": return .help
         case "compare": return .compare(Array(args))
         case "plot": return .plot(Array(args))
+        case "gate": return .gate(Array(args))
         default:
-            throw UsageError(message: "unknown command '\(echo(subcommand, limit: 40))' (commands: run, list, doctor, compare, plot, help)")
+            throw UsageError(message: "unknown command '\(echo(subcommand, limit: 40))' (commands: run, list, doctor, compare, plot, gate, help)")
         }
         if args.contains("--help") || args.contains("-h") { return .help }
         if args.contains("--version") { return .version }
@@ -122,6 +125,7 @@ public enum ArgumentParser {
             case "--timeout": options.overrides.timeoutSeconds = try Setting.seconds(value)
             case "--ring-size": options.overrides.ringBytes = try Setting.ringSize(value)
             case "--rate": options.overrides.rate = try Setting.count(value, range: 1...100_000_000)
+            case "--min-time": options.overrides.minimumWindowNs = try Setting.duration(value)
             case "--output":
                 guard !value.isEmpty else { throw SettingError(message: "empty path (use - for standard output)") }
                 options.output = value
@@ -146,6 +150,8 @@ public enum ArgumentParser {
                                    (--threshold 5, --confidence 0.95, --format table|markdown|csv|json,
                                     --output PATH, --allow-different-machines); exit 1 on a regression
       ipcbench plot RESULTS --output DIR [--baseline BASE]   SVG charts and an index.html
+      ipcbench gate --base PROGRAM [--candidate PROGRAM]  paired A/B regression gate: scenario by
+                                   scenario, back to back, until decided or --budget (see gate --help)
       ipcbench help                this text
 
     RUN OPTIONS (each list is comma-separated; a flag replaces the suite's value)
@@ -162,6 +168,8 @@ public enum ArgumentParser {
       --repetitions N         fresh process pairs per scenario, 1 to 1000 (suite default)
       --messages N            measured messages (throughput) or round trips (latency) per pair
       --warmup N              untimed messages first (default: a tenth of --messages, at most 1000)
+      --min-time DURATION     grow each scenario's message count (the suite's or --messages) until
+                              its window lasts at least this long (e.g. 50ms; untimed pilots first)
       --ring-size BYTES       capacity of the shared-memory rings (default 1M)
       --verify                check every payload byte, not only the sequence numbers
       --timeout SECONDS       per repetition, 0.1 to 86400 (default 60); the workers are killed after it
@@ -174,6 +182,8 @@ public enum ArgumentParser {
       run: 0 all scenarios ok or skipped, 1 a scenario failed, 64 bad command line, 65 bad suite
       file, 71 the run could not be set up, 73 the CSV could not be written, 128+N ended by signal N
       compare: 0 no regression, 1 a regression, 2 unreadable or malformed CSV, 3 different schema,
-      4 nothing to compare, 5 different machines, 64 bad command line
+      4 nothing to compare, 5 different machines, 6 a likely regression left undecided (more
+      repetitions needed), 64 bad command line
+      gate: as compare, plus 65 bad suite, 71 a build could not be run, 73 cannot write
     """
 }

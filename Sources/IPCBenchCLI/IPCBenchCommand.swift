@@ -32,6 +32,8 @@ public enum IPCBenchCommand {
             return CompareCommand.run(args)
         case let .plot(args):
             return PlotCommand.run(args)
+        case let .gate(args):
+            return GateCommand.run(args)
         }
     }
 }

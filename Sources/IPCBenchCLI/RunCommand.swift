@@ -32,7 +32,7 @@ struct RunCommand {
             }
         }
         let machine = MachineInfo.current()
-        let plan = RunPlan.make(suite: suite, overrides: options.overrides, cpuCount: machine.cpus)
+        var plan = RunPlan.make(suite: suite, overrides: options.overrides, cpuCount: machine.cpus)
         guard !plan.scenarios.isEmpty else {
             printError("nothing to run: the options leave no scenario")
             return ExitCode.usage
@@ -77,8 +77,15 @@ struct RunCommand {
         var interruptedBy: Int32? = nil
         let total = plan.scenarios.count * plan.repetitions
         var done = 0
+        let calibrate = options.overrides.minimumWindowNs
         sweep: for repetition in 1...plan.repetitions {
-            for scenario in plan.scenarios {
+            for index in plan.scenarios.indices {
+                if repetition == 1, let minimum = calibrate {
+                    let calibrated = Calibration.calibrate(plan.scenarios[index], minimumWindowNs: minimum, coordinator: coordinator)
+                    plan.scenarios[index] = calibrated.scenario
+                    if let signal = calibrated.interruptedBy ?? interrupts.poll() { interruptedBy = signal; break sweep }
+                }
+                let scenario = plan.scenarios[index]
                 done += 1
                 if showProgress {
                     printToStderr("\r\u{1B}[K[\(done)/\(total)] \(scenario.mechanism) \(scenario.mode.rawValue) "

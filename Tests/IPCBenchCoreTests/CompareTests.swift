@@ -32,8 +32,8 @@ final class StatisticsTests: XCTestCase {
         Comparator.holmAdjust(&many)
         XCTAssertEqual(many[0].adjustedPValue, 0.01, accuracy: 1e-12)          // 100 x 0.0001
         XCTAssertTrue(many.dropFirst().allSatisfy { $0.adjustedPValue == 0.99 })  // 99 x 0.01
-        XCTAssertEqual(Comparator.verdict(many[0], threshold: 0.05, confidence: 0.95), .regressed)
-        XCTAssertEqual(Comparator.verdict(many[1], threshold: 0.05, confidence: 0.95), .inconclusive)
+        XCTAssertEqual(Comparator.verdict(many[0], alpha: 0.05), .regressed)
+        XCTAssertEqual(Comparator.verdict(many[1], alpha: 0.05), .inconclusive)
         XCTAssertEqual(Comparator.repetitionsNeeded(comparisons: 100, confidence: 0.95), 8)
         XCTAssertEqual(Comparator.repetitionsNeeded(comparisons: 1, confidence: 0.95), 4)
     }

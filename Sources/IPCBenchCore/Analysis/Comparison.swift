@@ -6,7 +6,8 @@ public enum Verdict: String, Sendable, CaseIterable {
     case improved
     /// Any change is within the threshold (the confidence interval says so).
     case unchanged
-    /// The data cannot tell: too few repetitions, or noise wider than the threshold.
+    /// The data cannot tell: too few repetitions, or noise wider than the threshold
+    /// (`repetitionsNeeded` says how many would likely decide it).
     case inconclusive
 }
 
@@ -35,20 +36,43 @@ public struct Metric: Sendable, Hashable {
 public struct MetricComparison: Sendable {
     public var key: ScenarioKey
     public var metric: Metric
+    /// The values compared (after any set aside), in pair order when `paired`.
     public var baseline: [Double]
     public var candidate: [Double]
     public var baselineMedian: Double
     public var candidateMedian: Double
-    /// candidate median / baseline median.
+    /// The estimated change, candidate / base: the Hodges-Lehmann shift of the paired log ratios
+    /// when `paired`, else the ratio of medians.
     public var ratio: Double
-    /// Bootstrap confidence interval of the ratio of medians.
+    /// Its confidence interval at `ComparisonReport.confidence` (signed-rank when paired,
+    /// bootstrap otherwise); `unchanged` needs all of it inside the threshold.
     public var ratioLow: Double
     public var ratioHigh: Double
-    /// Two-sided Mann-Whitney U p-value of the two samples.
+    /// Two-sided p-value: Wilcoxon signed-rank of the pairs, or Mann-Whitney U of the samples.
     public var pValue: Double
     /// The same, adjusted (Holm) for every comparison in the report; the verdict uses it.
     public var adjustedPValue: Double
     public var verdict: Verdict
+    /// Whether the repetitions were compared pair by pair (an `ipcbench gate` run).
+    public var paired = false
+    /// The threshold this comparison was judged by (a fraction): the default or a learned one.
+    public var threshold = 0.05
+    /// Pairs (or repetitions) left out because the two sides' host probes disagreed: counted,
+    /// never silently dropped.
+    public var setAside = 0
+    /// The host states each side was measured in, and whether they share none.
+    public var baselineStates = HostStates([])
+    public var candidateStates = HostStates([])
+    public var differentHostStates = false
+    /// For an undecided comparison: about how many pairs (or repetitions a side) would likely
+    /// decide it, from the spread seen so far; nil when decided or when no number would.
+    public var repetitionsNeeded: Int?
+
+    /// Undecided, but the estimate is beyond the threshold on the worse side: CI must not pass
+    /// it silently.
+    public var likelyRegression: Bool {
+        verdict == .inconclusive && worseningPercent.isFinite && worseningPercent / 100 > threshold
+    }
 
     /// The change as "how much worse" in percent: positive is worse whatever the direction
     /// (slower latency or lower throughput), so a table can sort worst first.
@@ -70,5 +94,13 @@ public struct ComparisonReport: Sendable {
     /// Set when the machine columns differ and the user allowed it.
     public var differentMachines: Bool
 
+    /// Sequential looks the significance level was spent over (`ipcbench gate`); 1 otherwise.
+    public var looks = 1
+    /// Where per-scenario thresholds came from, if a file was given.
+    public var thresholdsFile: String?
+    /// Whether the two files carry A/B pairs and were compared pair by pair.
+    public var paired = false
+
     public var regressions: [MetricComparison] { comparisons.filter { $0.verdict == .regressed } }
+    public var likelyRegressions: [MetricComparison] { comparisons.filter(\.likelyRegression) }
 }

@@ -36,12 +36,29 @@ public struct ResultRow: Sendable {
     public var values: [String: Double]
     /// The machine columns, by name.
     public var machine: [String: String]
+    /// When the run started (`timestamp`), which tells repetitions of separate runs apart.
+    public var timestamp: String = ""
+    /// Set on rows of a paired A/B run (`ipcbench gate`): the rows of BASE and NEW with the same
+    /// scenario and `ab_pair` were measured back to back, `ab_position` 1 first.
+    public var abPair: Int?
+    public var abPosition: Int?
+
+    /// The host-state probe before the window (ns), when the row has one.
+    public var probeNs: Double? { values["probe_ns"] }
 }
 
 /// An ipcbench CSV read back for `compare` and `plot`: validated, typed, grouped by scenario.
 public struct ResultSet: Sendable {
-    public var rows: [ResultRow]
-    public var columns: [String]
+    public private(set) var rows: [ResultRow]
+    public let columns: [String]
+    /// Row indices by scenario, so that looking a scenario up is not a scan of every row.
+    private var rowsByKey: [ScenarioKey: [Int]] = [:]
+
+    public init(rows: [ResultRow], columns: [String]) {
+        self.rows = rows
+        self.columns = columns
+        for (i, row) in rows.enumerated() { rowsByKey[row.key, default: []].append(i) }
+    }
 
     public static let keyColumns = ["mechanism", "mode", "payload_bytes", "placement", "pairs", "wait"]
     public static let requiredColumns = keyColumns + ["repetition", "status"]
@@ -53,6 +70,7 @@ public struct ResultSet: Sendable {
         "oneway_p90_ns", "oneway_p99_ns", "oneway_p999_ns", "oneway_max_ns", "oneway_mean_ns", "target_msgs_per_s", "cpu_ns_per_msg", "ctx_switches_per_msg",
         "futex_calls_per_msg", "lost_msgs", "reordered_msgs", "warmup_messages", "window_ns", "ring_bytes",
         "cv_pct", "involuntary_switches", "steal_pct", "loadavg_1m", "clock_overhead_ns",
+        "min_window_ms", "probe_ns", "probe_end_ns", "ab_pair", "ab_position",
     ]
 
     public enum LoadError: Error, CustomStringConvertible {
@@ -90,6 +108,10 @@ public struct ResultSet: Sendable {
             throw .notAResultFile(name, "missing column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
         }
         var rows: [ResultRow] = []
+        /// A repetition is one scenario, repetition number, run and A/B pair: the same one twice is
+        /// a copy (a file concatenated with itself), which would count as extra evidence.
+        struct Identity: Hashable { let key: ScenarioKey, repetition: Int, timestamp: String, pair: Int? }
+        var seen: [Identity: Int] = [:]
         for (n, cells) in table.dropFirst().enumerated() {
             let line = n + 2
             if cells.count == 1 && cells[0].isEmpty { continue }
@@ -120,8 +142,19 @@ public struct ResultSet: Sendable {
             let key = ScenarioKey(
                 mechanism: cell("mechanism"), mode: cell("mode"), payloadBytes: bytes,
                 placement: cell("placement"), pairs: pairs, wait: cell("wait"))
-            rows.append(ResultRow(key: key, repetition: repetition, status: status,
-                                  note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine))
+            var row = ResultRow(key: key, repetition: repetition, status: status,
+                                note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine)
+            row.timestamp = index["timestamp"].map { cells[$0] } ?? ""
+            row.abPair = values["ab_pair"].map { Int($0) }
+            row.abPosition = values["ab_position"].map { Int($0) }
+            let identity = Identity(key: key, repetition: repetition, timestamp: row.timestamp, pair: row.abPair)
+            if let first = seen[identity] {
+                throw .malformed(name, "line \(line) repeats the repetition on line \(first) (\(echo(key.description, limit: 80)), "
+                    + "repetition \(repetition)\(row.timestamp.isEmpty ? "" : ", run \(echo(row.timestamp))")): "
+                    + "a copied row would count as another measurement")
+            }
+            seen[identity] = line
+            rows.append(row)
         }
         return ResultSet(rows: rows, columns: header)
     }
@@ -132,11 +165,30 @@ public struct ResultSet: Sendable {
         return rows.compactMap { seen.insert($0.key).inserted ? $0.key : nil }
     }
 
+    /// Every row of one scenario, in file order.
+    public func rows(_ key: ScenarioKey) -> [ResultRow] {
+        (rowsByKey[key] ?? []).map { rows[$0] }
+    }
+
     /// The `ok` repetitions' values of `metric` for one scenario.
     public func samples(_ key: ScenarioKey, _ metric: String) -> [Double] {
-        rows.filter { $0.key == key && $0.status == "ok" }.compactMap { $0.values[metric] }
+        rows(key).filter { $0.status == "ok" }.compactMap { $0.values[metric] }
     }
 
     /// The machine the rows came from (the first row's), or nil for an empty file.
     public var machine: [String: String]? { rows.first?.machine }
+
+    /// Every distinct machine in the file, in first-seen order: more than one means rows from
+    /// different hosts were put together.
+    public var machines: [[String: String]] {
+        var seen: [[String: String]] = []
+        for row in rows where !seen.contains(row.machine) { seen.append(row.machine) }
+        return seen
+    }
+
+    /// Adds rows (the gate grows its two sets round by round).
+    public mutating func append(_ row: ResultRow) {
+        rowsByKey[row.key, default: []].append(rows.count)
+        rows.append(row)
+    }
 }

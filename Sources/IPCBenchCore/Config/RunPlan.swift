@@ -18,6 +18,8 @@ public struct Overrides: Sendable {
     public var repetitions: Int?
     public var timeoutSeconds: Double?
     public var verify: Bool?
+    /// `--min-time`: calibrate message counts to fill at least this window (see `Calibration`).
+    public var minimumWindowNs: UInt64?
 
     public init() {}
 

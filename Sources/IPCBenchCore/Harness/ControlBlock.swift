@@ -96,7 +96,8 @@ final class ControlBlock {
     let region: MemoryRegion
     let pairs: Int
     private let reportStride = MemoryRegion.roundToCacheLine(MemoryLayout<WorkerReport>.stride)
-    private let pidsOffset = 3 * 64
+    /// Three barrier words, the host probe's bounce line and its results, one cache line each.
+    private let pidsOffset = 5 * 64
     private let reportsOffset: Int
     private let histogramsOffset: Int
     private let histogramStride = MemoryRegion.roundToCacheLine(RecordingHistogram.byteCount)
@@ -116,6 +117,16 @@ final class ControlBlock {
     var go: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 64) }
     /// Pairs that finished their warm-up; producers start measuring when it reaches `pairs`.
     var warmedUp: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 128) }
+
+    /// The line pair 0 bounces to probe the host state (see `HostProbe`): ping at 0, pong at 8.
+    var probeLine: UnsafeMutableRawPointer { region.base + 192 }
+    /// The probe's median round trip before warm-up and after the window (ns, 0 = not taken).
+    var probeBeforeNs: UnsafeMutablePointer<UInt64> { (region.base + 256).assumingMemoryBound(to: UInt64.self) }
+    var probeAfterNs: UnsafeMutablePointer<UInt64> { (region.base + 264).assumingMemoryBound(to: UInt64.self) }
+    /// Set to 1 once the first probe is done: the other pairs wait for it, so nothing disturbs it.
+    var probed: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 272) }
+    /// Sides of pair 0 that finished their loop; the second probe starts when both have.
+    var finished: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 276) }
 
     private func word(at offset: Int) -> UnsafeMutablePointer<Atomic<UInt32>> {
         (region.base + offset).assumingMemoryBound(to: Atomic<UInt32>.self)

@@ -213,6 +213,10 @@ public final class Coordinator {
                 oneWay.merge(RecordingHistogram(existing: control.histogramMemory(ControlBlock.worker(pair, .consumer))).snapshot())
             }
         }
+        if !oneSided {
+            result.probeNs = control.probeBeforeNs.pointee
+            result.probeEndNs = control.probeAfterNs.pointee
+        }
         result.totalMessages = scenario.messages * scenario.pairs
         result.involuntarySwitches = Int(involuntary)
         if lossy {
@@ -292,6 +296,17 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
     context.control.ready.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
     Futex.waitUntil(context.control.go, reaches: 1)
 
+    // The host state before warm-up, on pair 0's two CPUs; the other pairs wait so that
+    // nothing runs beside it.
+    let probes = !M.oneSided
+    if probes { probeHost(context, before: true) }
+    /// After the loop: the host state again, then report done and leave.
+    func finish() -> Never {
+        if probes { probeHost(context, before: false) }
+        report.pointee.state = WorkerReport.State.done.rawValue
+        _exit(0)
+    }
+
     let peerIndex = ControlBlock.worker(context.pair, context.role == .producer ? .consumer : .producer)
     let peer = context.control.pid(peerIndex).pointee
     do throws(IPCError) {
@@ -313,8 +328,7 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
             case (.openLoop, _):
                 throw .unsupported("open-loop mode is not available for lossy mechanisms")
             }
-            report.pointee.state = WorkerReport.State.done.rawValue
-            _exit(0)
+            finish()
         }
         switch (context.mode, context.role) {
         case (.latency, .producer):
@@ -329,10 +343,37 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
             try Workloads.streamConsumer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
         }
     } catch { fail(error) }
-    report.pointee.state = WorkerReport.State.done.rawValue
-    _exit(0)
+    finish()
 }
 
-func formatSeconds(_ s: Double) -> String {
+/// Pair 0 measures the host state (`HostProbe`); before the loop the other pairs wait for it,
+/// after the loop pair 0's two sides first wait for each other so the probe never overlaps a
+/// window.
+private func probeHost(_ context: WorkerContext, before: Bool) {
+    let control = context.control
+    if context.pair != 0 {
+        if before { Futex.waitUntil(control.probed, reaches: 1) }
+        return
+    }
+    if !before {
+        control.finished.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
+        Futex.wakeAll(control.finished)
+        Futex.waitUntil(control.finished, reaches: 2)
+    }
+    if context.role == .producer {
+        let ns = HostProbe.initiate(control.probeLine, spin: context.pacing)
+        if before {
+            control.probeBeforeNs.pointee = ns
+            control.probed.pointee.store(1, ordering: .releasing)
+            Futex.wakeAll(control.probed)
+        } else {
+            control.probeAfterNs.pointee = ns
+        }
+    } else {
+        HostProbe.respond(control.probeLine, spin: context.pacing)
+    }
+}
+
+public func formatSeconds(_ s: Double) -> String {
     s == s.rounded() ? String(Int(s)) : String(s)
 }

@@ -16,6 +16,8 @@ public struct Scenario: Hashable, Sendable {
     public var rate: Int?
     /// Also time each message one way (sender's stamp to arrival), in every mode.
     public var oneWay: Bool
+    /// Set when `messages` was calibrated to fill at least this window (`--min-time`).
+    public var minimumWindowNs: UInt64?
 
     public init(
         mechanism: String, mode: Mode, payloadBytes: Int, placement: Placement = .crossCore,
@@ -99,6 +101,10 @@ public struct RepetitionResult: Sendable {
     /// variation, percent), filled in once every repetition has run.
     public var spreadPercent: Double?
     public var noisy = false
+    /// The host state: pair 0's cache-line round trip between its two CPUs before warm-up and
+    /// after the window, in ns (`HostProbe`); nil for one-sided ceilings.
+    public var probeNs: UInt64?
+    public var probeEndNs: UInt64?
     /// Set when SIGINT, SIGTERM or SIGHUP reached the coordinator during this repetition.
     public var interruptedBy: Int32?
 

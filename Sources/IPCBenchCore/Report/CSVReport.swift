@@ -12,9 +12,9 @@ public enum CSVReport {
         "rtt_mean_ns", "rtt_stddev_ns",
         "oneway_min_ns", "oneway_p50_ns", "oneway_p90_ns", "oneway_p99_ns", "oneway_p999_ns", "oneway_max_ns",
         "oneway_mean_ns", "target_msgs_per_s", "cpu_ns_per_msg", "ctx_switches_per_msg",
-        "futex_calls_per_msg", "lost_msgs", "reordered_msgs", "warmup_messages", "window_ns", "verify", "ring_bytes",
-        "cv_pct", "noisy", "involuntary_switches", "steal_pct", "loadavg_1m", "clock_overhead_ns",
-        "hostname", "kernel", "cpu_model", "cpus", "timestamp", "ipcbench_version",
+        "futex_calls_per_msg", "lost_msgs", "reordered_msgs", "warmup_messages", "window_ns", "min_window_ms", "verify", "ring_bytes",
+        "cv_pct", "noisy", "involuntary_switches", "steal_pct", "loadavg_1m", "probe_ns", "probe_end_ns",
+        "clock_overhead_ns", "ab_pair", "ab_position", "hostname", "kernel", "cpu_model", "cpus", "timestamp", "ipcbench_version",
     ]
 
     public static func row(_ r: RepetitionResult, machine: MachineInfo, timestamp: String, clockOverheadNs: UInt64? = nil) -> [String] {
@@ -47,6 +47,8 @@ public enum CSVReport {
             "ring_bytes": MechanismRegistry.usesRing(s.mechanism) ? String(s.ringBytes) : "",
             "warmup_messages": String(s.warmupMessages),
             "window_ns": r.status == .ok ? ns(r.windowNs) : "",
+            "min_window_ms": s.minimumWindowNs.map { fixed(Double($0) / 1e6, 3) } ?? "",
+            "probe_ns": r.status == .ok ? ns(r.probeNs) : "", "probe_end_ns": r.status == .ok ? ns(r.probeEndNs) : "",
             "verify": s.verify ? "true" : "false",
             "hostname": machine.hostname, "kernel": machine.kernel, "cpu_model": machine.cpuModel,
             "cpus": String(machine.cpus), "timestamp": timestamp, "ipcbench_version": ipcbenchVersion,

@@ -1,0 +1,174 @@
+import IPCBenchCore
+
+/// The renderings of a comparison: a terminal table, markdown for a pull request, CSV, JSON.
+enum ComparisonText {
+    static func value(_ v: Double, _ metric: Metric) -> String {
+        metric.higherIsBetter ? fixed(v, v < 10 ? 2 : 1) : humanDuration(v)
+    }
+
+    static func percent(_ ratio: Double) -> String {
+        guard ratio.isFinite else { return "?" }
+        let p = (ratio - 1) * 100
+        return (p >= 0 ? "+" : "") + fixed(p, 1) + "%"
+    }
+
+    static func summary(_ r: ComparisonReport) -> String {
+        let counts = Verdict.allCases.map { v in "\(r.comparisons.filter { $0.verdict == v }.count) \(v.rawValue)" }
+        let likely = r.likelyRegressions.count
+        return "\(r.comparisons.count) comparisons" + (r.paired ? " (paired A/B)" : "") + ": " + counts.joined(separator: ", ")
+            + (likely > 0 ? " (\(likely) undecided beyond the threshold)" : "")
+            + "; threshold \(fixed(r.threshold * 100, 1))%" + (r.thresholdsFile != nil ? " or learned per scenario" : "")
+            + ", \(fixed(r.confidence * 100, 0))% intervals"
+    }
+
+    /// What a verdict cell says: the verdict, and for an undecided one what would decide it.
+    static func verdictText(_ c: MetricComparison) -> String {
+        var text = c.verdict.rawValue
+        if c.verdict == .inconclusive {
+            if c.likelyRegression { text += ", likely regression" }
+            if let n = c.repetitionsNeeded { text += ", needs ~\(n) \(c.paired ? "pairs" : "reps")" }
+        }
+        return text
+    }
+
+    /// Notes on one comparison: evidence set aside, host states.
+    static func notes(_ c: MetricComparison) -> String {
+        var parts: [String] = []
+        if c.setAside > 0 { parts.append("\(c.setAside) set aside (host state)") }
+        if c.differentHostStates {
+            parts.append("measured in different host states: BASE \(c.baselineStates), NEW \(c.candidateStates)")
+        } else if c.baselineStates.states.count > 1 || c.candidateStates.states.count > 1 {
+            parts.append("host states: BASE \(c.baselineStates); NEW \(c.candidateStates)")
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    static func rows(_ r: ComparisonReport) -> [[String]] {
+        r.comparisons.map { c in
+            [c.key.description, c.metric.label, value(c.baselineMedian, c.metric), value(c.candidateMedian, c.metric),
+             percent(c.ratio), "\(percent(c.ratioLow)) .. \(percent(c.ratioHigh))", fixed(c.adjustedPValue, 3),
+             c.paired ? "\(c.baseline.count) pairs" : "\(c.baseline.count)/\(c.candidate.count)",
+             fixed(c.threshold * 100, 1) + "%", verdictText(c), notes(c)]
+        }
+    }
+
+    static let header = ["scenario", "metric", "base", "new", "change", "CI of change", "p (Holm)", "n", "threshold", "verdict", "notes"]
+
+    static func extras(_ r: ComparisonReport, bullet: String) -> String {
+        var out = ""
+        if r.differentMachines { out += "\(bullet)warning: BASE and NEW come from different machines (--allow-different-machines)\n" }
+        if !r.onlyInBaseline.isEmpty { out += "\(bullet)only in BASE: \(r.onlyInBaseline.map(\.description).joined(separator: "; "))\n" }
+        if !r.onlyInCandidate.isEmpty { out += "\(bullet)only in NEW: \(r.onlyInCandidate.map(\.description).joined(separator: "; "))\n" }
+        for (key, why) in r.notComparable { out += "\(bullet)not compared: \(key) \(why)\n" }
+        let setAside = r.comparisons.reduce(0) { $0 + $1.setAside }
+        if setAside > 0 {
+            out += "\(bullet)\(setAside) \(r.paired ? "pairs" : "repetitions") set aside across \(r.comparisons.filter { $0.setAside > 0 }.count) comparisons: "
+                + "the two sides' host probes disagreed (see README, Host states)\n"
+        }
+        let states = r.comparisons.filter(\.differentHostStates).count
+        if states > 0 { out += "\(bullet)\(states) comparisons were measured in different host states on the two sides: their change may be the host's\n" }
+        let likely = r.likelyRegressions
+        if !likely.isEmpty {
+            out += "\(bullet)could not decide \(likely.count) comparison\(likely.count == 1 ? "" : "s") whose estimate is worse than the threshold: "
+                + likely.prefix(5).map { "\($0.key) \($0.metric.label) (\(percent($0.ratio)), needs ~\($0.repetitionsNeeded.map(String.init) ?? "?"))" }
+                    .joined(separator: "; ") + (likely.count > 5 ? "; …" : "") + "\n"
+        }
+        return out
+    }
+
+    static func table(_ r: ComparisonReport) -> String {
+        let safe = rows(r).map { $0.map { echo($0, limit: 400) } }
+        let extra = extras(r, bullet: "")
+        return summary(r) + "\n\n" + SummaryTable.alignColumns([header] + safe) + (extra.isEmpty ? "" : "\n" + echoLines(extra))
+    }
+
+    /// Control characters escaped line by line (the line breaks themselves kept).
+    static func echoLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { echo($0, limit: 2000) }.joined(separator: "\n")
+    }
+
+    /// Text from the inputs (mechanism names, paths, notes) made inert in markdown: no HTML, no
+    /// links or emphasis, no table breaks, no control characters.
+    static func markdownText(_ text: String) -> String {
+        var out = ""
+        for ch in echo(text, limit: 400) {
+            switch ch {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "|", "\\", "`", "*", "_", "[", "]", "#", "!", "~": out += "\\\(ch)"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func markdown(_ r: ComparisonReport, base: String, new: String) -> String {
+        let regressed = r.regressions.count, likely = r.likelyRegressions.count
+        var title = regressed == 0 ? "no regression" : "\(regressed) regression\(regressed == 1 ? "" : "s")"
+        if likely > 0 { title += ", \(likely) undecided beyond the threshold" }
+        var out = "### ipcbench: \(title)\n\n"
+        out += markdownText(summary(r)) + ". BASE `\(markdownText(base).replacingAll("`", with: "'"))`, NEW `\(markdownText(new).replacingAll("`", with: "'"))`.\n\n"
+        out += "| " + header.joined(separator: " | ") + " |\n|" + header.map { _ in " --- |" }.joined() + "\n"
+        for row in rows(r) {
+            var cells = row.map(markdownText)
+            if row[header.count - 2] == "regressed" { cells[header.count - 2] = "**regressed**" }
+            out += "| " + cells.joined(separator: " | ") + " |\n"
+        }
+        let extra = extras(r, bullet: "- ")
+        return out + (extra.isEmpty ? "" : "\n" + extra.split(separator: "\n").map { "- " + markdownText(String($0.dropFirst(2))) }.joined(separator: "\n") + "\n")
+    }
+
+    static func csv(_ r: ComparisonReport) -> String {
+        var out = "mechanism,mode,payload_bytes,placement,pairs,wait,metric,baseline_median,candidate_median,"
+            + "ratio,ratio_ci_low,ratio_ci_high,p_value,p_value_holm,baseline_n,candidate_n,paired,set_aside,threshold_pct,"
+            + "verdict,likely_regression,repetitions_needed\r\n"
+        for c in r.comparisons {
+            let cells = [c.key.mechanism, c.key.mode, String(c.key.payloadBytes), c.key.placement, String(c.key.pairs),
+                         c.key.wait, c.metric.column, fixed(c.baselineMedian, 3), fixed(c.candidateMedian, 3),
+                         fixed(c.ratio, 4), fixed(c.ratioLow, 4), fixed(c.ratioHigh, 4), fixed(c.pValue, 6), fixed(c.adjustedPValue, 6),
+                         String(c.baseline.count), String(c.candidate.count), String(c.paired), String(c.setAside),
+                         fixed(c.threshold * 100, 2), c.verdict.rawValue, String(c.likelyRegression),
+                         c.repetitionsNeeded.map(String.init) ?? ""]
+            out += cells.map(CSVReport.escape).joined(separator: ",") + "\r\n"
+        }
+        return out
+    }
+
+    static func keyJSON(_ k: ScenarioKey) -> JSON {
+        .object([("mechanism", .string(k.mechanism)), ("mode", .string(k.mode)), ("payload_bytes", .integer(k.payloadBytes)),
+                 ("placement", .string(k.placement)), ("pairs", .integer(k.pairs)), ("wait", .string(k.wait))])
+    }
+
+    static func statesJSON(_ s: HostStates) -> JSON {
+        .array(s.states.map { .object([("probe_ns", .number($0.probeNs)), ("repetitions", .integer($0.count))]) })
+    }
+
+    /// compare's JSON (README "compare.json" documents each field).
+    static func json(_ r: ComparisonReport, extra: [(String, JSON)] = []) -> JSON {
+        .object([
+            ("threshold", .number(r.threshold)), ("thresholds_file", r.thresholdsFile.map { .string($0) } ?? .null),
+            ("confidence", .number(r.confidence)), ("looks", .integer(r.looks)), ("paired", .bool(r.paired)),
+            ("different_machines", .bool(r.differentMachines)),
+            ("summary", .object(Verdict.allCases.map { v in (v.rawValue, .integer(r.comparisons.filter { $0.verdict == v }.count)) }
+                + [("likely_regression", .integer(r.likelyRegressions.count))])),
+            ("comparisons", .array(r.comparisons.map { c in
+                .object([("scenario", keyJSON(c.key)), ("scenario_name", .string(c.key.description)),
+                         ("metric", .string(c.metric.column)), ("higher_is_better", .bool(c.metric.higherIsBetter)),
+                         ("verdict", .string(c.verdict.rawValue)), ("likely_regression", .bool(c.likelyRegression)),
+                         ("repetitions_needed", c.repetitionsNeeded.map { .integer($0) } ?? .null),
+                         ("threshold", .number(c.threshold)), ("paired", .bool(c.paired)),
+                         ("baseline", .array(c.baseline.map { .number($0) })), ("candidate", .array(c.candidate.map { .number($0) })),
+                         ("set_aside", .integer(c.setAside)),
+                         ("baseline_median", .number(c.baselineMedian)), ("candidate_median", .number(c.candidateMedian)),
+                         ("ratio", .number(c.ratio)), ("ratio_ci", .array([.number(c.ratioLow), .number(c.ratioHigh)])),
+                         ("p_value", .number(c.pValue)), ("p_value_holm", .number(c.adjustedPValue)),
+                         ("host_states", .object([("baseline", statesJSON(c.baselineStates)), ("candidate", statesJSON(c.candidateStates))])),
+                         ("different_host_states", .bool(c.differentHostStates))])
+            })),
+            ("only_in_baseline", .array(r.onlyInBaseline.map(keyJSON))),
+            ("only_in_candidate", .array(r.onlyInCandidate.map(keyJSON))),
+            ("not_compared", .array(r.notComparable.map { .object([("scenario", keyJSON($0.0)), ("why", .string($0.1))]) })),
+        ] + extra)
+    }
+}

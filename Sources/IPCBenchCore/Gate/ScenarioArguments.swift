@@ -1,0 +1,19 @@
+/// One scenario as an `ipcbench run` command line: every dimension given, so any build that
+/// understands the flags measures exactly this scenario, whatever its own suites say.
+public enum ScenarioArguments {
+    /// One repetition of `scenario`, its CSV on standard output. With `minimumWindowNs`, the
+    /// count is calibrated (`--min-time`) instead of given.
+    public static func run(_ s: Scenario, timeoutSeconds: Double, minimumWindowNs: UInt64? = nil, repetitions: Int = 1) -> [String] {
+        var args = ["run", "--mechanisms", s.mechanism, "--modes", s.mode.rawValue, "--sizes", String(s.payloadBytes),
+                    "--placements", s.placement.rawValue, "--waits", s.wait.rawValue, "--pairs", String(s.pairs),
+                    "--warmup", String(s.warmupMessages), "--ring-size", String(s.ringBytes),
+                    "--repetitions", String(repetitions), "--timeout", formatSeconds(timeoutSeconds),
+                    "--keep-going", "--quiet", "--output", "-"]
+        args += ["--messages", String(s.messages)]
+        if let minimum = minimumWindowNs { args += ["--min-time", "\(Double(minimum) / 1e6)ms"] }
+        if let rate = s.rate { args += ["--rate", String(rate)] }
+        if s.oneWay { args.append("--oneway") }
+        if s.verify { args.append("--verify") }
+        return args
+    }
+}
