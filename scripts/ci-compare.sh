@@ -1,40 +1,66 @@
 #!/usr/bin/env bash
-# Regression check for CI: build BASE and CANDIDATE revisions, run the quick suite for both on
-# this machine, interleaved (A B A B ...), compare them, write a markdown summary and charts.
-# Exits with `ipcbench compare`'s status: 0 no regression, 1 regression, 2+ could not compare.
-#
-#   scripts/ci-compare.sh [--base REV] [--candidate REV] [--rounds N] [--suite NAME]
-#                         [--threshold PERCENT] [--output DIR]
-#
-# Defaults: --base origin/main (or main), --candidate HEAD, --rounds 10, --suite quick,
-# --threshold 5, --output ci-results. With $GITHUB_STEP_SUMMARY set, the markdown summary is
-# appended to it. Each round runs one repetition of the suite per side, so ten rounds give ten
-# repetitions a side: compare adjusts for its ~100 comparisons, which takes eight at the least.
+# The CI regression gate: build BASE and CANDIDATE, then `ipcbench gate` measures them scenario by
+# scenario, back to back, in alternating order, until every scenario is decided or the budget is
+# spent; writes summary.md, compare.json, base.csv, candidate.csv and charts/ into the output
+# folder. The measuring and deciding are ipcbench's; this script only builds and hands over.
 set -euo pipefail
 
-base="" candidate="HEAD" rounds=10 suite="quick" threshold=5 output="ci-results"
+usage() {
+    cat <<'EOF'
+usage: scripts/ci-compare.sh [--base REV] [--candidate REV] [--suite NAME|PATH] [--budget DURATION]
+                             [--threshold PERCENT] [--thresholds FILE] [--output DIR] [-- GATE FLAGS]
+
+  --base REV          baseline revision (default origin/main, else main)
+  --candidate REV     candidate revision (default HEAD)
+  --suite NAME|PATH   scenarios (default quick), from the candidate's tree
+  --budget DURATION   measuring time, builds excluded (default 6m)
+  --threshold PERCENT a change below this is none (default 5)
+  --thresholds FILE   per-scenario thresholds learned on this runner (ipcbench gate --learn-thresholds)
+  --output DIR        results folder (default ci-results)
+  -- GATE FLAGS       passed to `ipcbench gate` as they are (e.g. -- --min-time 50ms)
+
+exit status: 0 no regression; 1 a regression (or a scenario failing only on the candidate);
+6 undecided: a change beyond the threshold that the budget could not decide (rerun or raise
+--budget); 4 nothing to compare; 64 bad option; 65 bad suite file; 70 a build failed;
+71 a build could not be run; 73 results could not be written.
+EOF
+}
+
+base="" candidate="HEAD" suite="quick" budget="6m" threshold=5 thresholds="" output="ci-results"
+extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --base) base="$2"; shift 2 ;;
-        --candidate) candidate="$2"; shift 2 ;;
-        --rounds) rounds="$2"; shift 2 ;;
-        --suite) suite="$2"; shift 2 ;;
-        --threshold) threshold="$2"; shift 2 ;;
-        --output) output="$2"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-        *) echo "ci-compare: unknown option $1" >&2; exit 64 ;;
+        --base|--candidate|--suite|--budget|--threshold|--thresholds|--output)
+            [ $# -ge 2 ] && [ "${2#--}" = "$2" ] || { echo "ci-compare: $1 needs a value" >&2; exit 64; }
+            case "$1" in
+                --base) base="$2" ;; --candidate) candidate="$2" ;; --suite) suite="$2" ;;
+                --budget) budget="$2" ;; --threshold) threshold="$2" ;; --thresholds) thresholds="$2" ;;
+                --output) output="$2" ;;
+            esac
+            shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        --) shift; extra=("$@"); break ;;
+        *) echo "ci-compare: unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
 done
-case "$rounds" in ''|*[!0-9]*) echo "ci-compare: --rounds takes a whole number" >&2; exit 64 ;; esac
-[ "$rounds" -ge 1 ] || { echo "ci-compare: --rounds must be at least 1" >&2; exit 64; }
 
 repo=$(git rev-parse --show-toplevel)
 cd "$repo"
 if [ -z "$base" ]; then
     if git rev-parse -q --verify origin/main >/dev/null; then base=origin/main; else base=main; fi
 fi
-base_sha=$(git rev-parse --verify "$base^{commit}")
-candidate_sha=$(git rev-parse --verify "$candidate^{commit}")
+base_sha=$(git rev-parse -q --verify "$base^{commit}") || { echo "ci-compare: --base $base is not a revision" >&2; exit 64; }
+candidate_sha=$(git rev-parse -q --verify "$candidate^{commit}") || { echo "ci-compare: --candidate $candidate is not a revision" >&2; exit 64; }
+# A setup mistake is found before anything is built, and never reported as a regression.
+case "$suite" in
+    */*|*.suite) [ -f "$suite" ] || { echo "ci-compare: --suite $suite: no such file" >&2; exit 64; } ;;
+    *) git cat-file -e "$candidate_sha:Benchmarks/suites/$suite.suite" 2>/dev/null || {
+           echo "ci-compare: --suite $suite: no Benchmarks/suites/$suite.suite in $candidate" >&2; exit 64; } ;;
+esac
+if [ -n "$thresholds" ] && [ ! -f "$thresholds" ]; then echo "ci-compare: --thresholds $thresholds: no such file" >&2; exit 64; fi
+case "$output" in /*) ;; *) output="$repo/$output" ;; esac
+case "$suite" in /*|*.suite|*/*) [ "${suite#/}" != "$suite" ] || suite="$repo/$suite" ;; esac
+[ -z "$thresholds" ] || case "$thresholds" in /*) ;; *) thresholds="$repo/$thresholds" ;; esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipcbench-ci.XXXXXX")
 cleanup() {
@@ -44,45 +70,32 @@ cleanup() {
 }
 trap cleanup EXIT
 
-build() {  # build REV into $work/NAME; print the binary's path
+build() {  # build REV into $work/NAME
     local name=$1 sha=$2
     git -C "$repo" worktree add --detach --quiet "$work/$name" "$sha"
     (cd "$work/$name" && swift build -c release >"$work/$name-build.log" 2>&1) || {
         echo "ci-compare: building $name ($sha) failed:" >&2; tail -20 "$work/$name-build.log" >&2; exit 70; }
-    echo "$work/$name/.build/release/ipcbench"
 }
 echo "ci-compare: building base $base ($base_sha) and candidate $candidate ($candidate_sha)" >&2
-base_bin=$(build base "$base_sha")
-candidate_bin=$(build candidate "$candidate_sha")
+build base "$base_sha"
+build candidate "$candidate_sha"
+base_bin="$work/base/.build/release/ipcbench"
+candidate_bin="$work/candidate/.build/release/ipcbench"
 
 mkdir -p "$output"
-: >"$work/base.csv"; : >"$work/candidate.csv"
-append() {  # append CSV $1 to $2, keeping one header
-    if [ -s "$2" ]; then tail -n +2 "$1" >>"$2"; else cat "$1" >"$2"; fi
-}
-for round in $(seq 1 "$rounds"); do
-    for side in base candidate; do
-        bin=$base_bin; [ "$side" = candidate ] && bin=$candidate_bin
-        # The suite files come from each side's own tree, so a suite change is measured too.
-        (cd "$work/$side" && "$bin" run --suite "$suite" --repetitions 1 --keep-going --quiet \
-            --output "$work/$side-$round.csv") || echo "ci-compare: $side round $round had failures (see CSV)" >&2
-        append "$work/$side-$round.csv" "$work/$side.csv"
-        echo "ci-compare: round $round/$rounds $side done" >&2
-    done
-done
-cp "$work/base.csv" "$output/base.csv"
-cp "$work/candidate.csv" "$output/candidate.csv"
-
+args=(gate --base "$base_bin" --candidate "$candidate_bin" --suite "$suite" --budget "$budget"
+      --threshold "$threshold" --output "$output")
+[ -z "$thresholds" ] || args+=(--thresholds "$thresholds")
 set +e
-"$candidate_bin" compare "$output/base.csv" "$output/candidate.csv" --threshold "$threshold" \
-    --format markdown --output "$output/summary.md"
+(cd "$work/candidate" && "$candidate_bin" "${args[@]}" "${extra[@]}")
 status=$?
-"$candidate_bin" compare "$output/base.csv" "$output/candidate.csv" --threshold "$threshold"
 set -e
-"$candidate_bin" plot "$output/candidate.csv" --baseline "$output/base.csv" --threshold "$threshold" \
-    --output "$output/charts" >/dev/null || echo "ci-compare: plotting failed" >&2
+if [ -s "$output/candidate.csv" ] && [ -s "$output/base.csv" ]; then
+    "$candidate_bin" plot "$output/candidate.csv" --baseline "$output/base.csv" --threshold "$threshold" \
+        --output "$output/charts" >/dev/null 2>&1 || echo "ci-compare: no charts (nothing to plot)" >&2
+fi
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$output/summary.md" ]; then
     cat "$output/summary.md" >>"$GITHUB_STEP_SUMMARY"
 fi
-echo "ci-compare: results in $output (summary.md, base.csv, candidate.csv, charts/); compare exit $status" >&2
+echo "ci-compare: results in $output (summary.md, compare.json, base.csv, candidate.csv, charts/); gate exit $status" >&2
 exit "$status"
