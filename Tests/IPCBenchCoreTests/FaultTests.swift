@@ -316,6 +316,43 @@ final class FaultTests: LeakCheckedTestCase {
         XCTAssertTrue(rows.filter { $0.key.mechanism == "pipe" }.allSatisfy { $0.status == "ok" })
     }
 
+    /// A ring file that cannot get its blocks (TMPDIR a full 64 KiB tmpfs) used to kill the
+    /// coordinator with SIGBUS on its first store into the mapping: now the scenario fails with
+    /// a note, and --keep-going keeps the pipe rows and goes on.
+    func testAFullTMPDIRFailsTheMappedRingScenarioAndKeepGoingGoesOn() throws {
+        let tiny = "\(folder.path)/tiny-tmpfs"
+        XCTAssertEqual(mkdir(tiny, 0o700), 0)
+        guard mount("tmpfs", tiny, "tmpfs", 0, "size=64k,mode=0700") == 0 else {
+            let why = errnoName(errno)
+            rmdir(tiny)
+            throw XCTSkip("cannot mount a tmpfs here (\(why)): needs root or CAP_SYS_ADMIN")
+        }
+        defer { umount2(tiny, Int32(MNT_DETACH)); rmdir(tiny) }
+        // Fill it to the last block.
+        let filler = open("\(tiny)/filler", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        XCTAssertGreaterThanOrEqual(filler, 0)
+        var block = [UInt8](repeating: 0x55, count: 4096)
+        while block.withUnsafeMutableBytes({ Glibc.write(filler, $0.baseAddress, $0.count) }) > 0 {}
+        close(filler)
+
+        let csv = "\(folder.path)/full-tmpdir.csv"
+        let run = start(
+            ["run", "--mechanisms", "pipe,shm-mmap", "--modes", "latency", "--sizes", "64", "--messages", "200",
+             "--repetitions", "1", "--keep-going", "--quiet", "--output", csv],
+            environment: ["TMPDIR": tiny])
+        let out = try XCTUnwrap(run.wait(atMost: 60))
+        XCTAssertNotEqual(out.status, 128 + SIGBUS, "the coordinator died of SIGBUS: \(out.stderr)")
+        XCTAssertEqual(out.status, 1, "a failed scenario with --keep-going: \(out.stderr)")
+        let rows = try ResultSet.load(csv).rows
+        XCTAssertEqual(rows.filter { $0.key.mechanism == "pipe" }.map(\.status), ["ok", "ok"], "the pipe rows are kept")
+        let rings = rows.filter { $0.key.mechanism == "shm-mmap" }
+        XCTAssertEqual(rings.map(\.status), ["failed", "failed"])
+        for ring in rings {
+            XCTAssertTrue(ring.note.contains("ring file in TMPDIR") && ring.note.contains("ENOSPC"), ring.note)
+        }
+        XCTAssertEqual(SystemObjects.entries(tiny), ["filler"], "the run's temp folder is gone from the full TMPDIR")
+    }
+
     // MARK: - 7. Every object private
 
     func testEveryObjectOfARunIsPrivateWhileItRuns() throws {
