@@ -26,6 +26,18 @@ public enum MonotonicClock {
     }
 }
 
+/// CPU time (user and system) this process has used, CLOCK_PROCESS_CPUTIME_ID in nanoseconds:
+/// exact to the scheduler's accounting, where getrusage rounds to microseconds and splits user
+/// from system by tick sampling. A system call, not the vDSO: read it outside timed loops.
+enum ProcessCPUClock {
+    @inline(__always)
+    static func nowNs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+}
+
 /// Wall-clock time for report stamps (clock_gettime CLOCK_REALTIME, formatted in UTC).
 public enum WallClock {
     public static func iso8601UTC() -> String {
