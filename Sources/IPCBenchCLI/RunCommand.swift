@@ -233,7 +233,7 @@ struct RunOutputs {
     /// started together (in one folder, even in containers with one pid) never share one.
     static func claimDefaultName() -> Result<String, Problem> {
         let folder = "results/runs"
-        do { try AtomicFile.makeFolders(folder) } catch {
+        do { try AtomicFile.createFolders(folder) } catch {
             return .failure(Problem(message: "the default output folder \(folder) cannot be made here: \(error.reason); give --output PATH"))
         }
         let stem = "\(folder)/ipcbench-\(WallClock.compactUTCMilliseconds())-\(getpid())"

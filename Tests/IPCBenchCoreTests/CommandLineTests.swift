@@ -147,7 +147,7 @@ final class CommandLineTests: LeakCheckedTestCase {
     /// `Package.swift` and `Benchmarks/suites/{default,quick}.suite` in `folder`, each a valid
     /// suite that runs only eventfd with one repetition: a run that reads them shows it.
     private func plantSuites(in folder: String) throws {
-        try AtomicFile.makeFolders("\(folder)/Benchmarks/suites")
+        try AtomicFile.createFolders("\(folder)/Benchmarks/suites")
         try AtomicFile.write("// planted\n", to: "\(folder)/Package.swift")
         for name in ["default", "quick"] {
             try AtomicFile.write("repetitions = 1\nmechanisms = eventfd\nmodes = latency\nsizes = 8\n", to: "\(folder)/Benchmarks/suites/\(name).suite")

@@ -103,9 +103,15 @@ public enum AtomicFile {
         }
     }
 
+    /// mkdir -p for the report folder (0755), best effort: a folder that cannot be made shows
+    /// when the file in it is checked or written. ``createFolders(_:)`` says why at once.
+    public static func makeFolders(_ path: String) {
+        try? createFolders(path)
+    }
+
     /// mkdir -p for the report folder (0755); throws naming the folder that could not be made
     /// (a read-only working folder is EROFS here, not a puzzling "does not exist" later).
-    public static func makeFolders(_ path: String) throws(WriteError) {
+    public static func createFolders(_ path: String) throws(WriteError) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             prefix += "/\(part)"

@@ -30,7 +30,7 @@ public enum PlotReport {
     /// `threshold` is the fraction (0.05 = 5%) the change chart shades and `Comparator` judges by.
     public static func write(results: ResultSet, baseline: ResultSet?, to directory: String, threshold: Double) throws -> [String] {
         let files = try render(results: results, baseline: baseline, threshold: threshold)
-        try AtomicFile.makeFolders(directory)
+        try AtomicFile.createFolders(directory)
         let folder = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         try AtomicFile.checkWritable("\(folder)/index.html")
         for file in files { try AtomicFile.write(file.content, to: "\(folder)/\(file.name)") }
