@@ -191,6 +191,12 @@ struct RunOutputs {
 
     /// Checks and claims the output paths, before anything is measured.
     static func prepare(_ options: RunOptions) -> Result<RunOutputs, Problem> {
+        // The JSON first: a bad --json must not leave a claimed default name (or its folder).
+        if let json = options.json {
+            do { try AtomicFile.checkWritable(json) } catch {
+                return .failure(Problem(message: "--json: \(error)", status: error.isResourceExhaustion ? ExitCode.setupFailed : ExitCode.usage))
+            }
+        }
         var csv = options.output ?? ""
         var claimed = false
         if options.output == nil {
@@ -209,12 +215,9 @@ struct RunOutputs {
         if csv != "-" {
             do { try AtomicFile.checkWritable(csv) } catch { return fail("--output: \(error)", error) }
         }
-        if let json = options.json {
-            // One path cannot be two reports: the JSON's rename would replace the CSV.
-            if csv != "-" && (AtomicFile.sameFile(json, csv) || AtomicFile.sameFile(json, partialPath)) {
-                return fail("--json: \(json) is the --output file\(AtomicFile.sameFile(json, csv) ? "" : "'s partial file") too; give two paths")
-            }
-            do { try AtomicFile.checkWritable(json) } catch { return fail("--json: \(error)", error) }
+        // One path cannot be two reports: the JSON's rename would replace the CSV.
+        if let json = options.json, csv != "-", AtomicFile.sameFile(json, csv) || AtomicFile.sameFile(json, partialPath) {
+            return fail("--json: \(json) is the --output file\(AtomicFile.sameFile(json, csv) ? "" : "'s partial file") too; give two paths")
         }
         var info = stat()
         if lstat(partialPath, &info) == 0 {
