@@ -48,7 +48,7 @@ if [ -z "${PLANTED_BIN:-}" ] && [ "$skip_planted" = 0 ]; then
     (cd "$work/planted" && scripts/plant-stream-regression.sh && swift build -c release >/dev/null)
     PLANTED_BIN="$work/planted/.build/release/ipcbench"
 fi
-gate_flags=(--suite quick --budget "$budget")
+gate_flags=(--suite "$repo/Benchmarks/suites/quick.suite" --budget "$budget")
 [ -z "$thresholds" ] || gate_flags+=(--thresholds "$thresholds")
 
 # verdicts DIR: one line per comparison: mechanism mode size metric verdict
@@ -96,7 +96,7 @@ if [ "$skip_aa" = 0 ]; then
 fi
 
 if [ "$skip_compare" = 0 ]; then
-    "$work/base" run --suite quick --repetitions 3 --quiet --output "$output/plain-a.csv"
+    "$work/base" run --suite "$repo/Benchmarks/suites/quick.suite" --repetitions 3 --quiet --output "$output/plain-a.csv"
     # The candidate: the same rows, pipe throughput 40% lower.
     python3 - "$output/plain-a.csv" "$output/plain-b.csv" <<'PY'
 import csv, sys

@@ -61,12 +61,10 @@ public enum ArgumentParser {
         }
         switch subcommand {
         case "run": break
-        case "list":
-            guard args.isEmpty else { throw UsageError(message: "list takes no options (got '\(echo(args.first!, limit: 40))')") }
-            return .list
-        case "doctor":
-            guard args.isEmpty else { throw UsageError(message: "doctor takes no options (got '\(echo(args.first!, limit: 40))')") }
-            return .doctor
+        case "list", "doctor":
+            if args.count == 1 && ["--help", "-h"].contains(args.first!) { return .help }
+            guard args.isEmpty else { throw UsageError(message: "\(subcommand) takes no options (got '\(echo(args.first!, limit: 40))')") }
+            return subcommand == "list" ? .list : .doctor
         case "help": return .help
         case "compare": return .compare(Array(args))
         case "plot": return .plot(Array(args))
@@ -78,6 +76,7 @@ public enum ArgumentParser {
         if args.contains("--version") { return .version }
 
         var options = RunOptions()
+        var given: Set<String> = []
         while let arg = args.popFirst() {
             var flag = arg
             var value: String? = nil
@@ -97,6 +96,10 @@ public enum ArgumentParser {
             }
             guard valueFlags.contains(flag) else {
                 throw UsageError(message: "unknown option '\(echo(flag, limit: 40))' (see ipcbench --help)")
+            }
+            // A second value would silently win over the first: say so instead.
+            guard given.insert(flag).inserted else {
+                throw UsageError(message: "\(flag) given twice (give one value; lists are comma-separated)")
             }
             if value == nil {
                 guard let next = args.popFirst() else { throw UsageError(message: "\(flag) needs a value") }
@@ -152,10 +155,12 @@ public enum ArgumentParser {
       ipcbench plot RESULTS --output DIR [--baseline BASE]   SVG charts and an index.html
       ipcbench gate --base PROGRAM [--candidate PROGRAM]  paired A/B regression gate: scenario by
                                    scenario, back to back, until decided or --budget (see gate --help)
-      ipcbench help                this text
+      ipcbench help                this text (also --help, -h)
+      ipcbench --version           the version
 
     RUN OPTIONS (each list is comma-separated; a flag replaces the suite's value)
-      --suite NAME|PATH       quick, default, full (Benchmarks/suites/NAME.suite) or a .suite file
+      --suite NAME|PATH       quick, default, full (the package's Benchmarks/suites/NAME.suite) or a
+                              path to a suite file (one with a / or ending in .suite)
       --mechanisms LIST       all, or names from `ipcbench list`
       --modes LIST            latency (round trips), throughput (streaming), openloop (sends at
                               --rate, times each message from its intended send time)
@@ -174,13 +179,17 @@ public enum ArgumentParser {
       --verify                check every payload byte, not only the sequence numbers
       --timeout SECONDS       per repetition, 0.1 to 86400 (default 60); the workers are killed after it
       --keep-going            record a failed scenario and go on (default: stop at the first)
-      --output PATH           CSV path (default results/runs/ipcbench-<UTC time>.csv; - for stdout)
-      --json PATH             also write the run as JSON (the rows plus the machine description)
+      --output PATH           CSV path (default results/runs/ipcbench-<UTC time>-<ms>-<pid>.csv;
+                              - for stdout); each row is also kept in PATH.partial until it is written
+      --json PATH             also write the run as JSON (the rows plus the machine description;
+                              not the --output path)
       --quiet                 no table and no progress
 
     EXIT STATUS
-      run: 0 all scenarios ok or skipped, 1 a scenario failed, 64 bad command line, 65 bad suite
-      file, 71 the run could not be set up, 73 the CSV could not be written, 128+N ended by signal N
+      run: 0 all scenarios ok or skipped, 1 a scenario failed, 64 bad command line (or a plan over
+      100000 scenarios x repetitions), 65 bad suite file (or one over that limit), 71 the run could
+      not be set up, 73 the CSV could not be written (the error says where the rows are), 128+N
+      ended by signal N
       compare: 0 no regression, 1 a regression, 2 unreadable or malformed CSV, 3 different schema,
       4 nothing to compare, 5 different machines, 6 a likely regression left undecided (more
       repetitions needed), 64 bad command line

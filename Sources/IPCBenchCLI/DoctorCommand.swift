@@ -2,21 +2,24 @@ import IPCBenchCore
 
 /// `ipcbench doctor`: the environment that decides how stable the numbers will be, with advice.
 enum DoctorCommand {
+    /// Machine text (CPU model, clock source, CPU lists, advice quoting them) is shown through
+    /// ``TextSafety/forTerminal(_:)``: what /proc and /sys say is not trusted to be printable.
     static func render(_ e: EnvironmentCheck) -> String {
+        let t = TextSafety.forTerminal
         var out = "CPUS\n"
-        out += "  model                  \(e.machine.cpuModel)\n"
-        out += "  online                 \(e.online)\n"
+        out += "  model                  \(t(e.machine.cpuModel))\n"
+        out += "  online                 \(t(e.online))\n"
         out += "  usable (affinity)      \(e.allowed.map(String.init).joined(separator: ","))\n"
         var rows: [[String]] = [["cpu", "core", "package", "siblings", "governor", "MHz"]]
         for c in e.cpus {
             rows.append([String(c.id), c.core, c.package, c.siblings, c.governor ?? "n/a", c.frequencyMHz.map { fixed($0, 0) } ?? "n/a"])
         }
         out += SummaryTable.alignColumns(rows).split(separator: "\n").map { "  \($0)" }.joined(separator: "\n") + "\n"
-        out += "  isolated               \(e.isolated.isEmpty ? "none" : e.isolated)\n"
-        out += "  nohz_full              \(e.nohzFull.isEmpty || e.nohzFull == "(null)" ? "none" : e.nohzFull)\n"
+        out += "  isolated               \(e.isolated.isEmpty ? "none" : t(e.isolated))\n"
+        out += "  nohz_full              \(e.nohzFull.isEmpty || e.nohzFull == "(null)" ? "none" : t(e.nohzFull))\n"
         out += "  virtual machine        \(e.hypervisor ? "yes" : "no")\n"
         out += "\nTIME\n"
-        out += "  clocksource            \(e.clocksource)\n"
+        out += "  clocksource            \(t(e.clocksource))\n"
         out += "  CLOCK_MONOTONIC read   \(e.clockReadNs) ns (median of back-to-back reads)\n"
         out += "\nLOAD\n"
         out += "  load average (1 min)   \(e.loadAverage.map { fixed($0, 2) } ?? "?")\n"
@@ -29,7 +32,7 @@ enum DoctorCommand {
         out += "  fs.pipe-max-size       \(e.limits.pipeMaxSize) bytes\n"
         out += "  net.core.wmem_default  \(e.limits.socketSendBufferDefault) bytes\n"
         out += "\nADVICE\n"
-        for line in e.advice { out += "  - \(line)\n" }
+        for line in e.advice { out += "  - \(t(line))\n" }
         return out
     }
 }

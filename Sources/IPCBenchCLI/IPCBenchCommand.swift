@@ -38,9 +38,11 @@ public enum IPCBenchCommand {
     }
 }
 
-/// One line on stderr, prefixed with the program name.
+/// One line on stderr, prefixed with the program name. Whatever the message quotes (a path, a
+/// CSV cell, a hostname) shows its control characters as escapes: it stays one line and cannot
+/// drive the terminal.
 func printError(_ message: String) {
-    var line = "ipcbench: \(message)\n"
+    var line = "ipcbench: \(TextSafety.forTerminal(message))\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
 

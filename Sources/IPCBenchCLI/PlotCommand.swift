@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import IPCBenchCore
 
 /// `ipcbench plot RESULTS.csv --output DIR [--baseline BASE.csv] [--threshold PERCENT]`: SVG
@@ -26,8 +29,9 @@ enum PlotCommand {
     Values are medians of the ok repetitions. --threshold (default 5) is the band, in percent,
     within which a change counts as none (as in ipcbench compare).
 
-    Exit status: 0 written, 2 a CSV is unreadable, malformed, has nothing to plot or cannot be
-    compared with the baseline, 64 bad command line, 73 the charts could not be written.
+    Exit status: 0 written, 2 a CSV is unreadable, not a regular file, malformed, has nothing to
+    plot or cannot be compared with the baseline, 64 bad command line, 73 the charts could not be
+    written.
     """
 
     struct Options {
@@ -51,6 +55,14 @@ enum PlotCommand {
             return Status.usage
         }
 
+        // A FIFO would block the read forever, a device read without end: regular files only.
+        for path in [options.results] + (options.baseline.map { [$0] } ?? []) {
+            var info = stat()
+            if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+                printError("\(path): not a regular file (a result CSV is a file)")
+                return Status.badInput
+            }
+        }
         let results: ResultSet
         var baseline: ResultSet? = nil
         do {
@@ -73,7 +85,7 @@ enum PlotCommand {
             return Status.cannotWrite
         }
         let folder = options.output.hasSuffix("/") ? String(options.output.dropLast()) : options.output
-        print("\(files.count - 1) charts in \(folder)/; open \(folder)/index.html")
+        print(TextSafety.forTerminal("\(files.count - 1) charts in \(folder)/; open \(folder)/index.html"))
         return Status.success
     }
 

@@ -50,7 +50,7 @@ final class StatisticsTests: XCTestCase {
     }
 }
 
-/// `compare` on real runs: A/A says no regression; a planted 20% slow-down is named.
+/// `compare` on real runs: A/A says no regression; a planted halving of speed is named.
 final class CompareTests: LeakCheckedTestCase {
     private func csv(_ results: [RepetitionResult]) -> String {
         CSVReport.render(results.map { CSVReport.row($0, machine: .current(), timestamp: "t") })
@@ -83,34 +83,33 @@ final class CompareTests: LeakCheckedTestCase {
         XCTAssertEqual(report.regressions.map(\.key.description), [], ComparisonText.table(report))
     }
 
-    func testAPlantedTwentyPercentSlowdownIsRegressedAndNamed() throws {
+    func testAPlantedSlowdownOnRealRunsIsRegressedAndNamed() throws {
         let (a, _) = try twoRuns(repetitions: 6)
         let base = try ResultSet.parse(a, name: "A")
-        // Plant the slow-down where the repetitions agree best: a 20% change hidden in a wider
-        // spread is rightly inconclusive, not a failure of the comparison.
+        // Plant it where the repetitions agree best. Halving the speed is beyond anything this
+        // VM's noise does between repetitions of one scenario (its spread is printed on failure);
+        // smaller changes are the paired gate's job and are pinned on synthetic pairs
+        // (PairedCompareTests), where no machine noise can make a test skip itself.
         let spreads = base.keys.compactMap { key -> (ScenarioKey, Double)? in
             let metric = Metric.primary(forMode: key.mode)[0]
             return Statistics.coefficientOfVariation(base.samples(key, metric.column)).map { (key, $0) }
         }
         let (target, spread) = try XCTUnwrap(spreads.min { $0.1 < $1.1 })
-        if spread > 5 {
-            throw XCTSkip("this machine is too noisy right now: the steadiest scenario varies by \(fixed(spread, 1))%")
-        }
-        // The candidate: the same rows, 20% slower in that scenario (throughput / 1.2, times x 1.2).
+        // The candidate: the same rows, twice as slow in that scenario (throughput / 2, times x 2).
         var table = try CSVReader.parse(a)
         let header = table[0]
         func column(_ name: String) -> Int { header.firstIndex(of: name)! }
         for i in 1..<table.count where table[i].count == header.count && table[i][column("mechanism")] == target.mechanism {
             for name in ["mib_per_s", "msgs_per_s"] where !table[i][column(name)].isEmpty {
-                table[i][column(name)] = fixed(Double(table[i][column(name)])! / 1.2, 3)
+                table[i][column(name)] = fixed(Double(table[i][column(name)])! / 2, 3)
             }
             for name in ["rtt_p50_ns", "rtt_p99_ns"] where !table[i][column(name)].isEmpty {
-                table[i][column(name)] = String(Int(Double(table[i][column(name)])! * 1.2))
+                table[i][column(name)] = String(Int(Double(table[i][column(name)])! * 2))
             }
         }
         let planted = CSVReport.renderRaw(table)
         let report = try Comparator.compare(baseline: base, candidate: try ResultSet.parse(planted, name: "B"))
-        XCTAssertTrue(report.regressions.contains { $0.key == target }, ComparisonText.table(report))
+        XCTAssertTrue(report.regressions.contains { $0.key == target }, "spread \(fixed(spread, 1))%: " + ComparisonText.table(report))
         XCTAssertEqual(Set(report.regressions.map(\.key)), [target], "only the planted scenario regressed")
         XCTAssertEqual(report.comparisons.first?.key, target, "worst first")
         XCTAssertTrue(ComparisonText.markdown(report, base: "A", new: "B").contains("**regressed**"))

@@ -254,17 +254,101 @@ final class FaultTests: LeakCheckedTestCase {
 
     func testACSVThatCannotBeWrittenIsExit73WithOneLineAndNoTempFile() throws {
         let csv = "\(folder.path)/too-big.csv"
-        // RLIMIT_FSIZE 512 bytes: the header alone is longer, so the final write fails.
+        // RLIMIT_FSIZE 512 bytes: the header alone is longer, so every file write fails: the
+        // report, the partial file, and the rescue files in TMPDIR and the working folder.
         let run = start(
             ["run", "--mechanisms", "pipe", "--modes", "latency", "--sizes", "64", "--messages", "50",
              "--repetitions", "1", "--quiet", "--output", csv],
-            limits: [.fileSizeBytes(512)])
+            workingDirectory: folder.path, limits: [.fileSizeBytes(512)])
         let out = try XCTUnwrap(run.wait(atMost: 30))
         XCTAssertNotEqual(out.status, 128 + SIGXFSZ, "ipcbench was killed by SIGXFSZ instead of reporting the failed write")
         XCTAssertEqual(out.status, 73, out.stderr)
         XCTAssertEqual(out.stderr.split(separator: "\n").count, 1, out.stderr)
         XCTAssertTrue(out.stderr.hasPrefix("ipcbench: ") && out.stderr.contains(csv), out.stderr)
-        XCTAssertEqual(SystemObjects.entries(folder.path), [], "the output folder must hold nothing: no CSV, no temp file")
+        XCTAssertTrue(out.stderr.contains("could not be written anywhere"), "says the rows are lost: \(out.stderr)")
+        XCTAssertEqual(SystemObjects.entries(folder.path), [], "the output folder must hold nothing: no CSV, no temp or partial file")
+        XCTAssertEqual(SystemObjects.entries(tmp).filter { $0.hasPrefix("ipcbench-rescued") || $0.hasSuffix(".tmp") }, [], "no half-written rescue file")
+    }
+
+    // MARK: - 5b. What was measured is never lost
+
+    /// The report cannot replace the output (a folder appeared at its path): every row is in
+    /// `<output>.partial`, which says so, and the run still prints its table.
+    func testWhenTheReportCannotBeWrittenTheRowsStayInThePartialFile() throws {
+        let csv = "\(folder.path)/blocked.csv"
+        let partial = csv + ".partial"
+        let run = start(
+            ["run", "--mechanisms", "pipe,unix-stream", "--modes", "latency,throughput", "--sizes", "64,4K", "--waits", "block",
+             "--messages", "3000", "--repetitions", "2", "--output", csv])
+        XCTAssertNotNil(secondsUntil(timeout: 10) { access(partial, F_OK) == 0 }, "no partial file appeared")
+        XCTAssertEqual(mkdir(csv, 0o700), 0)
+        defer { rmdir(csv); unlink(partial) }
+        XCTAssertNil(run.poll(), "the run ended before the output was blocked")
+        let out = try XCTUnwrap(run.wait(atMost: 60))
+        XCTAssertEqual(out.status, 73, out.stderr)
+        XCTAssertTrue(out.stderr.contains("the 16 rows are in \(partial)"), out.stderr)
+        XCTAssertTrue(out.stdout.contains("unix-stream  throughput"), "the table is printed all the same: \(out.stdout)")
+        let rows = try ResultSet.load(partial).rows
+        XCTAssertEqual(rows.count, 16)
+        XCTAssertTrue(rows.allSatisfy { $0.status == "ok" }, "\(rows.map(\.note))")
+    }
+
+    /// A coordinator killed outright (SIGKILL: nothing runs after it) leaves the rows it had
+    /// completed in `<output>.partial`, a CSV compare and plot read.
+    func testAKilledRunLeavesTheRowsItCompletedInThePartialFile() throws {
+        let csv = "\(folder.path)/killed.csv"
+        let partial = csv + ".partial"
+        defer { unlink(partial) }
+        let run = start(
+            ["run", "--mechanisms", "pipe", "--modes", "latency", "--sizes", "64,128,256,512,1K,2K,4K,8K", "--waits", "block",
+             "--messages", "2000", "--repetitions", "3", "--quiet", "--output", csv])
+        let rowsSoFar = { (ProcFiles.read(partial)?.split(separator: "\r\n").count ?? 0) - 1 }
+        XCTAssertNotNil(secondsUntil(timeout: 20) { rowsSoFar() >= 3 }, "no rows were kept")
+        run.signal(SIGKILL)
+        _ = run.wait(atMost: 10)
+        XCTAssertEqual(access(csv, F_OK), -1, "no report: the coordinator was killed")
+        let rows = try ResultSet.load(partial).rows
+        XCTAssertGreaterThanOrEqual(rows.count, 3)
+        XCTAssertLessThan(rows.count, 24, "the run was not killed half-way")
+        XCTAssertTrue(rows.allSatisfy { $0.status == "ok" && $0.values["rtt_p50_ns"] != nil }, "\(rows.map(\.note))")
+    }
+
+    /// Nothing beside the output can be written (its folder a full tmpfs): the rows go to a
+    /// named file in TMPDIR; with TMPDIR and the working folder full too, to standard output.
+    func testWhenNothingBesideTheOutputCanBeWrittenTheRowsGoToTMPDIROrStandardOutput() throws {
+        let full = try mountFullTmpfs("full-output")
+        defer { unmount(full) }
+        let arguments = ["run", "--mechanisms", "pipe", "--modes", "latency", "--sizes", "64,4K", "--waits", "block",
+                         "--messages", "200", "--repetitions", "1", "--quiet", "--output", "\(full)/r.csv"]
+        let toTemp = try XCTUnwrap(start(arguments, workingDirectory: full).wait(atMost: 60))
+        XCTAssertEqual(toTemp.status, 73, toTemp.stderr)
+        let rescued = SystemObjects.entries(tmp).filter { $0.hasPrefix("ipcbench-rescued-") }
+        XCTAssertEqual(rescued.count, 1, "\(toTemp.stderr)")
+        for name in rescued {
+            XCTAssertTrue(toTemp.stderr.contains("the 2 rows are in \(tmp)/\(name)"), toTemp.stderr)
+            XCTAssertEqual(try ResultSet.load("\(tmp)/\(name)").rows.count, 2)
+            unlink("\(tmp)/\(name)")
+        }
+        XCTAssertEqual(SystemObjects.entries(full), ["filler"], "no partial or temp file left on the full file system")
+
+        let toStdout = try XCTUnwrap(start(arguments, workingDirectory: full, environment: ["TMPDIR": full]).wait(atMost: 60))
+        XCTAssertEqual(toStdout.status, 73, toStdout.stderr)
+        XCTAssertTrue(toStdout.stderr.contains("the 2 rows are on standard output"), toStdout.stderr)
+        XCTAssertEqual(try ResultSet.parse(toStdout.stdout, name: "stdout").rows.count, 2)
+        XCTAssertEqual(SystemObjects.entries(full), ["filler"])
+    }
+
+    func testAnInterruptedRunWithNoRowsPrintsNoTableAndLeavesNoFile() throws {
+        let csv = "\(folder.path)/nothing.csv"
+        let run = start(
+            ["run", "--mechanisms", "pipe", "--modes", "latency", "--waits", "block", "--sizes", "8",
+             "--messages", "1000000000", "--repetitions", "1", "--output", csv])
+        XCTAssertNotNil(secondsUntil(timeout: 10) { self.workers(of: run).count >= 2 }, "the scenario never started")
+        run.signal(SIGINT)
+        let out = try XCTUnwrap(run.wait(atMost: 10))
+        XCTAssertEqual(out.status, 128 + SIGINT, out.stderr)
+        XCTAssertFalse(out.stdout.contains("mechanism"), "an empty table was printed: \(out.stdout)")
+        XCTAssertEqual(SystemObjects.entries(folder.path), [], "no CSV and no partial file for a run with no rows")
     }
 
     // MARK: - 6. Limits too small to work in
@@ -314,6 +398,31 @@ final class FaultTests: LeakCheckedTestCase {
             XCTAssertTrue(row.note.contains("RLIMIT_MSGQUEUE"), "\(row.key): \(row.note)")
         }
         XCTAssertTrue(rows.filter { $0.key.mechanism == "pipe" }.allSatisfy { $0.status == "ok" })
+    }
+
+    /// A ring file that cannot get its blocks (TMPDIR a full 64 KiB tmpfs) used to kill the
+    /// coordinator with SIGBUS on its first store into the mapping: now the scenario fails with
+    /// a note, and --keep-going keeps the pipe rows and goes on.
+    func testAFullTMPDIRFailsTheMappedRingScenarioAndKeepGoingGoesOn() throws {
+        let tiny = try mountFullTmpfs("tiny-tmpfs")
+        defer { unmount(tiny) }
+
+        let csv = "\(folder.path)/full-tmpdir.csv"
+        let run = start(
+            ["run", "--mechanisms", "pipe,shm-mmap", "--modes", "latency", "--sizes", "64", "--messages", "200",
+             "--repetitions", "1", "--keep-going", "--quiet", "--output", csv],
+            environment: ["TMPDIR": tiny])
+        let out = try XCTUnwrap(run.wait(atMost: 60))
+        XCTAssertNotEqual(out.status, 128 + SIGBUS, "the coordinator died of SIGBUS: \(out.stderr)")
+        XCTAssertEqual(out.status, 1, "a failed scenario with --keep-going: \(out.stderr)")
+        let rows = try ResultSet.load(csv).rows
+        XCTAssertEqual(rows.filter { $0.key.mechanism == "pipe" }.map(\.status), ["ok", "ok"], "the pipe rows are kept")
+        let rings = rows.filter { $0.key.mechanism == "shm-mmap" }
+        XCTAssertEqual(rings.map(\.status), ["failed", "failed"])
+        for ring in rings {
+            XCTAssertTrue(ring.note.contains("ring file in TMPDIR") && ring.note.contains("ENOSPC"), ring.note)
+        }
+        XCTAssertEqual(SystemObjects.entries(tiny), ["filler"], "the run's temp folder is gone from the full TMPDIR")
     }
 
     // MARK: - 7. Every object private
@@ -461,6 +570,46 @@ final class FaultTests: LeakCheckedTestCase {
 
     // MARK: - 8. Two runs at once
 
+    /// Four default runs started together in one folder: four reports, none overwritten.
+    func testRunsStartedTogetherWithTheDefaultOutputNeverShareAFile() throws {
+        let arguments = ["run", "--mechanisms", "pipe", "--modes", "latency", "--sizes", "64", "--waits", "block",
+                         "--messages", "50", "--repetitions", "1", "--quiet"]
+        let runs = (1...4).map { _ in start(arguments, workingDirectory: folder.path) }
+        for (n, run) in runs.enumerated() {
+            let out = try XCTUnwrap(run.wait(atMost: 60), "run \(n + 1) hung")
+            XCTAssertEqual(out.status, 0, "run \(n + 1): \(out.stderr)")
+        }
+        let reports = SystemObjects.entries("\(folder.path)/results/runs")
+        XCTAssertEqual(reports.count, 4, "\(reports.sorted())")
+        for name in reports {
+            XCTAssertTrue(name.hasPrefix("ipcbench-") && name.hasSuffix(".csv"), name)
+            XCTAssertEqual(try ResultSet.load("\(folder.path)/results/runs/\(name)").rows.count, 1, name)
+            unlink("\(folder.path)/results/runs/\(name)")
+        }
+        rmdir("\(folder.path)/results/runs")
+        rmdir("\(folder.path)/results")
+        // A name that is taken is never taken over.
+        let taken = "\(folder.path)/taken.csv"
+        XCTAssertTrue(try AtomicFile.createExclusively(taken))
+        XCTAssertFalse(try AtomicFile.createExclusively(taken))
+        unlink(taken)
+    }
+
+    /// A working folder that cannot hold `results/runs` says so, not that a folder is missing.
+    func testAReadOnlyWorkingFolderSaysWhyTheDefaultOutputCannotBeMade() throws {
+        let readOnly = "\(folder.path)/read-only"
+        XCTAssertEqual(mkdir(readOnly, 0o700), 0)
+        guard mount("tmpfs", readOnly, "tmpfs", UInt(MS_RDONLY), "size=64k") == 0 else {
+            rmdir(readOnly)
+            throw XCTSkip("cannot mount a tmpfs here (\(errnoName(errno))): needs root or CAP_SYS_ADMIN")
+        }
+        defer { umount2(readOnly, Int32(MNT_DETACH)); rmdir(readOnly) }
+        let out = try XCTUnwrap(start(["run", "--mechanisms", "pipe", "--quiet"], workingDirectory: readOnly).wait(atMost: 30))
+        XCTAssertEqual(out.status, 64, out.stderr)
+        XCTAssertTrue(out.stderr.contains("results") && out.stderr.contains("EROFS") && out.stderr.contains("--output"), out.stderr)
+        XCTAssertFalse(out.stderr.contains("does not exist"), out.stderr)
+    }
+
     func testTwoRunsAtOnceBothCompleteCleanly() throws {
         let arguments = ["run", "--mechanisms", "all", "--modes", "latency,throughput", "--sizes", "64",
                          "--waits", "block,spin", "--messages", "300", "--repetitions", "1", "--quiet", "--timeout", "20"]
@@ -482,6 +631,29 @@ final class FaultTests: LeakCheckedTestCase {
     }
 
     // MARK: - Helpers
+
+    /// A 64 KiB tmpfs at `name` in the output folder, filled to the last block by a file named
+    /// `filler`. Skips the test where mounting is not allowed.
+    private func mountFullTmpfs(_ name: String) throws -> String {
+        let path = "\(folder.path)/\(name)"
+        XCTAssertEqual(mkdir(path, 0o700), 0)
+        guard mount("tmpfs", path, "tmpfs", 0, "size=64k,mode=0700") == 0 else {
+            let why = errnoName(errno)
+            rmdir(path)
+            throw XCTSkip("cannot mount a tmpfs here (\(why)): needs root or CAP_SYS_ADMIN")
+        }
+        let filler = open("\(path)/filler", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        XCTAssertGreaterThanOrEqual(filler, 0)
+        var block = [UInt8](repeating: 0x55, count: 4096)
+        while block.withUnsafeMutableBytes({ Glibc.write(filler, $0.baseAddress, $0.count) }) > 0 {}
+        close(filler)
+        return path
+    }
+
+    private func unmount(_ path: String) {
+        umount2(path, Int32(MNT_DETACH))
+        rmdir(path)
+    }
 
     /// Starts `ipcbench` with this test's TMPDIR (unless `environment` names another).
     private func start(

@@ -120,6 +120,45 @@ final class MechanismTests: LeakCheckedTestCase {
         XCTAssertEqual(small.status, .skipped)
     }
 
+    // MARK: CPU time per message
+
+    /// Five messages: windows of a few microseconds, where getrusage's ticks and a consumer's
+    /// wait for the first send used to count several windows' worth of CPU time.
+    func testCPUTimeNeverExceedsWhatTheWorkersCanSpendInTheWindow() {
+        var checked = 0
+        for name in ["pipe", "unix-stream", "tcp", "udp", "shm-posix", "memcpy", "cacheline"] {
+            guard let type = MechanismRegistry.named(name) else { return XCTFail(name) }
+            for mode in type.modes where mode != .openLoop {
+                for wait in [WaitMode.block, .spin] {
+                    for repetition in 1...3 {
+                        let r = coordinator.run(Scenario(
+                            mechanism: name, mode: mode, payloadBytes: 64, placement: CPUSet.allowed().count >= 2 ? .crossCore : .sameCore,
+                            wait: wait, messages: 5, warmupMessages: 2), repetition: repetition)
+                        guard r.status == .ok, let cpu = r.cpuNsPerMessage, let window = r.windowNs else { continue }
+                        let workers = name == "memcpy" ? 1.0 : 2.0
+                        XCTAssertLessThanOrEqual(cpu * Double(r.totalMessages), workers * Double(window),
+                                                 "\(name) \(mode) \(wait): \(cpu) ns x \(r.totalMessages) in a \(window) ns window")
+                        XCTAssertGreaterThanOrEqual(cpu, 0)
+                        checked += 1
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 40)
+    }
+
+    /// At 1,000 messages a second the producer waits about 1 ms per message for its send time:
+    /// that wait is the schedule's, not the pipe's, and stays out of the figure.
+    func testOpenLoopCPUTimeLeavesOutTheProducersWaitForItsSendTimes() {
+        let r = coordinator.run(Scenario(
+            mechanism: "pipe", mode: .openLoop, payloadBytes: 64, wait: .block, messages: 40, warmupMessages: 5, rate: 1000),
+            repetition: 1)
+        XCTAssertEqual(r.status, .ok, r.note)
+        let cpu = r.cpuNsPerMessage ?? .infinity
+        XCTAssertLessThan(cpu, 250_000, "the pacing wait (1 ms a message) is counted as the pipe's CPU time")
+        XCTAssertGreaterThan(cpu, 0)
+    }
+
     func testZeroMeasuredMessagesIsNotACrash() {
         let r = coordinator.run(Scenario(mechanism: "pipe", mode: .throughput, payloadBytes: 64, messages: 1, warmupMessages: 0), repetition: 1)
         XCTAssertEqual(r.status, .ok, r.note)

@@ -145,6 +145,12 @@ public struct ResultSet: Sendable {
             var row = ResultRow(key: key, repetition: repetition, status: status,
                                 note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine)
             row.timestamp = index["timestamp"].map { cells[$0] } ?? ""
+            // Whole numbers a gate writes; anything else is not a pair this file can mean.
+            for column in ["ab_pair", "ab_position"] {
+                if let v = values[column], v != v.rounded() || v > 1e15 {
+                    throw .malformed(name, "line \(line): \(column) '\(echo(cells[index[column]!], limit: 20))' is not a whole number")
+                }
+            }
             row.abPair = values["ab_pair"].map { Int($0) }
             row.abPosition = values["ab_position"].map { Int($0) }
             let identity = Identity(key: key, repetition: repetition, timestamp: row.timestamp, pair: row.abPair)

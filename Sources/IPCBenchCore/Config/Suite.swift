@@ -34,6 +34,8 @@ public struct Sweep: Sendable, Equatable {
 /// ```
 public struct Suite: Sendable, Equatable {
     public var name: String
+    /// The file it was read from (set by ``SuiteLocator``); nil for text parsed directly.
+    public var path: String?
     public var repetitions: Int = 3
     public var timeoutSeconds: Double?
     public var verify = false
@@ -109,6 +111,9 @@ public struct Suite: Sendable, Equatable {
                 }
             } catch let error as SettingError {
                 throw ParseError(line: lineNumber, message: "\(key): \(error.message)")
+            } catch let error as ParseError {
+                // Already names its line: wrapping it again read "line 4: …: line 4: …".
+                throw error
             } catch {
                 throw ParseError(line: lineNumber, message: "\(key): \(error)")
             }
@@ -176,11 +181,12 @@ public enum Setting {
             throw SettingError(message: "empty list (choices: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         var out: [T] = []
+        var seen: Set<String> = []
         for name in names {
             guard let v = T(rawValue: name.lowercased()) else {
                 throw SettingError(message: "unknown '\(echo(name))' (choices: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            if !out.contains(where: { $0.rawValue == v.rawValue }) { out.append(v) }
+            if seen.insert(v.rawValue).inserted { out.append(v) }
         }
         return out
     }
@@ -192,16 +198,17 @@ public enum Setting {
             throw SettingError(message: "empty list (choices: all, \(known.joined(separator: ", ")))")
         }
         var out: [String] = []
+        var seen: Set<String> = []
         for name in names {
             let lower = name.lowercased()
             if lower == "all" {
-                for k in known where !out.contains(k) { out.append(k) }
+                for k in known where seen.insert(k).inserted { out.append(k) }
                 continue
             }
             guard known.contains(lower) else {
                 throw SettingError(message: "unknown mechanism '\(echo(name))' (choices: all, \(known.joined(separator: ", ")))")
             }
-            if !out.contains(lower) { out.append(lower) }
+            if seen.insert(lower).inserted { out.append(lower) }
         }
         return out
     }
@@ -209,10 +216,12 @@ public enum Setting {
     public static func sizes(_ value: String) throws(SettingError) -> [Int] {
         let parts = items(value)
         guard !parts.isEmpty, !parts.contains("") else { throw SettingError(message: "empty list (1 byte to 1 GiB each, e.g. 64,4K,1M)") }
+        // A set for the duplicates: a list of 100,000 sizes must not take a quadratic pass.
         var out: [Int] = []
+        var seen: Set<Int> = []
         for part in parts {
             let n = try size(part)
-            if !out.contains(n) { out.append(n) }
+            if seen.insert(n).inserted { out.append(n) }
         }
         return out
     }
@@ -243,9 +252,10 @@ public enum Setting {
         let parts = items(value)
         guard !parts.isEmpty else { throw SettingError(message: "empty list (\(range.lowerBound) to \(range.upperBound))") }
         var out: [Int] = []
+        var seen: Set<Int> = []
         for p in parts {
             let n = try count(p, range: range)
-            if !out.contains(n) { out.append(n) }
+            if seen.insert(n).inserted { out.append(n) }
         }
         return out
     }

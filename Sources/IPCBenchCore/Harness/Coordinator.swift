@@ -228,7 +228,12 @@ public final class Coordinator {
         if scenario.mode == .latency { result.latency = histogram }
         if scenario.carriesTimestamp { result.oneWay = oneWay }
         if result.totalMessages > 0 {
-            result.cpuNsPerMessage = Double(cpu) / Double(result.totalMessages)
+            // Each worker counted only its part of the window, but a worker's end may pass the
+            // window's by a call's tail (a TCP send that delivers inline): cap at what the
+            // workers can spend inside it.
+            let workers = UInt64((oneSided ? 1 : 2) * scenario.pairs)
+            let cpuInWindow = min(cpu, workers &* (result.windowNs ?? 0))
+            result.cpuNsPerMessage = Double(cpuInWindow) / Double(result.totalMessages)
             result.contextSwitchesPerMessage = Double(switches) / Double(result.totalMessages)
             if countsFutex { result.futexCallsPerMessage = Double(futexCalls) / Double(result.totalMessages) }
         }
@@ -291,7 +296,8 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
     let sink = WorkloadSink(
         report: report, histogram: histogram, warmedUp: context.control.warmedUp,
         pairs: UInt32(context.control.pairs), oneSided: M.oneSided,
-        pacing: context.pacing)
+        pacing: context.pacing,
+        producerReport: context.role == .consumer ? context.control.report(ControlBlock.worker(context.pair, .producer)) : nil)
 
     context.control.ready.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
     Futex.waitUntil(context.control.go, reaches: 1)

@@ -24,7 +24,7 @@ public final class SharedMemoryFile: RingBacked {
         let fd = try sys("open") { open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
         unlink(path)
         defer { closeDescriptor(fd) }
-        let p = try RingPair.mapShared(fd, bytes: bytes)
+        let p = try RingPair.mapShared(fd, bytes: bytes, reserve: "posix_fallocate of the ring file in TMPDIR")
         mapping = p
         rings = RingPair(mapping: p, capacity: spec.ringBytes)
     }

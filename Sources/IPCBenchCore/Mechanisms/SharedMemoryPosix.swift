@@ -19,7 +19,7 @@ public final class SharedMemoryPosix: RingBacked {
         let fd = try sys("shm_open") { shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
         shm_unlink(name)
         defer { closeDescriptor(fd) }
-        let p = try RingPair.mapShared(fd, bytes: bytes)
+        let p = try RingPair.mapShared(fd, bytes: bytes, reserve: "posix_fallocate of the ring in /dev/shm")
         mapping = p
         rings = RingPair(mapping: p, capacity: spec.ringBytes)
     }

@@ -322,12 +322,26 @@ struct RingPair {
         }
     }
 
-    /// Sizes the object behind `fd` and maps it shared (ftruncate, mmap MAP_SHARED).
-    static func mapShared(_ fd: Int32, bytes: Int) throws(IPCError) -> UnsafeMutableRawPointer {
+    /// Sizes the object behind `fd`, reserves its blocks and maps it shared (ftruncate,
+    /// posix_fallocate, mmap MAP_SHARED). Without the reservation a full file system (a small
+    /// tmpfs as TMPDIR, a full /dev/shm) is found by the first store into the mapping, as a
+    /// SIGBUS that kills the coordinator; with it, it is ENOSPC here and a failed scenario.
+    /// `reserve` names the call and what it reserves, for the scenario's note.
+    static func mapShared(_ fd: Int32, bytes: Int, reserve: StaticString) throws(IPCError) -> UnsafeMutableRawPointer {
         _ = try sys("ftruncate") { ftruncate(fd, off_t(bytes)) }
+        try reserveBlocks(fd, bytes: bytes, call: reserve)
         let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
         guard let p, p != MAP_FAILED else { throw .system(call: "mmap", errno: errno) }
         return p
+    }
+
+    /// posix_fallocate returns its error instead of setting errno; EINTR is retried.
+    private static func reserveBlocks(_ fd: Int32, bytes: Int, call: StaticString) throws(IPCError) {
+        while true {
+            let code = posix_fallocate(fd, 0, off_t(bytes))
+            if code == 0 { return }
+            if code != EINTR { throw .system(call: call, errno: code) }
+        }
     }
 
     static func limitation(payloadBytes: Int, mode: Mode, ringBytes: Int) -> String? {

@@ -42,16 +42,33 @@ public struct SeriesStyle: Sendable, Equatable {
 
 // MARK: - Scales and ticks
 
-/// A logarithmic map from a positive domain to pixels.
+// Every scale and tick routine works in logarithms or in bounded step counts, so it is total
+// over all finite doubles: 0, denormals (1e-320) and 1e308 give a drawing, never a trap, an
+// infinite ratio or a loop that does not end.
+
+/// A logarithmic map from a positive domain to pixels; the ends are clamped into the positive
+/// finite doubles and the map is computed on log10 values, so hi / lo never overflows.
 struct LogScale {
     let lo: Double
     let hi: Double
     let start: Double
     let end: Double
+    private let logLo: Double
+    private let logHi: Double
+
+    init(lo: Double, hi: Double, start: Double, end: Double) {
+        self.lo = Ticks.positiveFinite(lo)
+        self.hi = max(Ticks.positiveFinite(hi), self.lo)
+        self.start = start
+        self.end = end
+        logLo = log10(self.lo)
+        logHi = log10(self.hi)
+    }
 
     func callAsFunction(_ value: Double) -> Double {
-        let v = min(max(value, lo), hi)
-        return start + log(v / lo) / log(hi / lo) * (end - start)
+        guard logHi > logLo else { return (start + end) / 2 }
+        let v = value.isNaN ? lo : min(max(value, lo), hi)
+        return start + (log10(v) - logLo) / (logHi - logLo) * (end - start)
     }
 }
 
@@ -63,44 +80,59 @@ struct LinearScale {
     let end: Double
 
     func callAsFunction(_ value: Double) -> Double {
-        start + (min(max(value, lo), hi) - lo) / (hi - lo) * (end - start)
+        guard hi > lo, lo.isFinite, hi.isFinite else { return (start + end) / 2 }
+        let v = value.isNaN ? lo : min(max(value, lo), hi)
+        // Halved, the span of two finite doubles is finite too (1e308 - -1e308 is not).
+        let fraction = (hi - lo).isFinite ? (v - lo) / (hi - lo) : (v / 2 - lo / 2) / (hi / 2 - lo / 2)
+        return start + fraction * (end - start)
     }
 }
 
 enum Ticks {
+    /// `value` clamped into the positive finite doubles (NaN and 0 become the smallest).
+    static func positiveFinite(_ value: Double) -> Double {
+        value.isNaN ? .leastNonzeroMagnitude : min(max(value, .leastNonzeroMagnitude), .greatestFiniteMagnitude)
+    }
+
     /// A log domain around [minValue, maxValue] with a little room, its ends snapped out to
-    /// 1, 2 or 5 times a power of ten.
+    /// 1, 2 or 5 times a power of ten. Worked out on log10 values, so it holds for any pair of
+    /// positive doubles.
     static func logDomain(_ minValue: Double, _ maxValue: Double) -> (lo: Double, hi: Double) {
-        var lo = max(minValue, 1e-12)
-        var hi = max(maxValue, lo)
-        if hi / lo < 3 {
-            let mid = (lo * hi).squareRoot()
-            lo = min(lo, mid / 1.8)
-            hi = max(hi, mid * 1.8)
+        var lo = log10(positiveFinite(minValue))
+        var hi = max(log10(positiveFinite(maxValue)), lo)
+        if hi - lo < log10(3.0) {
+            let mid = (lo + hi) / 2
+            lo = min(lo, mid - log10(1.8))
+            hi = max(hi, mid + log10(1.8))
         }
-        lo /= 1.15
-        hi *= 1.15
-        func snap(_ v: Double, down: Bool) -> Double {
-            let decade = pow(10, floor(log10(v)))
-            let steps = [1.0, 2, 5, 10]
-            if down { return decade * steps.last { decade * $0 <= v * (1 + 1e-9) }! }
-            return decade * steps.first { decade * $0 >= v * (1 - 1e-9) }!
+        lo -= log10(1.15)
+        hi += log10(1.15)
+        // floor(e) <= e < floor(e) + 1, so mantissa 1 always fits below and 10 above.
+        func snap(_ e: Double, down: Bool) -> Double {
+            let decade = floor(e)
+            let mantissas = [1.0, 2, 5, 10]
+            let m = down ? mantissas.last { decade + log10($0) <= e + 1e-9 } ?? 1
+                         : mantissas.first { decade + log10($0) >= e - 1e-9 } ?? 10
+            return positiveFinite(timesPowerOfTen(m, Int(decade)))
         }
         return (snap(lo, down: true), snap(hi, down: false))
     }
 
     /// Labelled values on a log10 axis: the densest of 1-2-3-5, 1-2-5, 1-3, decades, or every
     /// few decades whose labels stay `minSpacing` px apart.
-    static func log10Ticks(lo: Double, hi: Double, pixels: Double, minSpacing: Double) -> [Double] {
-        let pixelsPerDecade = pixels / log10(hi / lo)
+    static func log10Ticks(lo rawLo: Double, hi rawHi: Double, pixels: Double, minSpacing: Double) -> [Double] {
+        let lo = positiveFinite(rawLo), hi = positiveFinite(rawHi)
+        let decades = log10(hi) - log10(lo)
+        guard decades > 0, pixels > 0 else { return hi > lo ? [lo, hi] : [lo] }
+        let pixelsPerDecade = pixels / decades
         let first = Int(floor(log10(lo))) - 1
         let last = Int(ceil(log10(hi)))
         func ticks(_ mantissas: [Double], decadeStep: Int) -> [Double] {
             var out: [Double] = []
             for e in first...last where e % decadeStep == 0 {
                 for m in mantissas {
-                    let v = m * pow(10, Double(e))
-                    if v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) }
+                    let v = timesPowerOfTen(m, e)
+                    if v.isFinite && v > 0 && v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) { out.append(v) }
                 }
             }
             return out
@@ -113,50 +145,62 @@ enum Ticks {
                 return ticks(mantissas, decadeStep: 1)
             }
         }
-        var step = 1
-        while Double(step) * pixelsPerDecade < minSpacing { step += 1 }
-        let decades = ticks([1], decadeStep: step)
-        return decades.count >= 2 ? decades : [lo, hi]
+        // A double spans about 632 decades, so the step is small and found without a loop.
+        let step = max(1, min(1000, Int((minSpacing / pixelsPerDecade).rounded(.up))))
+        let marks = ticks([1], decadeStep: step)
+        return marks.count >= 2 ? marks : [lo, hi]
     }
 
     /// Powers of two across [lo, hi]: every exponent, or every 2nd, 3rd, 5th or 10th (aligned, so
     /// 1K, 1M show up), whichever keeps labels `minSpacing` px apart.
-    static func powerOfTwoTicks(lo: Double, hi: Double, pixels: Double, minSpacing: Double) -> [Double] {
+    static func powerOfTwoTicks(lo rawLo: Double, hi rawHi: Double, pixels: Double, minSpacing: Double) -> [Double] {
+        let lo = positiveFinite(rawLo), hi = positiveFinite(rawHi)
         let a = Int(ceil(log2(lo) - 1e-9))
         let b = Int(floor(log2(hi) + 1e-9))
         guard a <= b else { return [] }
-        let pixelsPerExponent = pixels / log2(hi / lo)
+        let pixelsPerExponent = pixels / max(log2(hi) - log2(lo), 1e-9)
         for step in [1, 2, 3, 5, 10, 20] where Double(step) * pixelsPerExponent >= minSpacing || step == 20 {
-            return (a...b).filter { $0 % step == 0 }.map { pow(2, Double($0)) }
+            return (a...b).filter { $0 % step == 0 }.map { pow(2, Double($0)) }.filter(\.isFinite)
         }
         return []
     }
 
-    /// About `count` round values across [lo, hi] (steps of 1, 2 or 5 times a power of ten).
+    /// About `count` round values across [lo, hi] (steps of 1, 2 or 5 times a power of ten);
+    /// just the two ends when round steps cannot cover the span in a thousand.
     static func linearTicks(lo: Double, hi: Double, count: Int) -> [Double] {
+        guard lo.isFinite, hi.isFinite else { return [] }
         guard hi > lo else { return [lo] }
-        let step = niceStep((hi - lo) / Double(max(1, count)))
-        var out: [Double] = []
-        var v = ceil(lo / step - 1e-9) * step
-        while v <= hi + step * 1e-9 {
-            out.append(abs(v) < step * 1e-9 ? 0 : v)
-            v += step
-        }
-        return out
+        let parts = Double(max(1, count))
+        let step = niceStep(hi / parts - lo / parts)
+        let first = ceil(lo / step - 1e-9), last = floor(hi / step + 1e-9)
+        guard first.isFinite, last.isFinite, last >= first, last - first <= 1000 else { return [lo, hi] }
+        return (0...Int(last - first)).map { i in
+            let v = (first + Double(i)) * step
+            return abs(v) < step * 1e-9 ? 0 : v
+        }.filter(\.isFinite)
     }
 
-    /// 1, 2 or 5 times a power of ten, the first at least `raw` (give or take rounding).
+    /// 1, 2 or 5 times a power of ten, the first at least `raw` (give or take rounding); always
+    /// a positive finite number.
     static func niceStep(_ raw: Double) -> Double {
-        let decade = pow(10, floor(log10(raw)))
-        return decade * ([1.0, 2, 5, 10].first { decade * $0 >= raw * (1 - 1e-9) } ?? 10)
+        let r = positiveFinite(raw)
+        let exponent = Int(floor(log10(r)))
+        let m = [1.0, 2, 5, 10].first { timesPowerOfTen($0, exponent) >= r * (1 - 1e-9) } ?? 10
+        return positiveFinite(timesPowerOfTen(m, exponent))
     }
 
     /// Round a linear domain out to whole steps.
     static func linearDomain(_ lo: Double, _ hi: Double, count: Int) -> (lo: Double, hi: Double) {
-        let raw = (hi - lo) / Double(max(1, count))
-        guard raw > 0 else { return (lo - 1, hi + 1) }
+        guard lo.isFinite, hi.isFinite else { return (-1, 1) }
+        let parts = Double(max(1, count))
+        let raw = hi / parts - lo / parts
+        guard raw > 0 else {
+            let pad = max(abs(lo) * 0.1, 1)
+            return (lo - pad, hi + pad)
+        }
         let step = niceStep(raw)
-        return (floor(lo / step + 1e-9) * step, ceil(hi / step - 1e-9) * step)
+        let largest = Double.greatestFiniteMagnitude
+        return (max(floor(lo / step + 1e-9) * step, -largest), min(ceil(hi / step - 1e-9) * step, largest))
     }
 }
 
@@ -170,8 +214,14 @@ public func byteWords(_ bytes: Int) -> String {
     return "\(bytes) B"
 }
 
-/// A whole number with thousands separators: 12,532.
+/// Values beyond this are written in scientific notation: grouped digits stop being readable.
+let largestGroupedValue = 1e15
+/// Positive values below this are written in scientific notation: too many zeros to count.
+let smallestDecimalValue = 1e-6
+
+/// A whole number with thousands separators: 12,532; 1e15 and beyond in scientific notation.
 func grouped(_ value: Double) -> String {
+    guard value.isFinite, abs(value) < largestGroupedValue else { return scientific(value) }
     let digits = fixed(abs(value), 0)
     var out = ""
     for (i, c) in digits.enumerated() {
@@ -181,11 +231,12 @@ func grouped(_ value: Double) -> String {
     return (value < 0 && digits != "0" ? "-" : "") + out
 }
 
-/// A tick label: 0.05, 0.5, 2, 300, 1,000, 20,000.
+/// A tick label: 0.05, 0.5, 2, 300, 1,000, 20,000; 2e-30 and 1e300 at the extremes.
 func tickText(_ value: Double) -> String {
     guard value.isFinite else { return "" }
     if value == 0 { return "0" }
     if value < 0 { return "−" + tickText(-value) }
+    if value < smallestDecimalValue || value >= largestGroupedValue { return scientific(value, 2) }
     if value >= 1000 { return grouped(value) }
     if value >= 1, value == value.rounded() { return fixed(value, 0) }
     let decimals = max(1, Int(ceil(-log10(value) - 1e-9)) + 1)
@@ -195,10 +246,12 @@ func tickText(_ value: Double) -> String {
     return String(text)
 }
 
-/// A measured value with three significant digits: 12,532, 553, 58.4, 1.12, 0.213.
+/// A measured value with three significant digits: 12,532, 553, 58.4, 1.12, 0.213; 1.5e-9
+/// and 2e20 at the extremes.
 func threeDigits(_ value: Double) -> String {
     let v = abs(value)
     guard v.isFinite else { return value.isNaN ? "?" : "∞" }
+    if v != 0 && (v < smallestDecimalValue || v >= largestGroupedValue) { return scientific(value) }
     if v >= 999.5 { return grouped(value) }
     if v >= 99.95 { return fixed(value, 0) }
     if v >= 9.995 { return fixed(value, 1) }
@@ -515,7 +568,8 @@ public struct BarChart {
         let values = panel.bars.map(\.value).filter { $0 > 0 } + (panel.reference.map { [$0.value] } ?? [])
         let vMin = values.min() ?? 1
         let vMax = values.max() ?? 1
-        let useLog = vMax / max(vMin, 1e-12) > 25
+        // Compared as logarithms: vMax / vMin overflows for a denormal vMin.
+        let useLog = log10(Ticks.positiveFinite(vMax)) - log10(Ticks.positiveFinite(vMin)) > log10(25.0)
         let position: (Double) -> Double
         let ticks: [Double]
         if useLog {
@@ -524,7 +578,7 @@ public struct BarChart {
             position = { scale($0) }
             ticks = Ticks.log10Ticks(lo: d.lo, hi: d.hi, pixels: plotRight - plotLeft, minSpacing: 56)
         } else {
-            let d = Ticks.linearDomain(0, vMax * 1.04, count: 6)
+            let d = Ticks.linearDomain(0, min(vMax * 1.04, .greatestFiniteMagnitude), count: 6)
             let scale = LinearScale(lo: d.lo, hi: d.hi, start: plotLeft, end: plotRight)
             position = { scale($0) }
             ticks = Ticks.linearTicks(lo: d.lo, hi: d.hi, count: 6)
@@ -541,7 +595,7 @@ public struct BarChart {
 
         for (i, bar) in panel.bars.enumerated() {
             let y = barsTop + Double(i) * Self.rowHeight + (Self.rowHeight - Self.barHeight) / 2
-            let end = position(max(bar.value, 1e-12))
+            let end = position(max(bar.value, 0))
             doc.rect(x: plotLeft, y: y, width: end - plotLeft, height: Self.barHeight, fill: bar.colour,
                      tooltip: "\(bar.label): \(bar.text)")
             doc.text(SVGDocument.fitted(bar.label, width: labelWidth, size: 13), x: plotLeft - 8, y: y + 13.5,
@@ -607,7 +661,7 @@ public struct Heatmap {
 
     /// Viridis at t in [0, 1].
     static func colour(_ t: Double) -> String {
-        let x = min(max(t, 0), 1) * Double(viridis.count - 1)
+        let x = (t.isNaN ? 0 : min(max(t, 0), 1)) * Double(viridis.count - 1)
         let i = min(Int(x), viridis.count - 2)
         let f = x - Double(i)
         let (a, b) = (viridis[i], viridis[i + 1])
@@ -679,7 +733,7 @@ public struct Heatmap {
         doc.rect(x: barX, y: barTop, width: 16, height: barHeight, fill: "none", stroke: "#888888")
         doc.text(scaleTitle, x: barX, y: barTop - 30, size: 12, bold: true, fill: ChartText.ink)
         doc.text(higherIsBetter ? "▲ higher is better" : "▲ lower is better", x: barX, y: barTop - 12, size: 11, fill: ChartText.muted)
-        let (lo, hi) = vMin == vMax ? (vMin / 1.5, vMax * 1.5) : (vMin, vMax)
+        let (lo, hi) = vMin == vMax ? (Ticks.positiveFinite(vMin / 1.5), Ticks.positiveFinite(vMax * 1.5)) : (vMin, vMax)
         let scale = LogScale(lo: lo, hi: hi, start: 0, end: barHeight)
         var ticks = Ticks.log10Ticks(lo: lo, hi: hi, pixels: barHeight, minSpacing: 20).filter { $0 >= lo && $0 <= hi }
         if ticks.count < 2 { ticks = [vMin, vMax] }

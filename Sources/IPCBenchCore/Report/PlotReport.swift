@@ -30,7 +30,7 @@ public enum PlotReport {
     /// `threshold` is the fraction (0.05 = 5%) the change chart shades and `Comparator` judges by.
     public static func write(results: ResultSet, baseline: ResultSet?, to directory: String, threshold: Double) throws -> [String] {
         let files = try render(results: results, baseline: baseline, threshold: threshold)
-        AtomicFile.makeFolders(directory)
+        try AtomicFile.createFolders(directory)
         let folder = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         try AtomicFile.checkWritable("\(folder)/index.html")
         for file in files { try AtomicFile.write(file.content, to: "\(folder)/\(file.name)") }
@@ -53,11 +53,9 @@ public enum PlotReport {
         for combo in data.combos {
             if let svg = data.throughputChart(combo) { charts.append(Chart(section: .throughput, name: "throughput-\(combo.slug).svg", caption: "Throughput vs payload size, \(combo.caption)", svg: svg)) }
             if let svg = data.latencyChart(combo) { charts.append(Chart(section: .latency, name: "latency-\(combo.slug).svg", caption: "Round-trip latency (p50, p99) vs payload size, \(combo.caption)", svg: svg)) }
-            for size in data.barSizes(combo) {
-                if let svg = data.barChart(combo, size: size) {
-                    charts.append(Chart(section: .bars, name: "bars-\(ByteSize.format(size))-\(combo.slug).svg",
-                                        caption: "Mechanisms at \(byteWords(size)), \(combo.caption)", svg: svg))
-                }
+            for (size, svg) in data.barCharts(combo) {
+                charts.append(Chart(section: .bars, name: "bars-\(ByteSize.format(size))-\(combo.slug).svg",
+                                    caption: "Mechanisms at \(byteWords(size)), \(combo.caption)", svg: svg))
             }
             for mode in ["latency", "throughput"] {
                 if let svg = data.heatmap(combo, mode: mode) {
@@ -237,12 +235,33 @@ struct PlotData {
     let medians: [ScenarioKey: [String: Double]]
     let okCounts: [ScenarioKey: Int]
     let notOk: [(ScenarioKey, String, String)]
+    /// "status: note" of the scenarios in `notOk`.
+    private let problemByKey: [ScenarioKey: String]
     let combos: [Combo]
     let styleIndex: [String: Int]
     let machineLine: String
     let repetitionsText: String
+    /// The measured scenarios of each chart, grouped by series: built once, so drawing a chart
+    /// costs its own scenarios, not a pass over the whole file.
+    private let seriesBySlot: [SeriesSlot: [(name: String, keys: [ScenarioKey])]]
+    /// The ceilings' scenarios by mechanism, mode and placement.
+    private let ceilingKeys: [CeilingSlot: [ScenarioKey]]
+
+    struct SeriesSlot: Hashable {
+        var placement: String
+        var wait: String
+        var mode: String
+    }
+
+    struct CeilingSlot: Hashable {
+        var mechanism: String
+        var mode: String
+        var placement: String
+    }
 
     static let metrics = ["mib_per_s", "rtt_p50_ns", "rtt_p99_ns"]
+    /// The largest heatmap drawn cell by cell.
+    static let maximumHeatmapCells = 20_000
 
     init(_ results: ResultSet) {
         keys = results.keys
@@ -264,19 +283,21 @@ struct PlotData {
         self.medians = medians
         okCounts = counts
         okKeys = Set(medians.keys)
-        notOk = results.keys.filter { medians[$0] == nil }.compactMap { k in firstProblem[k].map { (k, $0.0, $0.1) } }
+        notOk = keys.filter { medians[$0] == nil }.compactMap { k in firstProblem[k].map { (k, $0.0, $0.1) } }
+        problemByKey = Dictionary(notOk.map { ($0.0, "\($0.1): \($0.2)") }, uniquingKeysWith: { a, _ in a })
 
         // Charts per placement and wait, in a reading order; ceilings alone make no chart.
         let placementOrder = ["cross-core", "same-core", "unpinned"]
         let waitOrder = ["block", "spin"]
         let ceilings = [PlotReport.throughputCeiling, PlotReport.latencyCeiling]
         var found: [Combo] = []
-        let allKeys = results.keys
+        var foundSet: Set<Combo> = []
+        let allKeys = keys
         let ok = Set(medians.keys)
         let measured = allKeys.filter { ok.contains($0) && !ceilings.contains($0.mechanism) }
         for key in (measured.isEmpty ? allKeys.filter({ ok.contains($0) }) : measured) {
             let combo = Combo(placement: key.placement, wait: key.wait)
-            if !found.contains(combo) { found.append(combo) }
+            if foundSet.insert(combo).inserted { found.append(combo) }
         }
         func rank(_ value: String, _ order: [String]) -> Int { order.firstIndex(of: value) ?? order.count }
         found = found.enumerated().sorted { a, b in
@@ -284,16 +305,36 @@ struct PlotData {
                 < (rank(b.element.placement, placementOrder), rank(b.element.wait, waitOrder), b.offset)
         }.map(\.element)
         var used: Set<String> = []
+        // The next number to try per base, so a thousand combos with one base stay linear.
+        var nextNumber: [String: Int] = [:]
         combos = found.map { combo in
             var c = combo
             let base = Self.slug("\(combo.placement)-\(combo.wait)")
             var slug = base
-            var n = 2
+            var n = nextNumber[base] ?? 2
             while used.contains(slug) { slug = "\(base)-\(n)"; n += 1 }
+            nextNumber[base] = n
             used.insert(slug)
             c.slug = slug
             return c
         }
+
+        var groups: [SeriesSlot: (order: [String], keys: [String: [ScenarioKey]])] = [:]
+        var ceilingKeys: [CeilingSlot: [ScenarioKey]] = [:]
+        for key in allKeys {
+            if ceilings.contains(key.mechanism) {
+                ceilingKeys[CeilingSlot(mechanism: key.mechanism, mode: key.mode, placement: key.placement), default: []].append(key)
+                continue
+            }
+            let slot = SeriesSlot(placement: key.placement, wait: key.wait, mode: key.mode)
+            let name = Self.seriesName(key)
+            if groups[slot]?.keys[name] == nil { groups[slot, default: ([], [:])].order.append(name) }
+            groups[slot, default: ([], [:])].keys[name, default: []].append(key)
+        }
+        seriesBySlot = groups.mapValues { group in
+            group.order.map { name in (name, group.keys[name]!.sorted { $0.payloadBytes < $1.payloadBytes }) }
+        }
+        self.ceilingKeys = ceilingKeys
 
         // One style per series for the whole report, so a mechanism keeps its colour.
         var styles: [String: Int] = [:]
@@ -355,25 +396,23 @@ struct PlotData {
 
     /// The measured (non-ceiling) scenarios of one chart, grouped by series in first-seen order.
     func series(_ combo: Combo, mode: String) -> [(name: String, keys: [ScenarioKey])] {
-        var order: [String] = []
-        var groups: [String: [ScenarioKey]] = [:]
-        let ceilings = [PlotReport.throughputCeiling, PlotReport.latencyCeiling]
-        for key in keys where key.mode == mode && key.placement == combo.placement && key.wait == combo.wait && !ceilings.contains(key.mechanism) {
-            let name = seriesName(key)
-            if groups[name] == nil { order.append(name) }
-            groups[name, default: []].append(key)
-        }
-        return order.map { ($0, groups[$0]!.sorted { $0.payloadBytes < $1.payloadBytes }) }
+        seriesBySlot[SeriesSlot(placement: combo.placement, wait: combo.wait, mode: mode)] ?? []
     }
 
     /// A ceiling's scenarios for a chart: the same placement and wait if measured, else the same
     /// placement with another wait (memcpy never waits; cacheline always spins), one pair.
     func ceiling(_ mechanism: String, mode: String, _ combo: Combo) -> [ScenarioKey] {
-        let candidates = keys.filter { $0.mechanism == mechanism && $0.mode == mode && $0.placement == combo.placement }
+        let candidates = ceilingKeys[CeilingSlot(mechanism: mechanism, mode: mode, placement: combo.placement)] ?? []
         guard let pairs = candidates.map(\.pairs).min() else { return [] }
         let onePairs = candidates.filter { $0.pairs == pairs }
         let sameWait = onePairs.filter { $0.wait == combo.wait }
-        let chosen = sameWait.contains { okKeys.contains($0) } ? sameWait : onePairs.filter { $0.wait == (onePairs.first { okKeys.contains($0) }?.wait ?? "") }
+        let chosen: [ScenarioKey]
+        if sameWait.contains(where: { okKeys.contains($0) }) {
+            chosen = sameWait
+        } else {
+            let otherWait = onePairs.first { okKeys.contains($0) }?.wait ?? ""
+            chosen = onePairs.filter { $0.wait == otherWait }
+        }
         return chosen.sorted { $0.payloadBytes < $1.payloadBytes }
     }
 
@@ -455,46 +494,61 @@ struct PlotData {
 
     // MARK: Bars at one size
 
-    /// Sizes at which at least three mechanisms have a value in one mode.
-    func barSizes(_ combo: Combo) -> [Int] {
-        var sizes: Set<Int> = []
-        for (mode, metric) in [("throughput", "mib_per_s"), ("latency", "rtt_p50_ns")] {
-            var count: [Int: Int] = [:]
-            for (_, keys) in series(combo, mode: mode) {
-                for k in keys where value(k, metric) != nil { count[k.payloadBytes, default: 0] += 1 }
+    /// One chart per size at which at least three mechanisms have a value in one mode, sizes
+    /// ascending. The values are indexed by size once, so each chart costs its own bars.
+    func barCharts(_ combo: Combo) -> [(size: Int, svg: String)] {
+        func bySize(_ mode: String, _ metric: String) -> [Int: [(name: String, key: ScenarioKey)]] {
+            var out: [Int: [(name: String, key: ScenarioKey)]] = [:]
+            for (name, keys) in series(combo, mode: mode) {
+                var seen: Set<Int> = []
+                // A series' first scenario at a size stands for it (as the line charts draw it).
+                for k in keys where seen.insert(k.payloadBytes).inserted && value(k, metric) != nil {
+                    out[k.payloadBytes, default: []].append((name, k))
+                }
             }
-            for (size, n) in count where n >= 3 { sizes.insert(size) }
+            return out
         }
-        return sizes.sorted()
+        let throughput = bySize("throughput", "mib_per_s")
+        let latency = bySize("latency", "rtt_p50_ns")
+        let sizes = Set(throughput.filter { $0.value.count >= 3 }.keys).union(latency.filter { $0.value.count >= 3 }.keys).sorted()
+        let memcpy = ceiling(PlotReport.throughputCeiling, mode: "throughput", combo)
+        let memcpyBySize = Dictionary(memcpy.map { ($0.payloadBytes, $0) }, uniquingKeysWith: { a, _ in a })
+        let cacheline = ceiling(PlotReport.latencyCeiling, mode: "latency", combo).filter { value($0, "rtt_p50_ns") != nil }
+        return sizes.compactMap { size in
+            barChart(combo, size: size, throughput: throughput[size] ?? [], latency: latency[size] ?? [],
+                     memcpy: memcpyBySize[size], cacheline: cacheline).map { (size, $0) }
+        }
     }
 
-    func barChart(_ combo: Combo, size: Int) -> String? {
+    private func barChart(
+        _ combo: Combo, size: Int, throughput: [(name: String, key: ScenarioKey)], latency: [(name: String, key: ScenarioKey)],
+        memcpy: ScenarioKey?, cacheline: [ScenarioKey]
+    ) -> String? {
         var panels: [BarChart.Panel] = []
-        func bars(_ mode: String, _ metric: String, scale: Double, text: (Double) -> String) -> [BarChart.Bar] {
-            series(combo, mode: mode).compactMap { name, keys in
-                guard let key = keys.first(where: { $0.payloadBytes == size }), let v = value(key, metric) else { return nil }
-                return BarChart.Bar(label: name, value: v / scale, text: text(v), colour: style(name).colour)
+        func bars(_ entries: [(name: String, key: ScenarioKey)], _ metric: String, scale: Double, text: (Double) -> String) -> [BarChart.Bar] {
+            entries.compactMap { name, key in
+                value(key, metric).map { BarChart.Bar(label: name, value: $0 / scale, text: text($0), colour: style(name).colour) }
             }
         }
-        let throughput = bars("throughput", "mib_per_s", scale: 1) { threeDigits($0) }
-        if throughput.count >= 3 {
-            let memcpy = ceiling(PlotReport.throughputCeiling, mode: "throughput", combo).first { $0.payloadBytes == size }.flatMap { value($0, "mib_per_s") }
+        let throughputBars = bars(throughput, "mib_per_s", scale: 1) { threeDigits($0) }
+        if throughputBars.count >= 3 {
+            let ceilingValue = memcpy.flatMap { value($0, "mib_per_s") }
             panels.append(BarChart.Panel(
                 title: "Throughput at \(byteWords(size)) (higher is better)", axisTitle: "MiB/s",
-                bars: throughput.sorted { $0.value > $1.value },
-                reference: memcpy.map { BarChart.Reference(label: "memcpy ceiling \(threeDigits($0)) MiB/s", value: $0) }))
+                bars: throughputBars.sorted { $0.value > $1.value },
+                reference: ceilingValue.map { BarChart.Reference(label: "memcpy ceiling \(threeDigits($0)) MiB/s", value: $0) }))
         }
-        let latency = bars("latency", "rtt_p50_ns", scale: 1000) { humanDuration($0) }
-        if latency.count >= 3 {
-            let keys = ceiling(PlotReport.latencyCeiling, mode: "latency", combo).filter { value($0, "rtt_p50_ns") != nil }
+        let latencyBars = bars(latency, "rtt_p50_ns", scale: 1000) { humanDuration($0) }
+        if latencyBars.count >= 3 {
             // cacheline is measured at 8 bytes only; use the size nearest this one.
-            let nearest = keys.min { abs(log2(Double($0.payloadBytes)) - log2(Double(size))) < abs(log2(Double($1.payloadBytes)) - log2(Double(size))) }
+            let target = log2(Double(size))
+            let nearest = cacheline.min { abs(log2(Double($0.payloadBytes)) - target) < abs(log2(Double($1.payloadBytes)) - target) }
             let reference = nearest.flatMap { k in value(k, "rtt_p50_ns").map { v in
                 BarChart.Reference(label: "cacheline ceiling\(k.payloadBytes == size ? "" : " (\(byteWords(k.payloadBytes)))") \(humanDuration(v))", value: v / 1000)
             } }
             panels.append(BarChart.Panel(
                 title: "p50 round trip at \(byteWords(size)) (lower is better)", axisTitle: "µs",
-                bars: latency.sorted { $0.value < $1.value }, reference: reference))
+                bars: latencyBars.sorted { $0.value < $1.value }, reference: reference))
         }
         guard !panels.isEmpty else { return nil }
         return BarChart(title: "Mechanisms at \(byteWords(size)) — \(combo.caption)", subtitle: subtitle(combo), panels: panels).svg()
@@ -510,19 +564,28 @@ struct PlotData {
         if !ceilingKeys.isEmpty { rows.append(("\(ceilingName) (ceiling)", ceilingKeys)) }
         let sizes = Set(rows.flatMap { $0.keys.map(\.payloadBytes) }).sorted()
         guard rows.contains(where: { $0.keys.contains { value($0, metric) != nil } }) else { return nil }
-        let problems = Dictionary(notOk.map { ($0.0, "\($0.1): \($0.2)") }, uniquingKeysWith: { a, _ in a })
+        let title = (mode == "latency" ? "p50 round-trip latency" : "Throughput") + " by mechanism and size — \(combo.caption)"
+        // Sparse files (each mechanism at sizes of its own) would make rows × sizes cells, not
+        // one per scenario: past a readable grid, say so instead of drawing millions of cells.
+        guard rows.count * sizes.count <= PlotData.maximumHeatmapCells else {
+            return MessageChart(title: title, lines: [
+                "\(rows.count) mechanisms × \(sizes.count) sizes is over \(grouped(Double(PlotData.maximumHeatmapCells))) cells: too many for a heatmap.",
+                "The line charts show every value.",
+            ]).svg()
+        }
         var cells: [[Heatmap.Cell]] = []
         for (name, keys) in rows {
             var line: [Heatmap.Cell] = []
+            let keyBySize = Dictionary(keys.map { ($0.payloadBytes, $0) }, uniquingKeysWith: { a, _ in a })
             for size in sizes {
-                let key = keys.first { $0.payloadBytes == size }
+                let key = keyBySize[size]
                 let where_ = "\(name) at \(byteWords(size))"
                 if let key, let v = value(key, metric) {
                     let text = mode == "latency" ? humanDuration(v) : threeDigits(v)
                     let reps = okCounts[key] ?? 0
                     line.append(Heatmap.Cell(value: mode == "latency" ? v / 1000 : v, text: text,
                                              tooltip: "\(where_): \(text)\(mode == "latency" ? " p50" : " MiB/s") (\(reps) ok repetition\(reps == 1 ? "" : "s"))"))
-                } else if let key, let problem = problems[key] {
+                } else if let key, let problem = problemByKey[key] {
                     line.append(Heatmap.Cell(value: nil, text: "—", tooltip: "\(where_): \(problem)"))
                 } else {
                     line.append(Heatmap.Cell(value: nil, text: "—", tooltip: "\(where_): not measured"))
@@ -531,7 +594,7 @@ struct PlotData {
             cells.append(line)
         }
         return Heatmap(
-            title: (mode == "latency" ? "p50 round-trip latency" : "Throughput") + " by mechanism and size — \(combo.caption)",
+            title: title,
             subtitle: subtitle(combo), columnTitle: "payload size (bytes)",
             rowLabels: rows.map(\.name), columnLabels: sizes.map { ByteSize.format($0) }, cells: cells,
             higherIsBetter: mode != "latency", scaleTitle: mode == "latency" ? "p50 (µs)" : "MiB/s"

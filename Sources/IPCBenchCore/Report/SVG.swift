@@ -120,8 +120,10 @@ public struct SVGDocument {
         a.map { "\($0.0)=\"\(xmlEscape($0.1))\"" }.joined(separator: " ")
     }
 
-    private func n(_ v: Double) -> String { trimmed(fixed(v.isFinite ? v : 0, 1)) }
-    private func n2(_ v: Double) -> String { trimmed(fixed(v, 2)) }
+    /// A coordinate: a scale fed an extreme value may return one far off the canvas, which is
+    /// clamped to a million pixels (and a non-finite one drawn at 0) so it stays a plain number.
+    private func n(_ v: Double) -> String { trimmed(fixed(v.isFinite ? min(max(v, -1e6), 1e6) : 0, 1)) }
+    private func n2(_ v: Double) -> String { trimmed(fixed(v.isFinite ? min(max(v, 0), 1) : 1, 2)) }
 
     private func trimmed(_ s: String) -> String {
         guard s.contains(".") else { return s == "-0" ? "0" : s }
@@ -133,26 +135,36 @@ public struct SVGDocument {
 
     /// About how wide `text` is at `size` px in a sans-serif font, for layout (no font metrics
     /// without a renderer; errs wide so labels do not collide).
-    public static func textWidth(_ text: String, size: Double) -> Double {
+    public static func textWidth<S: StringProtocol>(_ text: S, size: Double) -> Double {
         var em = 0.0
-        for c in text {
-            switch c {
-            case "i", "l", "j", "I", "|", ".", ",", ":", ";", "'", "!", " ", "(", ")", "[", "]": em += 0.32
-            case "f", "r", "t", "-": em += 0.42
-            case "m", "w", "M", "W", "%", "@": em += 0.9
-            case "A"..."Z": em += 0.7
-            case "0"..."9": em += 0.62
-            default: em += c.isASCII ? 0.58 : 0.7
-            }
-        }
+        for c in text { em += emWidth(c) }
         return em * size
     }
 
-    /// `text` cut (with "…") to fit `width` px at `size`.
+    private static func emWidth(_ c: Character) -> Double {
+        switch c {
+        case "i", "l", "j", "I", "|", ".", ",", ":", ";", "'", "!", " ", "(", ")", "[", "]": return 0.32
+        case "f", "r", "t", "-": return 0.42
+        case "m", "w", "M", "W", "%", "@": return 0.9
+        case "A"..."Z": return 0.7
+        case "0"..."9": return 0.62
+        default: return c.isASCII ? 0.58 : 0.7
+        }
+    }
+
+    /// `text` cut (with "…") to fit `width` px at `size`: one pass over the characters, so a
+    /// label of any length costs its length, not its length squared.
     public static func fitted(_ text: String, width: Double, size: Double) -> String {
         guard textWidth(text, size: size) > width else { return text }
-        var cut = Substring(text)
-        while !cut.isEmpty && textWidth(cut + "…", size: size) > width { cut = cut.dropLast() }
-        return cut + "…"
+        let budget = width / size - emWidth("…")
+        var used = 0.0
+        var end = text.startIndex
+        for i in text.indices {
+            let w = emWidth(text[i])
+            if used + w > budget { break }
+            used += w
+            end = text.index(after: i)
+        }
+        return text[..<end] + "…"
     }
 }

@@ -46,7 +46,11 @@ public enum SummaryTable {
         return alignColumns([header] + rows)
     }
 
-    public static func alignColumns(_ rows: [[String]]) -> String {
+    /// Rows as aligned columns. Every cell goes through ``TextSafety/forTerminal(_:)`` first: a
+    /// mechanism, note, CPU model or governor read from a file or the machine could carry an
+    /// escape sequence, and the widths are those of what is shown.
+    public static func alignColumns(_ cells: [[String]]) -> String {
+        let rows = cells.map { $0.map(TextSafety.forTerminal) }
         guard let first = rows.first else { return "" }
         var widths = [Int](repeating: 0, count: first.count)
         for row in rows { for (i, cell) in row.enumerated() where i < first.count - 1 { widths[i] = max(widths[i], cell.count) } }

@@ -17,7 +17,7 @@ public final class PrivateDirectory {
     }
 
     /// `$TMPDIR` when it names a folder, else `/tmp`.
-    static func temporaryBase() -> String {
+    public static func temporaryBase() -> String {
         if let env = getenv("TMPDIR") {
             let candidate = String(cString: env)
             var info = stat()

@@ -4,10 +4,20 @@ import Glibc
 
 /// Reads small text files such as `/proc/sys/fs/mqueue/msg_max` without Foundation.
 public enum ProcFiles {
+    /// The file's text, at most `limit` bytes; nil when it cannot be read or is not a regular
+    /// file (errno EINVAL then): a FIFO given as a result file or suite would otherwise block
+    /// the open or the read forever, and a device could be read without end.
     public static func read(_ path: String, limit: Int = 1 << 20) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO for reading returns at once instead of waiting for a writer.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { closeDescriptor(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            errno = EINVAL
+            return nil
+        }
         var bytes = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 4096)
         while bytes.count < limit {

@@ -42,6 +42,14 @@ struct WorkloadSink {
     var oneSided = false
     /// How an open-loop producer waits for the next scheduled send.
     var pacing: SpinPolicy = .pause
+    /// A consumer's view of its producer's report: the window opens at the producer's first
+    /// measured send, and CPU time the consumer spent before it (waiting for that send) is not
+    /// the window's. Nil for producers.
+    var producerReport: UnsafeMutablePointer<WorkerReport>? = nil
+
+    /// An open-loop wait longer than twice this is taken out of the CPU figure by reading the
+    /// CPU clock around all of it but this last stretch, so the reads spend slack, never send time.
+    static let pacingMarginNs: UInt64 = 5_000
 
     /// Counts this pair as warmed up and waits for the others, so all pairs measure together.
     func passWarmupBarrier() {
@@ -50,18 +58,28 @@ struct WorkloadSink {
         Futex.waitUntil(warmedUp, reaches: pairs)
     }
 
-    /// Resource usage and futex count when the measured window opened.
+    /// Context switches, futex count and CPU clock when the measured window opened.
     struct Window {
         var usage = rusage()
         var futexCalls: UInt64? = nil
+        var cpuStartNs: UInt64 = 0
+        /// Open loop: CPU time the producer spent waiting for its send times.
+        var pacingCpuNs: UInt64 = 0
     }
 
+    /// Opens the window: the CPU clock is read last, just before the first measured message.
     func beginWindow<E: MessageEndpoint>(_ window: inout Window, _ endpoint: E) {
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &window.usage)
         window.futexCalls = endpoint.futexCalls
+        window.cpuStartNs = ProcessCPUClock.nowNs()
     }
 
+    /// Closes the window, after `report.endNs` is set: the CPU clock is read first. CPU time is
+    /// CLOCK_PROCESS_CPUTIME_ID between the two edges (getrusage's ticks overstated short windows
+    /// by up to a tick), less an open-loop producer's pacing, and at most the wall time this
+    /// worker was inside the window: from the producer's first measured send to its own end.
     func endWindow<E: MessageEndpoint>(from window: Window, messages: Int, _ endpoint: E) {
+        let cpuEndNs = ProcessCPUClock.nowNs()
         let start = window.usage
         if let before = window.futexCalls, let after = endpoint.futexCalls {
             report.pointee.futexCalls = after &- before
@@ -69,11 +87,38 @@ struct WorkloadSink {
         }
         var end = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &end)
-        func ns(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_usec) * 1000 }
-        report.pointee.cpuNs = (ns(end.ru_utime) + ns(end.ru_stime)) &- (ns(start.ru_utime) + ns(start.ru_stime))
+        let spent = cpuEndNs > window.cpuStartNs ? cpuEndNs - window.cpuStartNs : 0
+        let working = spent > window.pacingCpuNs ? spent - window.pacingCpuNs : 0
+        let opened = (producerReport ?? report).pointee.startNs
+        let closed = report.pointee.endNs
+        report.pointee.cpuNs = min(working, closed > opened ? closed - opened : 0)
         report.pointee.voluntarySwitches = UInt64(end.ru_nvcsw - start.ru_nvcsw)
         report.pointee.involuntarySwitches = UInt64(end.ru_nivcsw - start.ru_nivcsw)
         report.pointee.messages = UInt64(messages)
+    }
+
+    /// An open-loop producer's wait for its next send time; returns the CPU time it burnt, which
+    /// is the schedule's, not the mechanism's. A long wait reads the CPU clock around all but its
+    /// last ``pacingMarginNs``; the short rest is polled with the pause hint, whose CPU time is
+    /// its wall time (on one CPU the poll yields instead, and its rest is counted as work).
+    @inline(__always)
+    func pace(until intended: UInt64, _ spins: inout UInt32) -> UInt64 {
+        var now = MonotonicClock.nowNs()
+        guard now < intended else { return 0 }
+        var burnt: UInt64 = 0
+        if intended - now > 2 * Self.pacingMarginNs {
+            let before = ProcessCPUClock.nowNs()
+            while MonotonicClock.nowNs() &+ Self.pacingMarginNs < intended { pacing.backoff(&spins) }
+            burnt = ProcessCPUClock.nowNs() &- before
+            now = MonotonicClock.nowNs()
+        }
+        let rest = now
+        while now < intended {
+            pacing.backoff(&spins)
+            now = MonotonicClock.nowNs()
+        }
+        if case .yield = pacing { return burnt }
+        return burnt &+ (now - rest)
     }
 }
 
@@ -174,7 +219,7 @@ enum Workloads {
             for i in 0..<plan.messages {
                 sequence &+= 1
                 let intended = start &+ UInt64(Double(i) * period)
-                while MonotonicClock.nowNs() < intended { sink.pacing.backoff(&spins) }
+                window.pacingCpuNs &+= sink.pace(until: intended, &spins)
                 prepare(sequence, buffer, plan, sentAt: intended)
                 try endpoint.send(buffer, count: size)
             }
