@@ -215,7 +215,7 @@ public enum Comparator {
         let ma = Statistics.median(xa), mb = Statistics.median(xb)
         var seed: UInt64 = 1469598103934665603
         for byte in "\(key)\(metric.column)".utf8 { seed = (seed ^ UInt64(byte)) &* 1099511628211 }
-        let (lo, hi) = Statistics.bootstrapRatioOfMedians(xa, xb, confidence: confidence, seed: seed)
+        let (lo, hi) = Statistics.ratioOfMediansInterval(xa, xb, confidence: confidence, seed: seed)
         let p = Statistics.mannWhitneyP(xa, xb)
         var c = MetricComparison(
             key: key, metric: metric, baseline: xa, candidate: xb, baselineMedian: ma, candidateMedian: mb,

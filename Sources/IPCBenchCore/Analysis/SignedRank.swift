@@ -139,6 +139,27 @@ extension Statistics {
             / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
     }
 
+    /// The confidence interval of median(b) / median(a): the bootstrap for the handful of
+    /// repetitions runs have, and for large samples (50 a side or more, where 4,000 resamples
+    /// of thousands of values would take seconds per scenario) the distribution-free interval
+    /// of each median from its order statistics (ranks n/2 ± z√n/2), combined on the log scale.
+    public static func ratioOfMediansInterval(
+        _ a: [Double], _ b: [Double], confidence: Double, seed: UInt64
+    ) -> (low: Double, high: Double) {
+        guard a.count >= 50, b.count >= 50 else { return bootstrapRatioOfMedians(a, b, confidence: confidence, seed: seed) }
+        let z = normalQuantile(1 - (1 - confidence) / 2)
+        func logMedianAndSpread(_ values: [Double]) -> (Double, Double)? {
+            let s = values.sorted()
+            guard let first = s.first, first > 0 else { return nil }
+            let n = Double(s.count), half = z * n.squareRoot() / 2
+            let lo = s[max(0, Int((n / 2 - half).rounded(.down)))], hi = s[min(s.count - 1, Int((n / 2 + half).rounded(.up)))]
+            return (Glibc.log(median(s)), (Glibc.log(hi) - Glibc.log(lo)) / (2 * z))
+        }
+        guard let (ma, sa) = logMedianAndSpread(a), let (mb, sb) = logMedianAndSpread(b) else { return (.nan, .nan) }
+        let center = mb - ma, width = z * (sa * sa + sb * sb).squareRoot()
+        return (exp(center - width), exp(center + width))
+    }
+
     /// A robust standard deviation: 1.4826 times the median absolute deviation (the sample
     /// standard deviation where the MAD is zero).
     public static func robustSpread(_ values: [Double]) -> Double {
