@@ -33,6 +33,19 @@ final class SignedRankTests: XCTestCase {
         XCTAssertEqual(ci.high, w[44])
     }
 
+    func testTheRatioIntervalOfLargeSamplesHoldsTheRatio() {
+        var rng = StatisticsRNG(seed: 3)
+        let a = (0..<2000).map { _ in 100 * exp(Double(rng.next() % 1000) / 5000) }
+        let b = a.map { $0 * 1.1 }.shuffled(using: &rng)
+        let (low, high) = Statistics.ratioOfMediansInterval(a, b, confidence: 0.9, seed: 1)
+        XCTAssertLessThan(low, 1.1)
+        XCTAssertGreaterThan(high, 1.1)
+        XCTAssertLessThan(high - low, 0.05)
+        // Small samples keep the bootstrap (same seed, same answer).
+        let small = Statistics.ratioOfMediansInterval([1, 2, 3], [2, 4, 6], confidence: 0.9, seed: 9)
+        XCTAssertEqual(small.low, Statistics.bootstrapRatioOfMedians([1, 2, 3], [2, 4, 6], confidence: 0.9, seed: 9).low)
+    }
+
     func testTheNormalQuantileIsAccurate() {
         XCTAssertEqual(Statistics.normalQuantile(0.975), 1.959963985, accuracy: 1e-6)
         XCTAssertEqual(Statistics.normalQuantile(0.5), 0, accuracy: 1e-9)
