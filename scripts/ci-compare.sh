@@ -67,6 +67,8 @@ cleanup() {
     git -C "$repo" worktree remove --force "$work/base" >/dev/null 2>&1 || true
     git -C "$repo" worktree remove --force "$work/candidate" >/dev/null 2>&1 || true
     rm -rf "$work"
+    # SwiftPM leaves a lock file per build folder beside it, named after the folder's path.
+    rm -f "$(dirname "$work")/$(printf '%s' "$work" | tr / _)"_*.lock
 }
 trap cleanup EXIT
 

@@ -34,6 +34,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ipcbench-targets.XXXXXX")
 cleanup() {
     git worktree remove --force "$work/planted" >/dev/null 2>&1 || true
     rm -rf "$work"
+    # SwiftPM leaves a lock file per build folder beside it, named after the folder's path.
+    rm -f "$(dirname "$work")/$(printf '%s' "$work" | tr / _)"_*.lock
 }
 trap cleanup EXIT
 
