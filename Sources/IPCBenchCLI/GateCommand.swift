@@ -57,12 +57,6 @@ enum GateCommand {
         return s >= 1 && s <= 86_400 ? s : nil
     }
 
-    static func selfPath() -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buffer, 4095)
-        return n > 0 ? String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
-    }
-
     static func run(_ arguments: [String]) -> Int32 {
         var base: String?, candidate: String?, suiteName = "quick", mechanisms: [String]?
         var budget = 360.0, minimumWindowNs: UInt64 = 25_000_000, maxRounds = 40, rounds = 20, perSide = 3
@@ -109,7 +103,7 @@ enum GateCommand {
             default: return fail("unknown option '\(echo(flag))' (see ipcbench gate --help)")
             }
         }
-        let candidateProgram = candidate ?? selfPath()
+        let candidateProgram = candidate ?? ProcFiles.executablePath() ?? CommandLine.arguments[0]
         guard let baseProgram = base ?? (learn != nil ? candidateProgram : nil) else {
             return fail("--base PROGRAM is required (the baseline build's ipcbench)")
         }
@@ -173,8 +167,7 @@ enum GateCommand {
             ("calibration_s", .number(outcome.calibrationSeconds)),
             ("min_window_ms", .number(Double(settings.minimumWindowNs) / 1e6)),
             ("scenarios", .array(settings.scenarios.map { s in
-                let k = ScenarioKey(mechanism: s.mechanism, mode: s.mode.rawValue, payloadBytes: s.payloadBytes,
-                                    placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue)
+                let k = ScenarioKey(s)
                 return .object([("scenario", ComparisonText.keyJSON(k)), ("pairs_measured", .integer(outcome.rounds[k] ?? 0)),
                                 ("messages", outcome.messages[k].map { .integer($0) } ?? .null)])
             })),

@@ -92,19 +92,6 @@ final class PlotTests: LeakCheckedTestCase {
         super.tearDown()
     }
 
-    private func removeTree(_ path: String) {
-        guard let dir = opendir(path) else { unlink(path); return }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-            if name == "." || name == ".." { continue }
-            let child = "\(path)/\(name)"
-            var info = stat()
-            if lstat(child, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { removeTree(child) } else { unlink(child) }
-        }
-        closedir(dir)
-        rmdir(path)
-    }
-
     // MARK: A tiny XML checker
 
     /// Nil when `text` is one well-formed XML element (tags balanced and properly nested,

@@ -85,3 +85,18 @@ class LeakCheckedTestCase: XCTestCase {
         super.tearDown()
     }
 }
+
+/// Removes a folder the tests made, nested folders included (the library's own clean-up only
+/// removes flat folders, which is all a run makes).
+func removeTree(_ path: String) {
+    guard let dir = opendir(path) else { unlink(path); return }
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+        if name == "." || name == ".." { continue }
+        let child = "\(path)/\(name)"
+        var info = stat()
+        if lstat(child, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { removeTree(child) } else { unlink(child) }
+    }
+    closedir(dir)
+    rmdir(path)
+}

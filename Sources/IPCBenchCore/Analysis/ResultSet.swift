@@ -16,6 +16,12 @@ public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertib
         self.wait = wait
     }
 
+    /// The key a scenario's rows carry.
+    public init(_ s: Scenario) {
+        self.init(mechanism: s.mechanism, mode: s.mode.rawValue, payloadBytes: s.payloadBytes,
+                  placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue)
+    }
+
     public var description: String {
         "\(mechanism) \(mode) \(ByteSize.format(payloadBytes)) \(placement) \(wait)" + (pairs > 1 ? " x\(pairs)" : "")
     }

@@ -173,11 +173,7 @@ public enum SuiteLocator {
     /// The package's `Benchmarks/suites`, or nil when this executable is not under a package's
     /// `.build` folder (an installed or copied binary).
     public static func packageSuitesFolder() -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        // The kernel's link is the real path: symbolic links already resolved.
-        let n = readlink("/proc/self/exe", &buffer, 4095)
-        guard n > 0 else { return nil }
-        let exe = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let exe = ProcFiles.executablePath() else { return nil }
         let parts = exe.split(separator: "/", omittingEmptySubsequences: false)
         guard let build = parts.lastIndex(of: ".build"), build > 0 else { return nil }
         let root = parts[..<build].joined(separator: "/")

@@ -71,11 +71,6 @@ public struct GateError: Error, CustomStringConvertible {
 /// scenario whose every comparison is decided stops being measured, leaving the time to the
 /// undecided ones until the budget runs out.
 public enum ABGate {
-    static func key(_ s: Scenario) -> ScenarioKey {
-        ScenarioKey(mechanism: s.mechanism, mode: s.mode.rawValue, payloadBytes: s.payloadBytes,
-                    placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue)
-    }
-
     /// Exit statuses of `ipcbench run` that mean the invocation itself was wrong, not a result.
     static let setupFailures: Set<Int32> = [64, 65, 70, 71, 73]
 
@@ -117,7 +112,7 @@ public enum ABGate {
         //    the minimum: the gate's time goes into more pairs rather than longer windows.
         var active: [Scenario] = []
         for s in settings.scenarios {
-            let k = key(s)
+            let k = ScenarioKey(s)
             var pilot = s
             pilot.messages = max(1, s.messages / 20)
             let (rows, _) = try measure(settings.candidateProgram, side: "NEW",
@@ -133,7 +128,7 @@ public enum ABGate {
             active.append(calibrated)
         }
         outcome.calibrationSeconds = elapsed()
-        let order = Dictionary(uniqueKeysWithValues: settings.scenarios.enumerated().map { (key($0.element), $0.offset) })
+        let order = Dictionary(uniqueKeysWithValues: settings.scenarios.enumerated().map { (ScenarioKey($0.element), $0.offset) })
 
         // 2. The looks at which a difference may end a scenario, and the level each spends.
         let comparisons = max(1, active.reduce(0) { $0 + Metric.primary(forMode: $1.mode.rawValue).count })
@@ -155,7 +150,7 @@ public enum ABGate {
             var measuring = active
             measuring.shuffle(using: &rng)
             for s in measuring {
-                let k = key(s)
+                let k = ScenarioKey(s)
                 let expected = lastSeconds[k] ?? 2 * (Double(settings.minimumWindowNs) / 1e9 + 0.1)
                 if elapsed() + expected > settings.budgetSeconds {
                     outcome.stoppedBecause = "the budget of \(formatSeconds(settings.budgetSeconds)) s ran out in round \(round)"
@@ -186,7 +181,7 @@ public enum ABGate {
             outcome.roundsRun = round
             // Drop what failed (it is listed), and, once the data may decide, what is decided.
             let failedKeys = Set(outcome.failed.map(\.key))
-            active.removeAll { failedKeys.contains(key($0)) }
+            active.removeAll { failedKeys.contains(ScenarioKey($0)) }
             if settings.fixedRounds == nil && round >= settings.firstEquivalenceRound {
                 let differenceLook = round >= firstDifference && (round - firstDifference) % settings.roundsBetweenLooks == 0
                 if let report = try? judge(outcome, compareSettings) {
@@ -196,7 +191,7 @@ public enum ABGate {
                         if !done { undecided.insert(c.key) }
                     }
                     for (k, _) in report.notComparable { undecided.insert(k) }
-                    active.removeAll { !undecided.contains(key($0)) }
+                    active.removeAll { !undecided.contains(ScenarioKey($0)) }
                     let counts = Verdict.allCases.map { v in "\(report.comparisons.filter { $0.verdict == v }.count) \(v.rawValue)" }
                     progress("round \(round): \(counts.joined(separator: ", ")); \(active.count) scenarios still measuring; "
                         + "\(Int(elapsed())) s of \(formatSeconds(settings.budgetSeconds))")

@@ -85,12 +85,7 @@ public struct TerminationStatus: Sendable, Equatable {
     public let signal: Int32?
 
     public init(_ raw: Int32) {
-        if raw & 0x7F == 0 {
-            exitCode = (raw >> 8) & 0xFF
-            signal = nil
-        } else {
-            exitCode = nil
-            signal = raw & 0x7F
-        }
+        exitCode = ipc_wifexited(raw) != 0 ? ipc_wexitstatus(raw) : nil
+        signal = ipc_wifsignaled(raw) != 0 ? ipc_wtermsig(raw) : nil
     }
 }

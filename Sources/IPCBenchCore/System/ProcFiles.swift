@@ -4,6 +4,15 @@ import Glibc
 
 /// Reads small text files such as `/proc/sys/fs/mqueue/msg_max` without Foundation.
 public enum ProcFiles {
+    /// This program's real path (the kernel's `/proc/self/exe` link: symbolic links already
+    /// resolved), or nil where /proc is not mounted.
+    public static func executablePath() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, 4095)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The file's text, at most `limit` bytes; nil when it cannot be read or is not a regular
     /// file (errno EINVAL then): a FIFO given as a result file or suite would otherwise block
     /// the open or the read forever, and a device could be read without end.
