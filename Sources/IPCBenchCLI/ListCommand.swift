@@ -4,9 +4,11 @@ import IPCBenchCore
 enum ListCommand {
     static func render(limits: MachineLimits, machine: MachineInfo) -> String {
         var out = "MECHANISMS\n"
-        var rows: [[String]] = [["name", "modes", "what", "limits here"]]
+        var rows: [[String]] = [["name", "family", "modes", "copy", "what", "limits here"]]
         for m in MechanismRegistry.all {
-            rows.append([m.name, m.modes.map(\.rawValue).joined(separator: ","), m.summary, m.limitsSummary(limits)])
+            let t = m.traits
+            rows.append([m.name, t.family.rawValue, t.modes.map(\.rawValue).joined(separator: ","),
+                         t.copyModes.map(\.rawValue).joined(separator: ","), m.summary, m.limitsSummary(limits)])
         }
         out += indent(SummaryTable.alignColumns(rows))
         let cpus = CPUSet.allowed()
@@ -16,6 +18,8 @@ enum ListCommand {
         out += "  same-core    both pinned to one CPU (\(cpus.first.map(String.init) ?? "?"))\n"
         out += "  unpinned     the scheduler decides\n"
         out += "\nWAITS\n  block        blocking calls\n  spin         non-blocking calls polled in a loop (yields on same-core)\n"
+        out += "\nCOPY\n  copy         through the workers' buffers: the channel copies every byte in and out\n"
+        out += "  zero         in place: the producer writes every byte into memory the channel lends, the consumer reads it there\n"
         out += "\nMACHINE\n"
         out += "  cpu                              \(TextSafety.forTerminal(machine.cpuModel)), \(machine.cpus) usable\n"
         out += "  kernel                           \(TextSafety.forTerminal(machine.kernel))\n"

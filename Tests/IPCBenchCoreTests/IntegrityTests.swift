@@ -29,13 +29,14 @@ final class IntegrityTests: LeakCheckedTestCase {
         close(fds[1])
         defer { close(fds[0]) }
         let control = try ControlBlock(pairs: 1)
-        var endpoint = StreamEndpoint(sendFD: -1, receiveFD: fds[0], spin: .block(spinFirst: false))
+        let endpoint = StreamEndpoint(sendFD: -1, receiveFD: fds[0], spin: .block(spinFirst: false))
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
         defer { buffer.deallocate() }
         let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, pairs: 1)
         let plan = WorkloadPlan(payloadBytes: n, messages: count, warmupMessages: 0, verify: verify)
         do {
-            try Workloads.streamConsumer(&endpoint, buffer: buffer, plan: plan, sink: sink)
+            var transfer = CopyingTransfer(endpoint: endpoint, sendBuffer: buffer, receiveBuffer: buffer, plan: plan)
+            try Workloads.streamConsumer(&transfer, plan: plan, sink: sink)
             return nil
         } catch {
             return error
@@ -64,13 +65,13 @@ final class IntegrityTests: LeakCheckedTestCase {
         defer { close(fds[0]); close(fds[1]) }
         for s: UInt64 in [1, 3, 2] { _ = message(s).withUnsafeBytes { send(fds[0], $0.baseAddress, $0.count, 0) } }
         let control = try ControlBlock(pairs: 1)
-        var endpoint = DatagramEndpoint(fd: fds[1], spin: .block(spinFirst: false))
+        let endpoint = DatagramEndpoint(fd: fds[1], spin: .block(spinFirst: false))
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         defer { buffer.deallocate() }
         let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, pairs: 1)
-        XCTAssertThrowsError(try Workloads.streamConsumer(
-            &endpoint, buffer: buffer, plan: WorkloadPlan(payloadBytes: size, messages: 3, warmupMessages: 0, verify: false), sink: sink)
-        ) { error in
+        let plan = WorkloadPlan(payloadBytes: size, messages: 3, warmupMessages: 0, verify: false)
+        var transfer = CopyingTransfer(endpoint: endpoint, sendBuffer: buffer, receiveBuffer: buffer, plan: plan)
+        XCTAssertThrowsError(try Workloads.streamConsumer(&transfer, plan: plan, sink: sink)) { error in
             guard case IPCError.sequenceMismatch(2, 3) = error else { return XCTFail("got \(error)") }
         }
     }
@@ -113,14 +114,13 @@ final class IntegrityTests: LeakCheckedTestCase {
         let control = try ControlBlock(pairs: 1)
         let hist = RecordingHistogram(over: control.histogramMemory(0))
         let sink = WorkloadSink(report: control.report(0), histogram: hist, warmedUp: control.warmedUp, pairs: 1)
-        var endpoint = StreamEndpoint(sendFD: forward[1], receiveFD: backward[0], spin: .block(spinFirst: false))
+        let endpoint = StreamEndpoint(sendFD: forward[1], receiveFD: backward[0], spin: .block(spinFirst: false))
         let send = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         let receive = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         defer { send.deallocate(); receive.deallocate() }
-        XCTAssertThrowsError(try Workloads.roundTripProducer(
-            &endpoint, send: send, receive: receive,
-            plan: WorkloadPlan(payloadBytes: size, messages: 1, warmupMessages: 0, verify: true), sink: sink)
-        ) { error in
+        let plan = WorkloadPlan(payloadBytes: size, messages: 1, warmupMessages: 0, verify: true)
+        var transfer = CopyingTransfer(endpoint: endpoint, sendBuffer: send, receiveBuffer: receive, plan: plan)
+        XCTAssertThrowsError(try Workloads.roundTripProducer(&transfer, plan: plan, sink: sink)) { error in
             guard case IPCError.sequenceMismatch(1, 7) = error else { return XCTFail("got \(error)") }
         }
     }

@@ -1,7 +1,8 @@
 import XCTest
 @testable import IPCBenchCore
 
-/// Every mechanism moves real bytes between real processes, intact, in every mode it supports.
+/// The harness around the mechanisms: placements, pairs, open loop, one-way times, CPU time.
+/// Each mechanism's own test case is in `EachMechanismTests`.
 final class MechanismTests: LeakCheckedTestCase {
     private var directory: PrivateDirectory!
     private var coordinator: Coordinator!
@@ -28,43 +29,6 @@ final class MechanismTests: LeakCheckedTestCase {
             placement: CPUSet.allowed().count >= 2 ? placement : .sameCore, pairs: pairs, wait: wait,
             messages: messages ?? (mode == .latency ? 40 : 300), warmupMessages: 5, verify: true)
         return coordinator.run(scenario, repetition: 1)
-    }
-
-    /// Sizes each mechanism must carry: 1 byte, odd sizes, and 64 KiB where the machine allows.
-    private func sizes(for type: any Mechanism.Type, _ mode: Mode) -> [Int] {
-        if type == EventCounter.self || type == RealtimeSignal.self { return [8] }
-        return [1, 7, 13, 1001, 4097, 65536].filter {
-            type.limitation(Scenario(mechanism: type.name, mode: mode, payloadBytes: $0, messages: 1), limits: coordinator.limits) == nil
-        }
-    }
-
-    private func assertMovesIntact(wait: WaitMode, placement: Placement = .crossCore) {
-        for type in MechanismRegistry.all {
-            for mode in type.modes where mode != .openLoop {
-                for size in sizes(for: type, mode) {
-                    let r = run(type.name, mode, size, wait: wait, placement: placement)
-                    XCTAssertEqual(r.status, .ok, "\(type.name) \(mode) \(size) B \(wait): \(r.note)")
-                    guard r.status == .ok else { continue }
-                    switch mode {
-                    case .latency:
-                        XCTAssertEqual(r.latency?.count, 40, "\(type.name) \(size) B: every round trip timed")
-                        XCTAssertGreaterThan(r.latency?.min ?? 0, 0)
-                    case .throughput, .openLoop:
-                        XCTAssertEqual(r.totalMessages, 300)
-                        XCTAssertGreaterThan(r.mibPerSecond ?? 0, 0, "\(type.name) \(size) B")
-                    }
-                    XCTAssertNotNil(r.cpuNsPerMessage)
-                }
-            }
-        }
-    }
-
-    func testEveryMechanismMovesOneByteOddSizesAnd64KiBIntactBlocking() {
-        assertMovesIntact(wait: .block)
-    }
-
-    func testEveryMechanismMovesIntactWhenSpinningOnTwoCores() {
-        assertMovesIntact(wait: .spin)
     }
 
     func testSpinningOnOneCoreYieldsInsteadOfLivelocking() {
@@ -128,7 +92,7 @@ final class MechanismTests: LeakCheckedTestCase {
         var checked = 0
         for name in ["pipe", "unix-stream", "tcp", "udp", "shm-posix", "memcpy", "cacheline"] {
             guard let type = MechanismRegistry.named(name) else { return XCTFail(name) }
-            for mode in type.modes where mode != .openLoop {
+            for mode in type.traits.modes where mode != .openLoop {
                 for wait in [WaitMode.block, .spin] {
                     for repetition in 1...3 {
                         let r = coordinator.run(Scenario(

@@ -16,8 +16,9 @@ final class SuiteTests: XCTestCase {
 
     func testTheDefaultSuiteIsEveryMechanismAt64B4KAnd64KInBothModes() throws {
         let plan = RunPlan.make(suite: try SuiteLocator.load("default"), overrides: Overrides(), cpuCount: 2)
-        for name in MechanismRegistry.names where !["eventfd", "signal", "cacheline", "memcpy"].contains(name) {
-            for mode in [Mode.latency, .throughput] {
+        for type in MechanismRegistry.all where type.traits.fixedPayloadBytes == nil {
+            let name = type.name
+            for mode in type.traits.modes where mode != .openLoop {
                 let sizes = Set(plan.scenarios.filter { $0.mechanism == name && $0.mode == mode }.map(\.payloadBytes))
                 XCTAssertEqual(sizes, [64, 4096, 65536], "\(name) \(mode)")
             }
@@ -29,11 +30,30 @@ final class SuiteTests: XCTestCase {
         XCTAssertEqual(Set(plan.scenarios.filter { $0.mechanism == "shm-posix" }.map(\.wait)), [.block, .spin])
     }
 
-    func testTheBuiltInDefaultMatchesTheDefaultSuiteFile() throws {
-        let file = RunPlan.make(suite: try SuiteLocator.load("default"), overrides: Overrides(), cpuCount: 2)
-        let builtIn = RunPlan.make(suite: try Suite.parse(SuiteLocator.builtInDefault, name: "b"), overrides: Overrides(), cpuCount: 2)
-        XCTAssertEqual(file.scenarios, builtIn.scenarios, "update SuiteLocator.builtInDefault with Benchmarks/suites/default.suite")
-        XCTAssertEqual(file.repetitions, builtIn.repetitions)
+    /// The default suite is defined once, in code, by group: there is no file to keep beside it,
+    /// and a registered mechanism joins it without an edit.
+    func testTheDefaultSuiteIsBuiltInAndNamesNoMechanism() throws {
+        XCTAssertNil(SuiteLocator.packageSuitesFolder().flatMap { ProcFiles.read("\($0)/default.suite") })
+        let suite = try SuiteLocator.load("default")
+        XCTAssertNil(suite.path)
+        for sweep in suite.sweeps { XCTAssertEqual(sweep.fitted, Set(sweep.mechanisms), sweep.name) }
+    }
+
+    func testAGroupRunsEachMechanismOnlyWhereItCanAndTheCommandLineOverridesThat() throws {
+        let suite = try Suite.parse("sizes = 64\nwaits = block, spin\ncopy = copy, zero\nmechanisms = all", name: "t")
+        let plan = RunPlan.make(suite: suite, overrides: Overrides(), cpuCount: 2)
+        XCTAssertTrue(plan.scenarios.allSatisfy { s in
+            let t = MechanismRegistry.named(s.mechanism)!.traits
+            return t.modes.contains(s.mode) && t.waits.contains(s.wait) && t.copyModes.contains(s.copy)
+                && (t.fixedPayloadBytes ?? 64) == s.payloadBytes
+        })
+        XCTAssertEqual(RunPlan.runCount(suite: suite, overrides: Overrides()), plan.scenarios.count * suite.repetitions)
+        var o = Overrides()
+        o.copies = [.zero]
+        let asked = RunPlan.make(suite: suite, overrides: o, cpuCount: 2)
+        XCTAssertTrue(asked.scenarios.contains { $0.mechanism == "pipe" && $0.copy == .zero }, "asked for, so planned (and skipped)")
+        let families = try Suite.parse("mechanisms = rings, ceilings", name: "f")
+        XCTAssertEqual(Set(families.sweeps[0].mechanisms), Set(MechanismRegistry.family(.rings) + MechanismRegistry.family(.ceilings)))
     }
 
     func testSectionsInheritTheDefaultsAndOverrideThem() throws {

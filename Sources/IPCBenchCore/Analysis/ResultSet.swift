@@ -6,29 +6,34 @@ public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertib
     public var placement: String
     public var pairs: Int
     public var wait: String
+    /// `copy` or `zero`; rows written before the copy dimension read as `copy`.
+    public var copy: String
 
-    public init(mechanism: String, mode: String, payloadBytes: Int, placement: String, pairs: Int, wait: String) {
+    public init(mechanism: String, mode: String, payloadBytes: Int, placement: String, pairs: Int, wait: String, copy: String = "copy") {
         self.mechanism = mechanism
         self.mode = mode
         self.payloadBytes = payloadBytes
         self.placement = placement
         self.pairs = pairs
         self.wait = wait
+        self.copy = copy
     }
 
     /// The key a scenario's rows carry.
     public init(_ s: Scenario) {
         self.init(mechanism: s.mechanism, mode: s.mode.rawValue, payloadBytes: s.payloadBytes,
-                  placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue)
+                  placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue, copy: s.copy.rawValue)
     }
 
     public var description: String {
-        "\(mechanism) \(mode) \(ByteSize.format(payloadBytes)) \(placement) \(wait)" + (pairs > 1 ? " x\(pairs)" : "")
+        "\(mechanism) \(mode) \(ByteSize.format(payloadBytes)) \(placement) \(wait)" + (copy == "copy" ? "" : " \(copy)")
+            + (pairs > 1 ? " x\(pairs)" : "")
     }
 
     public static func < (a: ScenarioKey, b: ScenarioKey) -> Bool {
-        (a.mechanism, a.mode, a.payloadBytes, a.placement, a.pairs, a.wait)
-            < (b.mechanism, b.mode, b.payloadBytes, b.placement, b.pairs, b.wait)
+        let (x, y) = ((a.mechanism, a.mode, a.payloadBytes, a.placement, a.pairs, a.wait),
+                      (b.mechanism, b.mode, b.payloadBytes, b.placement, b.pairs, b.wait))
+        return x == y ? a.copy < b.copy : x < y
     }
 }
 
@@ -147,7 +152,8 @@ public struct ResultSet: Sendable {
             for c in machineColumns { if let i = index[c] { machine[c] = cells[i] } }
             let key = ScenarioKey(
                 mechanism: cell("mechanism"), mode: cell("mode"), payloadBytes: bytes,
-                placement: cell("placement"), pairs: pairs, wait: cell("wait"))
+                placement: cell("placement"), pairs: pairs, wait: cell("wait"),
+                copy: index["copy"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "copy")
             var row = ResultRow(key: key, repetition: repetition, status: status,
                                 note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine)
             row.timestamp = index["timestamp"].map { cells[$0] } ?? ""

@@ -32,3 +32,14 @@ public enum WaitMode: String, CaseIterable, Sendable, Hashable {
 public enum Role: Sendable {
     case producer, consumer
 }
+
+/// How a message's bytes reach the channel and leave it.
+public enum CopyMode: String, CaseIterable, Sendable, Hashable {
+    /// The producer's buffer is copied into the channel and out into the consumer's buffer
+    /// (by the kernel, or by the ring's memcpy).
+    case copy
+    /// In place: the producer writes every payload byte straight into memory the channel lends
+    /// (a ring slot, a memfd, pages handed to a pipe) and the consumer reads every byte where
+    /// it lies, without a copy into a buffer of its own.
+    case zero
+}

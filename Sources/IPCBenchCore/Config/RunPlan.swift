@@ -9,6 +9,7 @@ public struct Overrides: Sendable {
     public var sizes: [Int]?
     public var placements: [Placement]?
     public var waits: [WaitMode]?
+    public var copies: [CopyMode]?
     public var pairs: [Int]?
     public var messages: Int?
     public var warmup: Int?
@@ -26,7 +27,7 @@ public struct Overrides: Sendable {
     /// Whether any value that shapes scenarios was given.
     public var shapesScenarios: Bool {
         mechanisms != nil || modes != nil || sizes != nil || placements != nil || waits != nil
-            || pairs != nil || messages != nil || warmup != nil || ringBytes != nil || rate != nil || oneWay != nil
+            || copies != nil || pairs != nil || messages != nil || warmup != nil || ringBytes != nil || rate != nil || oneWay != nil
     }
 }
 
@@ -52,14 +53,34 @@ public struct RunPlan: Sendable {
     public static func runCount(suite: Suite, overrides: Overrides) -> Int {
         var total = 0
         for sweep in sweeps(suite: suite, overrides: overrides) {
-            var product = 1
-            let lengths = [sweep.mechanisms.count, sweep.modes.count, sweep.sizes.count, sweep.placements?.count ?? 1,
-                           sweep.waits.count, sweep.pairs.count]
-            for n in lengths { product = saturatingProduct(product, n) }
-            let (sum, overflow) = total.addingReportingOverflow(product)
-            total = overflow ? Int.max : sum
+            for mechanism in sweep.mechanisms {
+                guard let d = dimensions(sweep, mechanism, overrides) else { continue }
+                var product = 1
+                for n in [d.modes.count, d.sizes.count, sweep.placements?.count ?? 1, d.waits.count, d.copies.count, sweep.pairs.count] {
+                    product = saturatingProduct(product, n)
+                }
+                let (sum, overflow) = total.addingReportingOverflow(product)
+                total = overflow ? Int.max : sum
+            }
         }
         return saturatingProduct(total, overrides.repetitions ?? suite.repetitions)
+    }
+
+    /// The lists one mechanism of a sweep runs. A mechanism a group chose (``Sweep/fitted``)
+    /// keeps only the modes, waits, copy modes and size it supports, except in a dimension the
+    /// command line gave: that applies to every mechanism as asked, and what one cannot run
+    /// becomes a skipped row with the reason. Nil when fitting leaves nothing to run.
+    static func dimensions(_ sweep: Sweep, _ mechanism: String, _ overrides: Overrides)
+        -> (modes: [Mode], sizes: [Int], waits: [WaitMode], copies: [CopyMode])? {
+        guard sweep.fitted.contains(mechanism), let traits = MechanismRegistry.named(mechanism)?.traits else {
+            return (sweep.modes, sweep.sizes, sweep.waits, sweep.copies)
+        }
+        let modes = overrides.modes != nil ? sweep.modes : sweep.modes.filter(traits.modes.contains)
+        let waits = overrides.waits != nil ? sweep.waits : sweep.waits.filter(traits.waits.contains)
+        let copies = overrides.copies != nil ? sweep.copies : sweep.copies.filter(traits.copyModes.contains)
+        let sizes = overrides.sizes != nil ? sweep.sizes : traits.fixedPayloadBytes.map { [$0] } ?? sweep.sizes
+        if modes.isEmpty || waits.isEmpty || copies.isEmpty { return nil }
+        return (modes, sizes, waits, copies)
     }
 
     private static func saturatingProduct(_ a: Int, _ b: Int) -> Int {
@@ -75,12 +96,17 @@ public struct RunPlan: Sendable {
         let defaultPlacement: Placement = cpuCount >= 2 ? .crossCore : .sameCore
         var scenarios: [Scenario] = []
         var seen: Set<Scenario> = []
-        for sweep in sweeps(suite: suite, overrides: overrides) {
-            for mechanism in sweep.mechanisms {
-                for mode in sweep.modes {
-                    for size in sweep.sizes {
-                        for placement in sweep.placements ?? [defaultPlacement] {
-                            for wait in sweep.waits {
+        var planned: Set<String> = []
+        func add(_ sweep: Sweep, _ mechanism: String, _ fit: Bool) {
+            var sweep = sweep
+            if !fit { sweep.fitted.remove(mechanism) }
+            guard let (modes, sizes, waits, copies) = dimensions(sweep, mechanism, overrides) else { return }
+            planned.insert(mechanism)
+            for mode in modes {
+                for size in sizes {
+                    for placement in sweep.placements ?? [defaultPlacement] {
+                        for wait in waits {
+                            for copy in copies {
                                 for pairs in sweep.pairs {
                                     let given = mode == .latency ? sweep.latencyMessages : sweep.throughputMessages
                                     var messages = given ?? Scenario.defaultMessages(mode: mode, payloadBytes: size, rate: sweep.rate)
@@ -91,7 +117,7 @@ public struct RunPlan: Sendable {
                                     }
                                     let scenario = Scenario(
                                         mechanism: mechanism, mode: mode, payloadBytes: size,
-                                        placement: placement, pairs: pairs, wait: wait, messages: messages,
+                                        placement: placement, pairs: pairs, wait: wait, copy: copy, messages: messages,
                                         warmupMessages: sweep.warmupMessages,
                                         verify: overrides.verify ?? suite.verify, ringBytes: sweep.ringBytes,
                                         rate: mode == .openLoop ? sweep.rate : nil, oneWay: sweep.oneWay)
@@ -102,6 +128,15 @@ public struct RunPlan: Sendable {
                     }
                 }
             }
+        }
+        let sweeps = sweeps(suite: suite, overrides: overrides)
+        for sweep in sweeps {
+            for mechanism in sweep.mechanisms { add(sweep, mechanism, sweep.fitted.contains(mechanism)) }
+        }
+        // A mechanism the command line names is never dropped without a word: where a group
+        // left it nothing it can run, its rows are planned as asked and skipped with the reason.
+        for mechanism in overrides.mechanisms ?? [] where !planned.contains(mechanism) {
+            if let sweep = sweeps.first(where: { $0.mechanisms.contains(mechanism) }) { add(sweep, mechanism, false) }
         }
         return RunPlan(
             suiteName: suite.name, suitePath: suite.path, scenarios: scenarios,
@@ -133,6 +168,7 @@ public struct RunPlan: Sendable {
             if let v = overrides.sizes { sweep.sizes = v }
             if let v = overrides.placements { sweep.placements = v }
             if let v = overrides.waits { sweep.waits = v }
+            if let v = overrides.copies { sweep.copies = v }
             if let v = overrides.pairs { sweep.pairs = v }
             if let v = overrides.messages { (sweep.latencyMessages, sweep.throughputMessages) = (v, v) }
             if let v = overrides.warmup { sweep.warmupMessages = v }
@@ -193,6 +229,7 @@ public enum SuiteLocator {
     /// `.suite`). The suite remembers the file it came from (``Suite/path``).
     public static func load(_ name: String) throws(LookupError) -> Suite {
         let isPath = name.contains("/") || name.hasSuffix(".suite")
+        if name == "default" { return try! Suite.parse(builtInDefault, name: "default (built-in)") }
         let candidates = isPath ? [name] : searchFolders().map { "\($0)/\(name).suite" }
         for path in candidates where access(path, F_OK) == 0 {
             var info = stat()
@@ -211,33 +248,22 @@ public enum SuiteLocator {
         throw .notFound(name, searched: isPath ? [name] : searchFolders())
     }
 
-    /// What a bare `ipcbench` runs when it cannot find `Benchmarks/suites/default.suite` (an
-    /// installed binary run outside the package). A test keeps it equal to that file.
+    /// What a bare `ipcbench` runs (`--suite default`): the only definition of the default
+    /// suite. It names families, not mechanisms, so a new mechanism joins it by being
+    /// registered; each runs only where it can (``Sweep/fitted``).
     public static let builtInDefault = """
+        # default: every mechanism at 64 B, 4 KiB and 64 KiB, in both modes, both waits and,
+        # where the channel can lend its memory, both copy modes; each only where it can run
+        # (eventfd, signal and futex carry 8 bytes, latency only), with the two ceilings every
+        # row is read against: memcpy (throughput) and cacheline (latency).
         repetitions = 3
         modes = latency, throughput
         sizes = 64, 4K, 64K
         waits = block, spin
+        copy = copy, zero
         messages.latency = 2000
-        [kernel]
-        mechanisms = pipe, fifo, unix-stream, unix-dgram, unix-seqpacket, tcp, udp, posix-mq, sysv-mq
-        [notify]
-        mechanisms = eventfd, signal
-        modes = latency
-        sizes = 8
-        [rings]
-        mechanisms = shm-posix, shm-sysv, shm-mmap
-        messages.latency = 5000
-        [ceilings]
-        mechanisms = memcpy
-        modes = throughput
-        waits = spin
-        [cacheline]
-        mechanisms = cacheline
-        modes = latency
-        sizes = 8
-        waits = spin
-        messages.latency = 5000
+        [all]
+        mechanisms = all
         """
 
     /// The suite names in the package's folder.
@@ -252,9 +278,9 @@ public enum SuiteLocator {
                 }
                 if name.hasSuffix(".suite") { names.append(name.replacingSuffix(".suite")) }
             }
-            return names.sorted()
+            return (["default"] + names).sorted()
         }
-        return []
+        return ["default"]
     }
 }
 

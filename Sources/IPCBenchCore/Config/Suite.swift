@@ -11,6 +11,8 @@ public struct Sweep: Sendable, Equatable {
     /// nil: cross-core where the process may use two CPUs, else same-core.
     public var placements: [Placement]?
     public var waits: [WaitMode] = [.block]
+    /// Copy modes; a mechanism that cannot lend its memory runs only `copy`.
+    public var copies: [CopyMode] = [.copy]
     public var pairs: [Int] = [1]
     /// Per-mode message counts; nil picks ``Scenario/defaultMessages(mode:payloadBytes:)``.
     public var latencyMessages: Int?
@@ -20,6 +22,9 @@ public struct Sweep: Sendable, Equatable {
     /// Open-loop send rate, messages per second.
     public var rate: Int = Scenario.defaultRate
     public var oneWay = false
+    /// Mechanisms chosen by a group (`all`, a family): each runs only in the modes, waits,
+    /// copy modes and sizes it supports, instead of a skipped row for every other one.
+    public var fitted: Set<String> = []
 
     public init(name: String) { self.name = name }
 }
@@ -51,7 +56,7 @@ public struct Suite: Sendable, Equatable {
     }
 
     public static let keys = [
-        "mechanisms", "modes", "sizes", "placements", "waits", "pairs", "messages",
+        "mechanisms", "modes", "sizes", "placements", "waits", "copy", "pairs", "messages",
         "messages.latency", "messages.throughput", "warmup", "ring-size", "rate", "oneway",
         "repetitions", "timeout", "verify",
     ]
@@ -141,11 +146,12 @@ public struct Suite: Sendable, Equatable {
 extension Sweep {
     mutating func apply(_ key: String, _ value: String) throws(SettingError) {
         switch key {
-        case "mechanisms": mechanisms = try Setting.mechanisms(value)
+        case "mechanisms": (mechanisms, fitted) = try Setting.mechanismSelection(value)
         case "modes": modes = try Setting.list(value, Mode.self)
         case "sizes": sizes = try Setting.sizes(value)
         case "placements": placements = try Setting.list(value, Placement.self)
         case "waits": waits = try Setting.list(value, WaitMode.self)
+        case "copy": copies = try Setting.list(value, CopyMode.self)
         case "pairs": pairs = try Setting.counts(value, range: 1...64)
         case "messages":
             let n = try Setting.count(value, range: 1...1_000_000_000)
@@ -192,25 +198,39 @@ public enum Setting {
     }
 
     public static func mechanisms(_ value: String) throws(SettingError) -> [String] {
+        try mechanismSelection(value).names
+    }
+
+    /// Mechanism names, `all`, and family names (`kernel`, `notify`, `rings`, `zero-copy`,
+    /// `ceilings`); `fitted` holds the ones a group chose (see ``Sweep/fitted``).
+    public static func mechanismSelection(_ value: String) throws(SettingError) -> (names: [String], fitted: Set<String>) {
         let names = items(value)
         let known = MechanismRegistry.names
+        let groups = ["all"] + MechanismFamily.allCases.map(\.rawValue)
+        let choices = (groups + known).joined(separator: ", ")
         guard !names.isEmpty, !names.contains("") else {
-            throw SettingError(message: "empty list (choices: all, \(known.joined(separator: ", ")))")
+            throw SettingError(message: "empty list (choices: \(choices))")
         }
         var out: [String] = []
         var seen: Set<String> = []
+        var fitted: Set<String> = []
         for name in names {
             let lower = name.lowercased()
-            if lower == "all" {
-                for k in known where seen.insert(k).inserted { out.append(k) }
+            if lower == "all" || MechanismFamily(rawValue: lower) != nil {
+                let members = MechanismFamily(rawValue: lower).map(MechanismRegistry.family) ?? known
+                for k in members where seen.insert(k).inserted {
+                    out.append(k)
+                    fitted.insert(k)
+                }
                 continue
             }
             guard known.contains(lower) else {
-                throw SettingError(message: "unknown mechanism '\(echo(name))' (choices: all, \(known.joined(separator: ", ")))")
+                throw SettingError(message: "unknown mechanism '\(echo(name))' (choices: \(choices))")
             }
             if seen.insert(lower).inserted { out.append(lower) }
+            fitted.remove(lower)
         }
-        return out
+        return (out, fitted)
     }
 
     public static func sizes(_ value: String) throws(SettingError) -> [Int] {

@@ -14,6 +14,8 @@ public enum ScenarioArguments {
         if let rate = s.rate { args += ["--rate", String(rate)] }
         if s.oneWay { args.append("--oneway") }
         if s.verify { args.append("--verify") }
+        // Only when in place: a build from before the copy dimension copies, and knows no --copy.
+        if s.copy == .zero { args += ["--copy", s.copy.rawValue] }
         return args
     }
 }

@@ -127,6 +127,8 @@ final class ControlBlock {
     var probed: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 272) }
     /// Sides of pair 0 that finished their loop; the second probe starts when both have.
     var finished: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 276) }
+    /// Workers that ran their mechanism's `prepare`; none sends before all have.
+    var prepared: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 280) }
 
     private func word(at offset: Int) -> UnsafeMutablePointer<Atomic<UInt32>> {
         (region.base + offset).assumingMemoryBound(to: Atomic<UInt32>.self)

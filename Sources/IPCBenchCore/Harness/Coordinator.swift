@@ -40,8 +40,15 @@ public final class Coordinator {
         if let why = type.limitation(scenario, limits: limits) {
             return why
         }
-        if !type.modes.contains(scenario.mode) {
-            return "\(type.name) runs only in \(type.modes.map(\.rawValue).joined(separator: ", ")) mode"
+        let traits = type.traits
+        if !traits.modes.contains(scenario.mode) {
+            return "\(type.name) runs only in \(traits.modes.map(\.rawValue).joined(separator: ", ")) mode"
+        }
+        if !traits.waits.contains(scenario.wait) {
+            return "\(type.name) runs only with --waits \(traits.waits.map(\.rawValue).joined(separator: ", "))"
+        }
+        if !traits.copyModes.contains(scenario.copy) {
+            return "\(type.name) cannot lend its memory: --copy \(traits.copyModes.map(\.rawValue).joined(separator: ", ")) only"
         }
         if scenario.carriesTimestamp && scenario.payloadBytes < 16 {
             return "one-way times need 16-byte payloads (sequence number and send time)"
@@ -83,11 +90,14 @@ public final class Coordinator {
     // MARK: - One repetition
 
     func runRepetition<M: Mechanism>(
-        _ type: M.Type, _ scenario: Scenario, _ repetition: Int
+        _ type: M.Type, _ scenario: Scenario, _ repetition: Int,
+        loops: @escaping WorkerLoops.Body<M.Endpoint>
     ) throws(IPCError) -> RepetitionResult {
         let pairs = scenario.pairs
         let control = try ControlBlock(pairs: pairs)
-        let bufferStride = 64 + MemoryRegion.roundToCacheLine(max(scenario.payloadBytes, 8))
+        // Each buffer has writable headroom before it (a System V message's mtype goes there).
+        let headroom = max(64, MemoryRegion.roundToCacheLine(M.traits.headroomBytes))
+        let bufferStride = headroom + MemoryRegion.roundToCacheLine(max(scenario.payloadBytes, 8))
         let buffers = try MemoryRegion(byteCount: 2 * pairs * 2 * bufferStride, sharing: .private)
         let plan = WorkloadPlan(
             payloadBytes: scenario.payloadBytes, messages: scenario.messages,
@@ -96,7 +106,7 @@ public final class Coordinator {
         if janitor == nil { janitor = try Janitor(folder: directory.path) }
         let spec = ChannelSpec(
             mode: scenario.mode, payloadBytes: scenario.payloadBytes, pairs: pairs, wait: scenario.wait,
-            directory: directory, ringBytes: scenario.ringBytes, janitor: janitor, limits: limits)
+            copy: scenario.copy, directory: directory, ringBytes: scenario.ringBytes, janitor: janitor, limits: limits)
 
         var channels: [M] = []
         defer { for c in channels { c.closeDescriptors(); c.destroy() } }
@@ -104,7 +114,7 @@ public final class Coordinator {
 
         var workerMask = sigset_t()
         sigemptyset(&workerMask)
-        for s in M.workerBlockedSignals { sigaddset(&workerMask, s) }
+        for s in M.traits.workerBlockedSignals { sigaddset(&workerMask, s) }
         let spin = SpinPolicy.for(scenario.wait, placement: scenario.placement)
         let me = getpid()
 
@@ -115,14 +125,15 @@ public final class Coordinator {
             for role in roles {
                 let index = ControlBlock.worker(pair, role)
                 let context = WorkerContext(
-                    pair: pair, role: role, mode: scenario.mode, plan: plan, control: control,
-                    buffer: buffers.base + index * 2 * bufferStride + 64, bufferStride: bufferStride,
+                    pair: pair, role: role, mode: scenario.mode, lossy: M.lossy, plan: plan, control: control,
+                    buffer: buffers.base + index * 2 * bufferStride + headroom, bufferStride: bufferStride,
+                    headroom: headroom,
                     cpu: cpu(pair: pair, role: role, placement: scenario.placement), spin: spin,
                     pacing: SpinPolicy.for(.spin, placement: scenario.placement),
                     coordinator: me, mask: workerMask,
                     inheritedToClose: [interrupts?.fd ?? -1, janitor?.descriptor ?? -1])
                 let pid = try workers.spawn(worker: index, groupLeader: workers.pids.first) {
-                    runWorker(channels[pair], others: channels, context)
+                    runWorker(channels[pair], others: channels, context, loops: loops)
                 }
                 control.pid(index).pointee = pid
             }
@@ -246,11 +257,14 @@ struct WorkerContext {
     let pair: Int
     let role: Role
     let mode: Mode
+    /// Messages may be lost (`udp`): the loops count losses instead of failing.
+    let lossy: Bool
     let plan: WorkloadPlan
     let control: ControlBlock
-    /// This worker's two payload buffers (64 writable bytes of headroom before each).
+    /// This worker's two payload buffers, `headroom` writable bytes before each.
     let buffer: UnsafeMutableRawPointer
     let bufferStride: Int
+    let headroom: Int
     let cpu: Int32?
     let spin: SpinPolicy
     /// How an open-loop producer waits for its next send time (always polling).
@@ -263,7 +277,9 @@ struct WorkerContext {
 
 /// The body of a worker process: set up, wait for the start, run the loop, report, `_exit`.
 /// Only system calls and memory mapped before the fork; never returns.
-func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext) -> Never {
+func runWorker<M: Mechanism>(
+    _ channel: M, others: [M], _ context: WorkerContext, loops: WorkerLoops.Body<M.Endpoint>
+) -> Never {
     let index = ControlBlock.worker(context.pair, context.role)
     let report = context.control.report(index)
     func fail(_ error: IPCError) -> Never {
@@ -287,8 +303,8 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
     } catch { fail(error) }
 
     // Touch both buffers now so page faults are not measured.
-    memset(context.buffer, 0x5A, context.bufferStride - 64)
-    memset(context.buffer + context.bufferStride, 0xA5, context.bufferStride - 64)
+    memset(context.buffer, 0x5A, context.bufferStride - context.headroom)
+    memset(context.buffer + context.bufferStride, 0xA5, context.bufferStride - context.headroom)
     // The latency producer records round trips; consumers record one-way times when carried.
     let records = (context.mode == .latency && context.role == .producer)
         || (context.plan.carriesTimestamp && context.role == .consumer)
@@ -302,6 +318,17 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
     context.control.ready.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
     Futex.waitUntil(context.control.go, reaches: 1)
 
+    let peerIndex = ControlBlock.worker(context.pair, context.role == .producer ? .consumer : .producer)
+    let peer = context.control.pid(peerIndex).pointee
+    // The mechanism's own setup that the peer depends on, by every worker before any sends.
+    do throws(IPCError) {
+        try channel.prepare(context.role, peer: peer)
+    } catch { fail(error) }
+    let workers = UInt32((M.oneSided ? 1 : 2) * context.control.pairs)
+    context.control.prepared.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
+    Futex.wakeAll(context.control.prepared)
+    Futex.waitUntil(context.control.prepared, reaches: workers)
+
     // The host state before warm-up, on pair 0's two CPUs; the other pairs wait so that
     // nothing runs beside it.
     let probes = !M.oneSided
@@ -313,41 +340,9 @@ func runWorker<M: Mechanism>(_ channel: M, others: [M], _ context: WorkerContext
         _exit(0)
     }
 
-    let peerIndex = ControlBlock.worker(context.pair, context.role == .producer ? .consumer : .producer)
-    let peer = context.control.pid(peerIndex).pointee
     do throws(IPCError) {
         var endpoint = try channel.endpoint(context.role, peer: peer, spin: context.spin)
-        if M.lossy {
-            switch (context.mode, context.role) {
-            case (.latency, .producer):
-                try LossyWorkloads.roundTripProducer(
-                    &endpoint, send: context.buffer, receive: context.buffer + context.bufferStride,
-                    plan: context.plan, sink: sink)
-            case (.latency, .consumer):
-                try LossyWorkloads.roundTripConsumer(
-                    &endpoint, buffer: context.buffer, plan: context.plan, sink: sink,
-                    producerReport: context.control.report(peerIndex))
-            case (.throughput, .producer):
-                try LossyWorkloads.streamProducer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
-            case (.throughput, .consumer):
-                try LossyWorkloads.streamConsumer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
-            case (.openLoop, _):
-                throw .unsupported("open-loop mode is not available for lossy mechanisms")
-            }
-            finish()
-        }
-        switch (context.mode, context.role) {
-        case (.latency, .producer):
-            try Workloads.roundTripProducer(
-                &endpoint, send: context.buffer, receive: context.buffer + context.bufferStride,
-                plan: context.plan, sink: sink)
-        case (.latency, .consumer):
-            try Workloads.roundTripConsumer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
-        case (.throughput, .producer), (.openLoop, .producer):
-            try Workloads.streamProducer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
-        case (.throughput, .consumer), (.openLoop, .consumer):
-            try Workloads.streamConsumer(&endpoint, buffer: context.buffer, plan: context.plan, sink: sink)
-        }
+        try loops(&endpoint, context, sink)
     } catch { fail(error) }
     finish()
 }

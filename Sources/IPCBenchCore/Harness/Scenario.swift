@@ -6,6 +6,8 @@ public struct Scenario: Hashable, Sendable {
     public var placement: Placement
     public var pairs: Int
     public var wait: WaitMode
+    /// Through the workers' buffers, or in the channel's memory (`--copy`).
+    public var copy: CopyMode
     /// Measured messages (throughput) or round trips (latency) per pair and repetition.
     public var messages: Int
     public var warmupMessages: Int
@@ -21,7 +23,7 @@ public struct Scenario: Hashable, Sendable {
 
     public init(
         mechanism: String, mode: Mode, payloadBytes: Int, placement: Placement = .crossCore,
-        pairs: Int = 1, wait: WaitMode = .block, messages: Int, warmupMessages: Int? = nil,
+        pairs: Int = 1, wait: WaitMode = .block, copy: CopyMode = .copy, messages: Int, warmupMessages: Int? = nil,
         verify: Bool = false, ringBytes: Int = 1 << 20, rate: Int? = nil, oneWay: Bool = false
     ) {
         self.mechanism = mechanism
@@ -30,6 +32,7 @@ public struct Scenario: Hashable, Sendable {
         self.placement = placement
         self.pairs = pairs
         self.wait = wait
+        self.copy = copy
         self.messages = messages
         self.warmupMessages = warmupMessages ?? Scenario.defaultWarmup(messages: messages)
         self.verify = verify

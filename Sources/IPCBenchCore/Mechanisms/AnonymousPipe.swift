@@ -7,6 +7,7 @@ import CIPCShim
 public final class AnonymousPipe: Mechanism {
     public static let name = "pipe"
     public static let summary = "anonymous pipes (pipe2), one per direction"
+    public static let traits = MechanismTraits(family: .kernel)
 
     private var ends = DuplexDescriptors()
 

@@ -9,7 +9,14 @@ import Synchronization
 public final class CacheLineBounce: Mechanism {
     public static let name = "cacheline"
     public static let summary = "ceiling: two processes bouncing one cache line (8-byte payload, spin)"
-    public static let modes: [Mode] = [.latency]
+    public static var traits: MechanismTraits {
+        var t = MechanismTraits(family: .ceilings)
+        t.modes = [.latency]
+        t.waits = [.spin]
+        t.fixedPayloadBytes = 8
+        t.ceiling = .latency
+        return t
+    }
 
     private let line: MemoryRegion
 

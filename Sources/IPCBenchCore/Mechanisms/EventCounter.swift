@@ -8,7 +8,12 @@ import CIPCShim
 public final class EventCounter: Mechanism {
     public static let name = "eventfd"
     public static let summary = "eventfd counters, one per direction (8-byte payload)"
-    public static let modes: [Mode] = [.latency]
+    public static var traits: MechanismTraits {
+        var t = MechanismTraits(family: .notify)
+        t.modes = [.latency]
+        t.fixedPayloadBytes = 8
+        return t
+    }
 
     private var forward: Int32 = -1
     private var backward: Int32 = -1

@@ -9,9 +9,11 @@ public struct ChannelSpec {
     /// Pairs running at once (their objects count against the same per-user limits).
     public var pairs: Int
     public var wait: WaitMode
+    /// Whether the workers copy through their own buffers or fill and read the channel in place.
+    public var copy: CopyMode
     /// Holds FIFOs and mapped files for the short moment before they are unlinked.
     public var directory: PrivateDirectory
-    /// Capacity of the shared-memory rings.
+    /// Capacity of the shared-memory rings (and of any channel that takes `--ring-size`).
     public var ringBytes: Int
     /// Removes System V objects should the coordinator die before it can.
     public var janitor: Janitor?
@@ -19,11 +21,68 @@ public struct ChannelSpec {
     public var limits: MachineLimits
 }
 
+/// Which group of mechanisms one belongs to: suites select by family (`mechanisms = rings`),
+/// so a new mechanism joins every suite that names its family, and charts group by it.
+public enum MechanismFamily: String, CaseIterable, Sendable {
+    /// Kernel-buffered channels: pipes, sockets, message queues (the kernel copies twice).
+    case kernel
+    /// Pure wake-ups that carry 8 bytes: eventfd, signals, a futex.
+    case notify
+    /// Shared memory the two workers read and write themselves.
+    case rings
+    /// Channels that copy once or not at all: vmsplice, cross-memory attach, memfd hand-off.
+    case zeroCopy = "zero-copy"
+    /// One process alone, the figures every row is read against.
+    case ceilings
+}
+
+/// Which ceiling a one-process mechanism sets.
+public enum Ceiling: Sendable {
+    /// `memcpy`: the most bytes per second one core copies.
+    case throughput
+    /// `cacheline`: the fastest round trip two CPUs can make.
+    case latency
+}
+
+/// What the harness must know about a mechanism, declared by the mechanism instead of looked
+/// up by name: which dimensions it runs in, what the coordinator must prepare, how its rows
+/// are read.
+public struct MechanismTraits: Sendable {
+    public var family: MechanismFamily
+    /// Modes it can run at all.
+    public var modes: [Mode] = Mode.allCases
+    /// Waits it can run with (`memcpy` never waits; `cacheline` only polls).
+    public var waits: [WaitMode] = WaitMode.allCases
+    /// `copy` (through the workers' buffers) and, where the channel can lend its memory, `zero`.
+    public var copyModes: [CopyMode] = [.copy]
+    /// The only payload it carries (an eventfd counter, a signal's value: 8 bytes), or nil.
+    public var fixedPayloadBytes: Int? = nil
+    /// `--ring-size` shapes its channel (recorded as `ring_bytes`).
+    public var usesRingSize = false
+    /// Writable bytes the endpoint needs just before the worker's buffer (a System V message's
+    /// `mtype`), so a message and its header go out in one call without a copy.
+    public var headroomBytes = 0
+    /// Set for one-process figures every other row is read against.
+    public var ceiling: Ceiling? = nil
+    /// Messages may be lost or reordered (`udp`): they are counted, not treated as a failure,
+    /// and the receive side gives up on a missing message after a timeout.
+    public var lossy = false
+    /// Signals a worker must have blocked before any peer sends (only `signal` needs one).
+    public var workerBlockedSignals: [Int32] = []
+
+    public init(family: MechanismFamily) { self.family = family }
+
+    /// No consumer is forked: a ceiling measured by one process alone.
+    public var oneSided: Bool { ceiling == .throughput }
+}
+
 /// One way of moving bytes between two processes.
 ///
 /// The coordinator creates the kernel objects (`init`) before it forks, so both workers inherit
-/// them and any name can be unlinked before a byte moves; each worker then takes its side
-/// (`endpoint`). A mechanism knows nothing about timing, processes or reports.
+/// them and any name can be unlinked before a byte moves; each worker then prepares its side
+/// (`prepare`, once both know the other's pid, before either sends) and takes it (`endpoint`).
+/// A mechanism knows nothing about timing, processes or reports. Adding one is its own file and
+/// one line in ``MechanismRegistry``.
 public protocol Mechanism: AnyObject {
     associatedtype Endpoint: MessageEndpoint
 
@@ -31,15 +90,8 @@ public protocol Mechanism: AnyObject {
     static var name: String { get }
     /// One line for `ipcbench list`.
     static var summary: String { get }
-    /// Modes the mechanism can run at all.
-    static var modes: [Mode] { get }
-    /// Signals a worker must have blocked before any peer sends (only `signal` needs one).
-    static var workerBlockedSignals: [Int32] { get }
-    /// A ceiling measured by one process alone (`memcpy`): no consumer is forked.
-    static var oneSided: Bool { get }
-    /// Messages may be lost or reordered (`udp`): they are counted, not treated as a failure,
-    /// and the receive side gives up on a missing message after a timeout.
-    static var lossy: Bool { get }
+    /// What the harness must know (modes, copy modes, ring size, ceilings, …).
+    static var traits: MechanismTraits { get }
 
     /// Why this machine cannot carry the scenario, or nil when it can.
     static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String?
@@ -48,6 +100,9 @@ public protocol Mechanism: AnyObject {
 
     /// Creates the kernel objects; runs in the coordinator before fork.
     init(_ spec: ChannelSpec) throws(IPCError)
+    /// A worker's setup that its peer depends on, run by both workers of a pair before either
+    /// sends (cross-memory attach names its peer as an allowed tracer here).
+    func prepare(_ role: Role, peer: pid_t) throws(IPCError)
     /// Takes one side, closing the descriptors the other side uses; runs in a worker.
     func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> Endpoint
     /// Closes every descriptor this process holds (coordinator after fork, workers of other pairs).
@@ -57,16 +112,16 @@ public protocol Mechanism: AnyObject {
 }
 
 extension Mechanism {
-    public static var modes: [Mode] { Mode.allCases }
-    public static var workerBlockedSignals: [Int32] { [] }
-    public static var oneSided: Bool { false }
-    public static var lossy: Bool { false }
+    public func prepare(_ role: Role, peer: pid_t) throws(IPCError) {}
     public func destroy() {}
+    public static var oneSided: Bool { traits.oneSided }
+    public static var lossy: Bool { traits.lossy }
 }
 
 /// One side of a channel inside a worker. Each call moves exactly one whole message.
 public protocol MessageEndpoint {
-    /// Sends `count` bytes from `buffer` as one message, looping over short writes.
+    /// Sends `count` bytes from `buffer` as one message, looping over short writes. When it
+    /// returns, the channel no longer needs `buffer`: the worker may rewrite it at once.
     mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError)
     /// Receives one message of exactly `count` bytes into `buffer`, looping over short reads.
     mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError)
@@ -76,4 +131,24 @@ public protocol MessageEndpoint {
 
 extension MessageEndpoint {
     public var futexCalls: UInt64? { nil }
+}
+
+/// An endpoint that also moves messages in place (`--copy zero`): the sender fills memory the
+/// channel lends it and publishes it; the receiver reads the channel's memory and releases it.
+/// A message may be lent in several stretches (a ring's end, a message larger than the ring);
+/// every stretch but the last is a multiple of 8 bytes, and the first holds at least
+/// min(16, count) bytes, so the sequence number and the send time are never split.
+public protocol InPlaceEndpoint: MessageEndpoint {
+    /// Starts a message of `count` bytes.
+    mutating func beginSend(count: Int) throws(IPCError)
+    /// The next writable stretch of the message: between 1 and `limit` bytes.
+    mutating func writable(limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer
+    /// Publishes the first `bytes` of the stretch `writable` lent.
+    mutating func commit(_ bytes: Int) throws(IPCError)
+    /// Starts receiving a message that must be `count` bytes long.
+    mutating func beginReceive(count: Int) throws(IPCError)
+    /// The next readable stretch of the message: between 1 and `limit` bytes.
+    mutating func readable(limit: Int) throws(IPCError) -> UnsafeRawBufferPointer
+    /// Gives the first `bytes` of the stretch `readable` lent back to the channel.
+    mutating func release(_ bytes: Int) throws(IPCError)
 }

@@ -8,8 +8,14 @@ import Glibc
 public final class MemoryCopy: Mechanism {
     public static let name = "memcpy"
     public static let summary = "ceiling: one core copying each payload into a ring-sized buffer (no IPC)"
-    public static let modes: [Mode] = [.throughput]
-    public static let oneSided = true
+    public static var traits: MechanismTraits {
+        var t = MechanismTraits(family: .ceilings)
+        t.modes = [.throughput]
+        t.waits = [.spin]
+        t.usesRingSize = true
+        t.ceiling = .throughput
+        return t
+    }
 
     private let destination: MemoryRegion
 

@@ -7,6 +7,7 @@ import Glibc
 public final class NamedPipe: Mechanism {
     public static let name = "fifo"
     public static let summary = "named pipes (mkfifo 0600 in a private folder, unlinked once open)"
+    public static let traits = MechanismTraits(family: .kernel)
 
     private var ends = DuplexDescriptors()
 

@@ -8,8 +8,13 @@ import CIPCShim
 public final class RealtimeSignal: Mechanism {
     public static let name = "signal"
     public static let summary = "SIGRTMIN with a value (sigqueue), received with sigwaitinfo (8-byte payload)"
-    public static let modes: [Mode] = [.latency]
-    public static var workerBlockedSignals: [Int32] { [ipc_sigrtmin()] }
+    public static var traits: MechanismTraits {
+        var t = MechanismTraits(family: .notify)
+        t.modes = [.latency]
+        t.fixedPayloadBytes = 8
+        t.workerBlockedSignals = [ipc_sigrtmin()]
+        return t
+    }
 
     public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
         if scenario.mode != .latency { return "signals are a notification path: no stream of messages to time" }

@@ -8,6 +8,7 @@ import Glibc
 public final class SharedMemoryFile: RingBacked {
     public static let name = "shm-mmap"
     public static let summary = "SPSC ring in a memory-mapped file (0600 in a private folder, unlinked once mapped)"
+    public static let traits = RingPair.traits
 
     private var mapping: UnsafeMutableRawPointer?
     private let mappingBytes: Int

@@ -7,6 +7,7 @@ import Glibc
 public final class SharedMemoryPosix: RingBacked {
     public static let name = "shm-posix"
     public static let summary = "SPSC ring in POSIX shared memory (shm_open 0600, unlinked once mapped)"
+    public static let traits = RingPair.traits
 
     private var mapping: UnsafeMutableRawPointer?
     private let mappingBytes: Int

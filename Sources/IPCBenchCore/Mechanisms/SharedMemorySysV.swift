@@ -8,6 +8,7 @@ import Glibc
 public final class SharedMemorySysV: RingBacked {
     public static let name = "shm-sysv"
     public static let summary = "SPSC ring in System V shared memory (shmget IPC_PRIVATE 0600, IPC_RMID once attached)"
+    public static let traits = RingPair.traits
 
     private var mapping: UnsafeMutableRawPointer?
     let rings: RingPair

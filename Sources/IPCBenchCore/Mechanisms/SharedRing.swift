@@ -20,6 +20,10 @@ public enum RingLayout {
     static let consumerAsleepOffset = 128 // futex word: consumer sleeps on it
     static let producerAsleepOffset = 192 // futex word: producer sleeps on it
 
+    /// A length header with this value says "the rest of the data area is padding, go on at
+    /// its start": messages moved in place (`--copy zero`) never wrap around the end.
+    static let skipToStart = UInt64.max
+
     public static let minimumCapacity = 4096
     public static let maximumCapacity = 1 << 30
 
@@ -62,7 +66,12 @@ struct RingMemory {
     /// of at least 4 KiB, so a header never straddles the end and is a plain aligned access.
     @inline(__always)
     func storeLength(_ count: Int, at index: UInt64) {
-        (data + (Int(truncatingIfNeeded: index) & mask)).storeBytes(of: UInt64(count), as: UInt64.self)
+        storeHeader(UInt64(count), at: index)
+    }
+
+    @inline(__always)
+    func storeHeader(_ value: UInt64, at index: UInt64) {
+        (data + (Int(truncatingIfNeeded: index) & mask)).storeBytes(of: value, as: UInt64.self)
     }
 
     @inline(__always)
@@ -174,6 +183,10 @@ struct RingWriter {
     var head: UInt64 = 0
     var cachedTail: UInt64 = 0
     var waiter: RingWaiter
+    /// In place: bytes of the message being sent still to lend (padded), and the stretch lent.
+    var remaining = 0
+    var lent = 0
+    var inOnePiece = false
 
     init(_ ring: RingMemory, _ policy: SpinPolicy) {
         self.ring = ring
@@ -181,7 +194,7 @@ struct RingWriter {
     }
 
     @inline(__always)
-    private mutating func waitForSpace(_ bytes: Int) {
+    mutating func waitForSpace(_ bytes: Int) {
         let capacity = UInt64(ring.capacity)
         if capacity &- (head &- cachedTail) >= UInt64(bytes) { return }
         cachedTail = ring.tail.pointee.load(ordering: .acquiring)
@@ -191,7 +204,7 @@ struct RingWriter {
     }
 
     @inline(__always)
-    private mutating func publish() {
+    mutating func publish() {
         waiter.publish(head, to: ring.head, waking: ring.consumerAsleep)
     }
 
@@ -231,6 +244,10 @@ struct RingReader {
     var tail: UInt64 = 0
     var cachedHead: UInt64 = 0
     var waiter: RingWaiter
+    /// In place: bytes of the message being received still to lend (padded), and the stretch lent.
+    var remaining = 0
+    var lent = 0
+    var inOnePiece = false
 
     init(_ ring: RingMemory, _ policy: SpinPolicy) {
         self.ring = ring
@@ -238,7 +255,7 @@ struct RingReader {
     }
 
     @inline(__always)
-    private mutating func waitForData(_ bytes: Int) {
+    mutating func waitForData(_ bytes: Int) {
         if cachedHead &- tail >= UInt64(bytes) { return }
         cachedHead = ring.head.pointee.load(ordering: .acquiring)
         if cachedHead &- tail >= UInt64(bytes) { return }
@@ -247,7 +264,7 @@ struct RingReader {
     }
 
     @inline(__always)
-    private mutating func publish() {
+    mutating func publish() {
         waiter.publish(tail, to: ring.tail, waking: ring.producerAsleep)
     }
 
@@ -282,8 +299,10 @@ struct RingReader {
     }
 }
 
-/// A worker's side of a pair of rings (one per direction).
-public struct RingEndpoint: MessageEndpoint {
+/// A worker's side of a pair of rings (one per direction). In place, a message that fits in
+/// the ring is lent whole (after a skip to the start when it would cross the end); a larger one
+/// is lent in stretches of at most a quarter of the ring, as the copying path moves it.
+public struct RingEndpoint: InPlaceEndpoint {
     var writer: RingWriter
     var reader: RingReader
 
@@ -298,6 +317,19 @@ public struct RingEndpoint: MessageEndpoint {
     }
 
     public var futexCalls: UInt64? { writer.waiter.futexCalls &+ reader.waiter.futexCalls }
+
+    @inline(__always)
+    public mutating func beginSend(count: Int) throws(IPCError) { writer.beginInPlace(count) }
+    @inline(__always)
+    public mutating func writable(limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer { writer.lend(limit) }
+    @inline(__always)
+    public mutating func commit(_ bytes: Int) throws(IPCError) { writer.commit() }
+    @inline(__always)
+    public mutating func beginReceive(count: Int) throws(IPCError) { try reader.beginInPlace(count) }
+    @inline(__always)
+    public mutating func readable(limit: Int) throws(IPCError) -> UnsafeRawBufferPointer { reader.lend(limit) }
+    @inline(__always)
+    public mutating func release(_ bytes: Int) throws(IPCError) { reader.release() }
 }
 
 /// Two rings (producer→consumer and back) in one shared mapping, whatever provides it.
@@ -342,6 +374,14 @@ struct RingPair {
             if code == 0 { return }
             if code != EINTR { throw .system(call: call, errno: code) }
         }
+    }
+
+    /// What every ring-backed mechanism declares: `--ring-size`, and both copy modes.
+    static var traits: MechanismTraits {
+        var t = MechanismTraits(family: .rings)
+        t.copyModes = [.copy, .zero]
+        t.usesRingSize = true
+        return t
     }
 
     static func limitation(payloadBytes: Int, mode: Mode, ringBytes: Int) -> String? {

@@ -9,6 +9,11 @@ import Glibc
 public final class SystemVMessageQueue: Mechanism {
     public static let name = "sysv-mq"
     public static let summary = "System V message queues (msgget IPC_PRIVATE 0600)"
+    public static var traits: MechanismTraits {
+        var t = MechanismTraits(family: .kernel)
+        t.headroomBytes = headroomBytes
+        return t
+    }
 
     /// msgsnd/msgrcv want a `long mtype` right before the text: workers leave room for it in
     /// front of the payload, so no copy is needed.

@@ -11,6 +11,7 @@ import Glibc
 public final class TCPLoopback: Mechanism {
     public static let name = "tcp"
     public static let summary = "TCP over 127.0.0.1, ephemeral port, TCP_NODELAY"
+    public static let traits = MechanismTraits(family: .kernel)
 
     private var client: Int32 = -1
     private var server: Int32 = -1

@@ -6,6 +6,7 @@ import Glibc
 public final class UnixStreamSocket: Mechanism {
     public static let name = "unix-stream"
     public static let summary = "Unix domain stream sockets (socketpair SOCK_STREAM)"
+    public static let traits = MechanismTraits(family: .kernel)
 
     private var pair: SocketPair
 

@@ -7,7 +7,7 @@ public enum SummaryTable {
             if groups[r.scenario] == nil { order.append(r.scenario) }
             groups[r.scenario, default: []].append(r)
         }
-        let header = ["mechanism", "mode", "size", "placement", "wait", "pairs", "reps", "p50", "p99", "MiB/s", "msgs/s", "cpu/msg", "ctx/msg", "spread", "note"]
+        let header = ["mechanism", "mode", "size", "placement", "wait", "copy", "pairs", "reps", "p50", "p99", "MiB/s", "msgs/s", "cpu/msg", "ctx/msg", "spread", "note"]
         var rows: [[String]] = []
         for scenario in order {
             let runs = groups[scenario]!
@@ -36,7 +36,7 @@ public enum SummaryTable {
             }
             rows.append([
                 scenario.mechanism, scenario.mode.rawValue, ByteSize.format(scenario.payloadBytes),
-                scenario.placement.rawValue, scenario.wait.rawValue, String(scenario.pairs), "\(ok.count)/\(runs.count)",
+                scenario.placement.rawValue, scenario.wait.rawValue, scenario.copy.rawValue, String(scenario.pairs), "\(ok.count)/\(runs.count)",
                 p50.map(humanDuration) ?? "-", p99.map(humanDuration) ?? "-",
                 mib.map { fixed($0, $0 < 10 ? 2 : 1) } ?? "-", rate.map { fixed($0, 0) } ?? "-",
                 cpu.map(humanDuration) ?? "-", ctx.map { fixed($0, 2) } ?? "-",

@@ -24,7 +24,7 @@ enum LossyWorkloads {
         sink.passWarmupBarrier()
         late = 0
         var window = WorkloadSink.Window()
-        sink.beginWindow(&window, endpoint)
+        sink.beginWindow(&window, futexCalls: endpoint.futexCalls)
         var previous = MonotonicClock.nowNs()
         sink.report.pointee.startNs = previous
         for _ in 0..<plan.messages {
@@ -41,7 +41,7 @@ enum LossyWorkloads {
         sink.report.pointee.endNs = previous
         sink.report.pointee.lost = lost
         sink.report.pointee.reordered = late
-        sink.endWindow(from: window, messages: plan.messages, endpoint)
+        sink.endWindow(from: window, messages: plan.messages, futexCalls: endpoint.futexCalls)
     }
 
     /// Sends `sequence` and waits for its echo; false when it timed out.
@@ -90,7 +90,7 @@ enum LossyWorkloads {
             }
             let got = Framing.sequence(in: buffer, size: size)
             if !windowOpen && got > UInt64(plan.warmupMessages) {
-                sink.beginWindow(&window, endpoint)
+                sink.beginWindow(&window, futexCalls: endpoint.futexCalls)
                 windowOpen = true
             }
             if plan.verify, let offset = Framing.firstCorruptOffset(got, in: buffer, size: size) {
@@ -99,9 +99,9 @@ enum LossyWorkloads {
             try endpoint.send(buffer, count: size)
             if got >= last { break }
         }
-        if !windowOpen { sink.beginWindow(&window, endpoint) }
+        if !windowOpen { sink.beginWindow(&window, futexCalls: endpoint.futexCalls) }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, endpoint)
+        sink.endWindow(from: window, messages: plan.messages, futexCalls: endpoint.futexCalls)
     }
 
     /// Throughput, producer side: the consumers pass the barrier at once (they cannot know how
@@ -118,7 +118,7 @@ enum LossyWorkloads {
             try endpoint.send(buffer, count: size)
         }
         var window = WorkloadSink.Window()
-        sink.beginWindow(&window, endpoint)
+        sink.beginWindow(&window, futexCalls: endpoint.futexCalls)
         sink.report.pointee.startNs = MonotonicClock.nowNs()
         for _ in 0..<plan.messages {
             sequence &+= 1
@@ -126,7 +126,7 @@ enum LossyWorkloads {
             try endpoint.send(buffer, count: size)
         }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, endpoint)
+        sink.endWindow(from: window, messages: plan.messages, futexCalls: endpoint.futexCalls)
     }
 
     /// Throughput, consumer side: counts measured datagrams until the last one arrives or none
@@ -137,7 +137,7 @@ enum LossyWorkloads {
         let size = plan.payloadBytes
         let first = UInt64(plan.warmupMessages) + 1, last = UInt64(plan.warmupMessages + plan.messages)
         var window = WorkloadSink.Window()
-        sink.beginWindow(&window, endpoint)
+        sink.beginWindow(&window, futexCalls: endpoint.futexCalls)
         sink.warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
         Futex.wakeAll(sink.warmedUp)
         var received: UInt64 = 0, reordered: UInt64 = 0, highest: UInt64 = 0
@@ -162,6 +162,6 @@ enum LossyWorkloads {
         sink.report.pointee.endNs = lastArrival
         sink.report.pointee.lost = UInt64(plan.messages) &- min(received, UInt64(plan.messages))
         sink.report.pointee.reordered = reordered
-        sink.endWindow(from: window, messages: plan.messages, endpoint)
+        sink.endWindow(from: window, messages: plan.messages, futexCalls: endpoint.futexCalls)
     }
 }

@@ -68,9 +68,9 @@ struct WorkloadSink {
     }
 
     /// Opens the window: the CPU clock is read last, just before the first measured message.
-    func beginWindow<E: MessageEndpoint>(_ window: inout Window, _ endpoint: E) {
+    func beginWindow(_ window: inout Window, futexCalls: UInt64?) {
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &window.usage)
-        window.futexCalls = endpoint.futexCalls
+        window.futexCalls = futexCalls
         window.cpuStartNs = ProcessCPUClock.nowNs()
     }
 
@@ -78,10 +78,10 @@ struct WorkloadSink {
     /// CLOCK_PROCESS_CPUTIME_ID between the two edges (getrusage's ticks overstated short windows
     /// by up to a tick), less an open-loop producer's pacing, and at most the wall time this
     /// worker was inside the window: from the producer's first measured send to its own end.
-    func endWindow<E: MessageEndpoint>(from window: Window, messages: Int, _ endpoint: E) {
+    func endWindow(from window: Window, messages: Int, futexCalls: UInt64?) {
         let cpuEndNs = ProcessCPUClock.nowNs()
         let start = window.usage
-        if let before = window.futexCalls, let after = endpoint.futexCalls {
+        if let before = window.futexCalls, let after = futexCalls {
             report.pointee.futexCalls = after &- before
             report.pointee.countsFutexCalls = 1
         }
@@ -122,85 +122,71 @@ struct WorkloadSink {
     }
 }
 
-/// The measured loops. Generic over the endpoint, so each mechanism gets its own specialised
-/// copy with no dynamic dispatch; they allocate nothing and read the clock once per sample.
+/// The measured loops. Generic over how a message moves (``MessageTransfer``: through the
+/// workers' buffers, or in the channel's memory), so each mechanism and copy mode gets its own
+/// specialised copy with no dynamic dispatch; they allocate nothing and read the clock once per
+/// sample.
 enum Workloads {
     /// Latency, producer side: send, wait for the echo, check it, record the round trip.
-    static func roundTripProducer<E: MessageEndpoint>(
-        _ endpoint: inout E, send: UnsafeMutableRawPointer, receive: UnsafeMutableRawPointer,
-        plan: WorkloadPlan, sink: WorkloadSink
+    static func roundTripProducer<T: MessageTransfer>(
+        _ transfer: inout T, plan: WorkloadPlan, sink: WorkloadSink
     ) throws(IPCError) {
-        let size = plan.payloadBytes
         let histogram = sink.histogram!
         var sequence: UInt64 = 0
+        let stamps = plan.carriesTimestamp
         for _ in 0..<plan.warmupMessages {
             sequence &+= 1
-            if plan.carriesTimestamp { Framing.stampTime(MonotonicClock.nowNs(), into: send) }
-            try roundTrip(&endpoint, sequence, send, receive, size, plan)
+            try transfer.send(sequence, sentAt: stamps ? MonotonicClock.nowNs() : nil)
+            _ = try transfer.receive(sequence, timed: false)
         }
         sink.passWarmupBarrier()
         var window = WorkloadSink.Window()
-        sink.beginWindow(&window, endpoint)
+        sink.beginWindow(&window, futexCalls: transfer.futexCalls)
         var previous = MonotonicClock.nowNs()
         sink.report.pointee.startNs = previous
-        let stamps = plan.carriesTimestamp
         for _ in 0..<plan.messages {
             sequence &+= 1
             // The last clock read is the send time: no extra read per message.
-            if stamps { Framing.stampTime(previous, into: send) }
-            try roundTrip(&endpoint, sequence, send, receive, size, plan)
+            try transfer.send(sequence, sentAt: stamps ? previous : nil)
+            _ = try transfer.receive(sequence, timed: false)
             let now = MonotonicClock.nowNs()
             histogram.record(now &- previous)
             previous = now
         }
         sink.report.pointee.endNs = previous
-        sink.endWindow(from: window, messages: plan.messages, endpoint)
+        sink.endWindow(from: window, messages: plan.messages, futexCalls: transfer.futexCalls)
     }
 
-    @inline(__always)
-    private static func roundTrip<E: MessageEndpoint>(
-        _ endpoint: inout E, _ sequence: UInt64, _ send: UnsafeMutableRawPointer,
-        _ receive: UnsafeMutableRawPointer, _ size: Int, _ plan: WorkloadPlan
+    /// Latency, consumer side: receive, check, answer with the same message.
+    static func roundTripConsumer<T: MessageTransfer>(
+        _ transfer: inout T, plan: WorkloadPlan, sink: WorkloadSink
     ) throws(IPCError) {
-        prepare(sequence, send, plan, sentAt: nil)
-        try endpoint.send(send, count: size)
-        try endpoint.receive(into: receive, count: size)
-        try check(sequence, receive, size, plan)
-    }
-
-    /// Latency, consumer side: receive, check, echo the same bytes back.
-    static func roundTripConsumer<E: MessageEndpoint>(
-        _ endpoint: inout E, buffer: UnsafeMutableRawPointer, plan: WorkloadPlan, sink: WorkloadSink
-    ) throws(IPCError) {
-        let size = plan.payloadBytes
         var window = WorkloadSink.Window()
         var sequence: UInt64 = 0
         let total = plan.warmupMessages + plan.messages
         for i in 0..<total {
-            if i == plan.warmupMessages { sink.beginWindow(&window, endpoint) }
+            if i == plan.warmupMessages { sink.beginWindow(&window, futexCalls: transfer.futexCalls) }
             sequence &+= 1
-            try endpoint.receive(into: buffer, count: size)
             if let oneWay = sink.histogram, i >= plan.warmupMessages {
-                oneWay.record(MonotonicClock.nowNs() &- Framing.time(in: buffer))
+                oneWay.record(try transfer.receive(sequence, timed: true))
+            } else {
+                _ = try transfer.receive(sequence, timed: false)
             }
-            try check(sequence, buffer, size, plan)
-            try endpoint.send(buffer, count: size)
+            try transfer.echo(sequence)
         }
-        if total == plan.warmupMessages { sink.beginWindow(&window, endpoint) }
+        if total == plan.warmupMessages { sink.beginWindow(&window, futexCalls: transfer.futexCalls) }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, endpoint)
+        sink.endWindow(from: window, messages: plan.messages, futexCalls: transfer.futexCalls)
     }
 
     /// Throughput, producer side: stream the messages; the window opens at the first send.
-    static func streamProducer<E: MessageEndpoint>(
-        _ endpoint: inout E, buffer: UnsafeMutableRawPointer, plan: WorkloadPlan, sink: WorkloadSink
+    static func streamProducer<T: MessageTransfer>(
+        _ transfer: inout T, plan: WorkloadPlan, sink: WorkloadSink
     ) throws(IPCError) {
-        let size = plan.payloadBytes
         var sequence: UInt64 = 0
         for _ in 0..<plan.warmupMessages {
             sequence &+= 1
-            prepare(sequence, buffer, plan, sentAt: plan.carriesTimestamp ? MonotonicClock.nowNs() : nil)
-            try endpoint.send(buffer, count: size)
+            try transfer.send(sequence, sentAt: plan.carriesTimestamp ? MonotonicClock.nowNs() : nil)
         }
         if sink.oneSided {
             sink.passWarmupBarrier()
@@ -209,7 +195,7 @@ enum Workloads {
             Futex.waitUntil(sink.warmedUp, reaches: sink.pairs)
         }
         var window = WorkloadSink.Window()
-        sink.beginWindow(&window, endpoint)
+        sink.beginWindow(&window, futexCalls: transfer.futexCalls)
         let start = MonotonicClock.nowNs()
         sink.report.pointee.startNs = start
         if let period = plan.periodNs {
@@ -220,64 +206,45 @@ enum Workloads {
                 sequence &+= 1
                 let intended = start &+ UInt64(Double(i) * period)
                 window.pacingCpuNs &+= sink.pace(until: intended, &spins)
-                prepare(sequence, buffer, plan, sentAt: intended)
-                try endpoint.send(buffer, count: size)
+                try transfer.send(sequence, sentAt: intended)
             }
         } else {
             for _ in 0..<plan.messages {
                 sequence &+= 1
-                prepare(sequence, buffer, plan, sentAt: plan.carriesTimestamp ? MonotonicClock.nowNs() : nil)
-                try endpoint.send(buffer, count: size)
+                try transfer.send(sequence, sentAt: plan.carriesTimestamp ? MonotonicClock.nowNs() : nil)
             }
         }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, endpoint)
+        sink.endWindow(from: window, messages: plan.messages, futexCalls: transfer.futexCalls)
     }
 
     /// Throughput, consumer side: receive and check every message; the window closes at the
     /// last receive.
-    static func streamConsumer<E: MessageEndpoint>(
-        _ endpoint: inout E, buffer: UnsafeMutableRawPointer, plan: WorkloadPlan, sink: WorkloadSink
+    static func streamConsumer<T: MessageTransfer>(
+        _ transfer: inout T, plan: WorkloadPlan, sink: WorkloadSink
     ) throws(IPCError) {
-        let size = plan.payloadBytes
         var sequence: UInt64 = 0
         for _ in 0..<plan.warmupMessages {
             sequence &+= 1
-            try endpoint.receive(into: buffer, count: size)
-            try check(sequence, buffer, size, plan)
+            _ = try transfer.receive(sequence, timed: false)
         }
         var window = WorkloadSink.Window()
-        sink.beginWindow(&window, endpoint)
+        sink.beginWindow(&window, futexCalls: transfer.futexCalls)
         sink.warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
         Futex.wakeAll(sink.warmedUp)
         sink.report.pointee.startNs = MonotonicClock.nowNs()
-        let oneWay = sink.histogram
-        for _ in 0..<plan.messages {
-            sequence &+= 1
-            try endpoint.receive(into: buffer, count: size)
-            if let oneWay { oneWay.record(MonotonicClock.nowNs() &- Framing.time(in: buffer)) }
-            try check(sequence, buffer, size, plan)
+        if let oneWay = sink.histogram {
+            for _ in 0..<plan.messages {
+                sequence &+= 1
+                oneWay.record(try transfer.receive(sequence, timed: true))
+            }
+        } else {
+            for _ in 0..<plan.messages {
+                sequence &+= 1
+                _ = try transfer.receive(sequence, timed: false)
+            }
         }
         sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, endpoint)
-    }
-
-    /// Writes what a message carries besides its bytes: the sequence number, the send time when
-    /// one-way times are measured, the verification pattern with `--verify`.
-    @inline(__always)
-    static func prepare(_ sequence: UInt64, _ buffer: UnsafeMutableRawPointer, _ plan: WorkloadPlan, sentAt: UInt64?) {
-        Framing.stamp(sequence, into: buffer, size: plan.payloadBytes)
-        if plan.verify { Framing.fillPattern(sequence, into: buffer, size: plan.payloadBytes, firstWord: plan.patternWord) }
-        if let sentAt { Framing.stampTime(sentAt, into: buffer) }
-    }
-
-    @inline(__always)
-    static func check(_ sequence: UInt64, _ buffer: UnsafeRawPointer, _ size: Int, _ plan: WorkloadPlan) throws(IPCError) {
-        let received = Framing.sequence(in: buffer, size: size)
-        let expected = Framing.expected(sequence, size: size)
-        if received != expected { throw .sequenceMismatch(expected: expected, received: received) }
-        if plan.verify, let offset = Framing.firstCorruptOffset(sequence, in: buffer, size: size, firstWord: plan.patternWord) {
-            throw .payloadCorrupt(sequence: sequence, offset: offset)
-        }
+        sink.endWindow(from: window, messages: plan.messages, futexCalls: transfer.futexCalls)
     }
 }
