@@ -30,7 +30,7 @@ public struct RunOptions: Equatable {
         a.suite == b.suite && a.output == b.output && a.json == b.json && a.quiet == b.quiet && a.keepGoing == b.keepGoing
             && a.overrides.mechanisms == b.overrides.mechanisms && a.overrides.sizes == b.overrides.sizes
             && a.overrides.modes == b.overrides.modes && a.overrides.placements == b.overrides.placements
-            && a.overrides.waits == b.overrides.waits && a.overrides.copies == b.overrides.copies && a.overrides.pairs == b.overrides.pairs
+            && a.overrides.waits == b.overrides.waits && a.overrides.copies == b.overrides.copies && a.overrides.topologies == b.overrides.topologies && a.overrides.pairs == b.overrides.pairs
             && a.overrides.messages == b.overrides.messages && a.overrides.repetitions == b.overrides.repetitions
             && a.overrides.warmup == b.overrides.warmup && a.overrides.timeoutSeconds == b.overrides.timeoutSeconds
             && a.overrides.verify == b.overrides.verify && a.overrides.ringBytes == b.overrides.ringBytes
@@ -47,7 +47,7 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
 
 public enum ArgumentParser {
     static let valueFlags = [
-        "--suite", "--mechanisms", "--modes", "--sizes", "--placements", "--waits", "--copy", "--pairs",
+        "--suite", "--mechanisms", "--modes", "--sizes", "--placements", "--waits", "--copy", "--pairs", "--topology",
         "--repetitions", "--messages", "--warmup", "--timeout", "--output", "--ring-size", "--json", "--rate", "--min-time",
     ]
     static let switches = ["--verify", "--quiet", "--keep-going", "--oneway"]
@@ -122,6 +122,7 @@ public enum ArgumentParser {
             case "--placements": options.overrides.placements = try Setting.list(value, Placement.self)
             case "--waits": options.overrides.waits = try Setting.list(value, WaitMode.self)
             case "--copy": options.overrides.copies = try Setting.list(value, CopyMode.self)
+            case "--topology": options.overrides.topologies = try Setting.topologies(value)
             case "--pairs": options.overrides.pairs = try Setting.counts(value, range: 1...64)
             case "--repetitions": options.overrides.repetitions = try Setting.count(value, range: 1...1000)
             case "--messages": options.overrides.messages = try Setting.count(value, range: 1...1_000_000_000)
@@ -171,6 +172,8 @@ public enum ArgumentParser {
       --placements LIST       cross-core, same-core, unpinned (default: cross-core with 2+ CPUs)
       --waits LIST            block, spin (non-blocking calls polled in a loop)
       --copy LIST             copy (through the workers' buffers), zero (in the channel's memory)
+      --topology LIST         pairs, fan-in:N (N producers, one consumer), fan-out:N (one producer,
+                              N competing consumers) on one channel
       --pairs LIST            producer/consumer pairs at once, 1 to 64 (default 1)
       --repetitions N         fresh process pairs per scenario, 1 to 1000 (suite default)
       --messages N            measured messages (throughput) or round trips (latency) per pair

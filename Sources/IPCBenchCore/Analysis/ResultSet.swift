@@ -8,8 +8,11 @@ public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertib
     public var wait: String
     /// `copy` or `zero`; rows written before the copy dimension read as `copy`.
     public var copy: String
+    /// `pairs`, `fan-in:N`, `fan-out:N`; rows written before topologies read as `pairs`.
+    public var topology: String
 
-    public init(mechanism: String, mode: String, payloadBytes: Int, placement: String, pairs: Int, wait: String, copy: String = "copy") {
+    public init(mechanism: String, mode: String, payloadBytes: Int, placement: String, pairs: Int, wait: String,
+                copy: String = "copy", topology: String = "pairs") {
         self.mechanism = mechanism
         self.mode = mode
         self.payloadBytes = payloadBytes
@@ -17,23 +20,26 @@ public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertib
         self.pairs = pairs
         self.wait = wait
         self.copy = copy
+        self.topology = topology
     }
 
     /// The key a scenario's rows carry.
     public init(_ s: Scenario) {
         self.init(mechanism: s.mechanism, mode: s.mode.rawValue, payloadBytes: s.payloadBytes,
-                  placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue, copy: s.copy.rawValue)
+                  placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue, copy: s.copy.rawValue,
+                  topology: s.topology.rawValue)
     }
 
     public var description: String {
         "\(mechanism) \(mode) \(ByteSize.format(payloadBytes)) \(placement) \(wait)" + (copy == "copy" ? "" : " \(copy)")
+            + (topology == "pairs" ? "" : " \(topology)")
             + (pairs > 1 ? " x\(pairs)" : "")
     }
 
     public static func < (a: ScenarioKey, b: ScenarioKey) -> Bool {
         let (x, y) = ((a.mechanism, a.mode, a.payloadBytes, a.placement, a.pairs, a.wait),
                       (b.mechanism, b.mode, b.payloadBytes, b.placement, b.pairs, b.wait))
-        return x == y ? a.copy < b.copy : x < y
+        return x == y ? (a.copy, a.topology) < (b.copy, b.topology) : x < y
     }
 }
 
@@ -153,7 +159,8 @@ public struct ResultSet: Sendable {
             let key = ScenarioKey(
                 mechanism: cell("mechanism"), mode: cell("mode"), payloadBytes: bytes,
                 placement: cell("placement"), pairs: pairs, wait: cell("wait"),
-                copy: index["copy"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "copy")
+                copy: index["copy"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "copy",
+                topology: index["topology"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "pairs")
             var row = ResultRow(key: key, repetition: repetition, status: status,
                                 note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine)
             row.timestamp = index["timestamp"].map { cells[$0] } ?? ""

@@ -11,6 +11,7 @@ public struct Overrides: Sendable {
     public var waits: [WaitMode]?
     public var copies: [CopyMode]?
     public var pairs: [Int]?
+    public var topologies: [Topology]?
     public var messages: Int?
     public var warmup: Int?
     public var ringBytes: Int?
@@ -27,7 +28,7 @@ public struct Overrides: Sendable {
     /// Whether any value that shapes scenarios was given.
     public var shapesScenarios: Bool {
         mechanisms != nil || modes != nil || sizes != nil || placements != nil || waits != nil
-            || copies != nil || pairs != nil || messages != nil || warmup != nil || ringBytes != nil || rate != nil || oneWay != nil
+            || copies != nil || pairs != nil || topologies != nil || messages != nil || warmup != nil || ringBytes != nil || rate != nil || oneWay != nil
     }
 }
 
@@ -56,7 +57,8 @@ public struct RunPlan: Sendable {
             for mechanism in sweep.mechanisms {
                 guard let d = dimensions(sweep, mechanism, overrides) else { continue }
                 var product = 1
-                for n in [d.modes.count, d.sizes.count, sweep.placements?.count ?? 1, d.waits.count, d.copies.count, sweep.pairs.count] {
+                for n in [d.modes.count, d.sizes.count, sweep.placements?.count ?? 1, d.waits.count, d.copies.count,
+                          sweep.pairs.count, sweep.topologies.count] {
                     product = saturatingProduct(product, n)
                 }
                 let (sum, overflow) = total.addingReportingOverflow(product)
@@ -107,7 +109,15 @@ public struct RunPlan: Sendable {
                     for placement in sweep.placements ?? [defaultPlacement] {
                         for wait in waits {
                             for copy in copies {
-                                for pairs in sweep.pairs {
+                                for (pairs, topology) in sweep.pairs.flatMap({ p in sweep.topologies.map { (p, $0) } }) {
+                                    // A fan streams in copy mode; a mode or copy mode the command line did not
+                                    // ask for is left out of it, as is a fan a group's mechanism cannot carry.
+                                    if topology.isFan {
+                                        if mode != .throughput && overrides.modes == nil { continue }
+                                        if copy != .copy && overrides.copies == nil { continue }
+                                        if let t = MechanismRegistry.named(mechanism)?.traits, fit, overrides.topologies == nil,
+                                           (topology.producers > 1 && !t.fanIn) || (topology.consumers > 1 && !t.fanOut) { continue }
+                                    }
                                     let given = mode == .latency ? sweep.latencyMessages : sweep.throughputMessages
                                     var messages = given ?? Scenario.defaultMessages(mode: mode, payloadBytes: size, rate: sweep.rate)
                                     if overrides.messages == nil {
@@ -117,7 +127,7 @@ public struct RunPlan: Sendable {
                                     }
                                     let scenario = Scenario(
                                         mechanism: mechanism, mode: mode, payloadBytes: size,
-                                        placement: placement, pairs: pairs, wait: wait, copy: copy, messages: messages,
+                                        placement: placement, pairs: pairs, wait: wait, copy: copy, topology: topology, messages: messages,
                                         warmupMessages: sweep.warmupMessages,
                                         verify: overrides.verify ?? suite.verify, ringBytes: sweep.ringBytes,
                                         rate: mode == .openLoop ? sweep.rate : nil, oneWay: sweep.oneWay)
@@ -169,6 +179,7 @@ public struct RunPlan: Sendable {
             if let v = overrides.placements { sweep.placements = v }
             if let v = overrides.waits { sweep.waits = v }
             if let v = overrides.copies { sweep.copies = v }
+            if let v = overrides.topologies { sweep.topologies = v }
             if let v = overrides.pairs { sweep.pairs = v }
             if let v = overrides.messages { (sweep.latencyMessages, sweep.throughputMessages) = (v, v) }
             if let v = overrides.warmup { sweep.warmupMessages = v }

@@ -14,6 +14,7 @@ public struct Sweep: Sendable, Equatable {
     /// Copy modes; a mechanism that cannot lend its memory runs only `copy`.
     public var copies: [CopyMode] = [.copy]
     public var pairs: [Int] = [1]
+    public var topologies: [Topology] = [.pairs]
     /// Per-mode message counts; nil picks ``Scenario/defaultMessages(mode:payloadBytes:)``.
     public var latencyMessages: Int?
     public var throughputMessages: Int?
@@ -56,7 +57,7 @@ public struct Suite: Sendable, Equatable {
     }
 
     public static let keys = [
-        "mechanisms", "modes", "sizes", "placements", "waits", "copy", "pairs", "messages",
+        "mechanisms", "modes", "sizes", "placements", "waits", "copy", "pairs", "topology", "messages",
         "messages.latency", "messages.throughput", "warmup", "ring-size", "rate", "oneway",
         "repetitions", "timeout", "verify",
     ]
@@ -152,6 +153,7 @@ extension Sweep {
         case "placements": placements = try Setting.list(value, Placement.self)
         case "waits": waits = try Setting.list(value, WaitMode.self)
         case "copy": copies = try Setting.list(value, CopyMode.self)
+        case "topology": topologies = try Setting.topologies(value)
         case "pairs": pairs = try Setting.counts(value, range: 1...64)
         case "messages":
             let n = try Setting.count(value, range: 1...1_000_000_000)
@@ -193,6 +195,19 @@ public enum Setting {
                 throw SettingError(message: "unknown '\(echo(name))' (choices: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             if seen.insert(v.rawValue).inserted { out.append(v) }
+        }
+        return out
+    }
+
+    /// `pairs`, `fan-in:N`, `fan-out:N` (N from 1 to 64).
+    public static func topologies(_ value: String) throws(SettingError) -> [Topology] {
+        let names = items(value)
+        let choices = "pairs, fan-in:N, fan-out:N with N from 1 to \(Topology.maximumFan)"
+        guard !names.isEmpty, !names.contains("") else { throw SettingError(message: "empty list (choices: \(choices))") }
+        var out: [Topology] = []
+        for name in names {
+            guard let t = Topology(rawValue: name) else { throw SettingError(message: "unknown topology '\(echo(name))' (choices: \(choices))") }
+            if !out.contains(t) { out.append(t) }
         }
         return out
     }

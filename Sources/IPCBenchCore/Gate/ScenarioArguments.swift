@@ -16,6 +16,7 @@ public enum ScenarioArguments {
         if s.verify { args.append("--verify") }
         // Only when in place: a build from before the copy dimension copies, and knows no --copy.
         if s.copy == .zero { args += ["--copy", s.copy.rawValue] }
+        if s.topology != .pairs { args += ["--topology", s.topology.rawValue] }
         return args
     }
 }

@@ -94,7 +94,8 @@ public struct WorkerReport {
 /// Mapped MAP_SHARED before the first fork, so all of them see the same bytes.
 final class ControlBlock {
     let region: MemoryRegion
-    let pairs: Int
+    /// Worker slots (see ``WorkerLayout``).
+    let workers: Int
     private let reportStride = MemoryRegion.roundToCacheLine(MemoryLayout<WorkerReport>.stride)
     /// Three barrier words, the host probe's bounce line and its results, one cache line each.
     private let pidsOffset = 5 * 64
@@ -102,20 +103,20 @@ final class ControlBlock {
     private let histogramsOffset: Int
     private let histogramStride = MemoryRegion.roundToCacheLine(RecordingHistogram.byteCount)
 
-    init(pairs: Int) throws(IPCError) {
-        self.pairs = pairs
-        reportsOffset = pidsOffset + MemoryRegion.roundToCacheLine(pairs * 2 * 4)
-        histogramsOffset = reportsOffset + 2 * pairs * reportStride
-        region = try MemoryRegion(byteCount: histogramsOffset + 2 * pairs * histogramStride, sharing: .shared)
+    init(workers: Int) throws(IPCError) {
+        self.workers = workers
+        reportsOffset = pidsOffset + MemoryRegion.roundToCacheLine(workers * 4)
+        histogramsOffset = reportsOffset + workers * reportStride
+        region = try MemoryRegion(byteCount: histogramsOffset + workers * histogramStride, sharing: .shared)
         // A fresh anonymous mapping is zero-filled: counters start at 0, reports at `starting`.
-        for i in 0..<(2 * pairs) { report(i).initialize(to: WorkerReport()) }
+        for i in 0..<workers { report(i).initialize(to: WorkerReport()) }
     }
 
     /// Workers that finished their setup and wait for `go`.
     var ready: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 0) }
     /// Set to 1 (and futex-woken) to release every worker at once.
     var go: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 64) }
-    /// Pairs that finished their warm-up; producers start measuring when it reaches `pairs`.
+    /// Workers that finished their warm-up (see `WorkloadSink.parties`).
     var warmedUp: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 128) }
 
     /// The line pair 0 bounces to probe the host state (see `HostProbe`): ping at 0, pong at 8.

@@ -69,8 +69,20 @@ public struct MechanismTraits: Sendable {
     public var lossy = false
     /// Signals a worker must have blocked before any peer sends (only `signal` needs one).
     public var workerBlockedSignals: [Int32] = []
+    /// One channel can take several producers (`fan-in:N`) or several competing consumers
+    /// (`fan-out:N`): each message goes in and comes out whole, whoever else uses the channel.
+    public var fanIn = false
+    public var fanOut = false
 
     public init(family: MechanismFamily) { self.family = family }
+
+    /// A kernel queue that keeps message boundaries with many writers and readers.
+    static func sharedQueue(_ family: MechanismFamily) -> MechanismTraits {
+        var t = MechanismTraits(family: family)
+        t.fanIn = true
+        t.fanOut = true
+        return t
+    }
 
     /// No consumer is forked: a ceiling measured by one process alone.
     public var oneSided: Bool { ceiling == .throughput }

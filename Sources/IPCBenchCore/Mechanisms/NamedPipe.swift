@@ -7,11 +7,13 @@ import Glibc
 public final class NamedPipe: Mechanism {
     public static let name = "fifo"
     public static let summary = "named pipes (mkfifo 0600 in a private folder, unlinked once open)"
-    public static let traits = MechanismTraits(family: .kernel)
+    public static let traits = MechanismTraits.sharedQueue(.kernel)
 
     private var ends = DuplexDescriptors()
 
-    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? { nil }
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        AnonymousPipe.sharedLimitation(scenario)
+    }
 
     public static func limitsSummary(_ limits: MachineLimits) -> String {
         "any size (a byte stream, like pipe)"

@@ -8,7 +8,7 @@ import CIPCShim
 public final class PosixMessageQueue: Mechanism {
     public static let name = "posix-mq"
     public static let summary = "POSIX message queues (mq_open 0600, unlinked before use)"
-    public static let traits = MechanismTraits(family: .kernel)
+    public static let traits = MechanismTraits.sharedQueue(.kernel)
 
     private var forward: mqd_t = -1
     private var backward: mqd_t = -1

@@ -10,7 +10,7 @@ public final class SystemVMessageQueue: Mechanism {
     public static let name = "sysv-mq"
     public static let summary = "System V message queues (msgget IPC_PRIVATE 0600)"
     public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .kernel)
+        var t = MechanismTraits.sharedQueue(.kernel)
         t.headroomBytes = headroomBytes
         return t
     }

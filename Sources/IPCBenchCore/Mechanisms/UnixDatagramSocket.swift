@@ -7,7 +7,7 @@ import Glibc
 public final class UnixDatagramSocket: PacketSocketMechanism {
     public static let name = "unix-dgram"
     public static let summary = "Unix domain datagram sockets (socketpair SOCK_DGRAM)"
-    public static let traits = MechanismTraits(family: .kernel)
+    public static let traits = MechanismTraits.sharedQueue(.kernel)
     static let socketType = Int32(SOCK_DGRAM.rawValue)
     static let unit = "datagram"
 

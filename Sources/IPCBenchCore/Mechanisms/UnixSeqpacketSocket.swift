@@ -7,7 +7,7 @@ import Glibc
 public final class UnixSeqpacketSocket: PacketSocketMechanism {
     public static let name = "unix-seqpacket"
     public static let summary = "Unix domain sequenced-packet sockets (socketpair SOCK_SEQPACKET)"
-    public static let traits = MechanismTraits(family: .kernel)
+    public static let traits = MechanismTraits.sharedQueue(.kernel)
     static let socketType = Int32(SOCK_SEQPACKET.rawValue)
     static let unit = "packet"
 

@@ -6,7 +6,7 @@ import Glibc
 /// order (README "CSV columns" documents each). Empty cells where a figure does not apply.
 public enum CSVReport {
     public static let columns = [
-        "mechanism", "mode", "payload_bytes", "placement", "pairs", "wait", "copy", "repetition", "messages",
+        "mechanism", "mode", "payload_bytes", "placement", "pairs", "wait", "copy", "topology", "repetition", "messages",
         "status", "note", "msgs_per_s", "mib_per_s",
         "rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns", "rtt_max_ns",
         "rtt_mean_ns", "rtt_stddev_ns",
@@ -25,7 +25,7 @@ public enum CSVReport {
         func num(_ v: Double?, _ d: Int) -> String { v.map { fixed($0, d) } ?? "" }
         let values: [String: String] = [
             "mechanism": s.mechanism, "mode": s.mode.rawValue, "payload_bytes": String(s.payloadBytes),
-            "placement": s.placement.rawValue, "pairs": String(s.pairs), "wait": s.wait.rawValue, "copy": s.copy.rawValue,
+            "placement": s.placement.rawValue, "pairs": String(s.pairs), "wait": s.wait.rawValue, "copy": s.copy.rawValue, "topology": s.topology.rawValue,
             "repetition": String(r.repetition), "messages": String(s.messages * s.pairs),
             "status": r.status.rawValue, "note": r.note,
             "msgs_per_s": num(r.messagesPerSecond, 1), "mib_per_s": num(r.mibPerSecond, 3),
