@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import IPCBenchCore
 
 /// `ipcbench compare BASE.csv NEW.csv`: regressed, improved, unchanged or inconclusive per

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import IPCBenchCore
 
 /// `ipcbench gate`: the paired, sequential A/B regression gate (see `ABGate`), and with

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import IPCBenchCore
 
 /// The `ipcbench` program: parse, run, print; returns the exit status.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import IPCBenchCore
 
 /// `ipcbench plot RESULTS.csv --output DIR [--baseline BASE.csv] [--threshold PERCENT]`: SVG

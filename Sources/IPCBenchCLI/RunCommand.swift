@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import IPCBenchCore
 
 /// `ipcbench run`: resolve the plan, check the output paths, measure every scenario

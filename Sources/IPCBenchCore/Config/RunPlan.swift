@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Command-line values that replace a suite's; nil leaves the suite's value.
 public struct Overrides: Sendable {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// One block of a suite: the cross product of its lists becomes scenarios.
 public struct Sweep: Sendable, Equatable {

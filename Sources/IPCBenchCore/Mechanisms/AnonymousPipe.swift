@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// `pipe`: two anonymous pipes (pipe2), one per direction.

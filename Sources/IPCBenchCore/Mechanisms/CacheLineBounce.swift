@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Synchronization
 
 /// `cacheline`: the ceiling for latency. Two processes pass an 8-byte value back and forth

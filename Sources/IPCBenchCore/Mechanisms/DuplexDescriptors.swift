@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Four descriptors, two one-way paths: producer→consumer (`forward`) and consumer→producer
 /// (`backward`). Pipes, FIFOs and eventfds all reduce to this; each worker keeps the two ends it

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// `eventfd`: two eventfd counters, one per direction. A message is the 8-byte value added to

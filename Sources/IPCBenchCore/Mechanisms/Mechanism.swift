@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// What the coordinator knows when it makes a channel, before forking the workers.
 public struct ChannelSpec {

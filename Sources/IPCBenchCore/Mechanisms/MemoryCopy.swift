@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `memcpy`: the ceiling for throughput. One process copies each payload into the next slot of
 /// a ring-sized buffer (`--ring-size`), exactly the copy a ring's producer makes, with no other

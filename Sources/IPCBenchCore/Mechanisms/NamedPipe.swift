@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `fifo`: two named pipes (mkfifo, 0600) in the run's private folder, one per direction.
 /// The coordinator opens both ends and unlinks the names before forking, so no path survives.

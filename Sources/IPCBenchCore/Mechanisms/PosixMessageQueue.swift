@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// `posix-mq`: two POSIX message queues (mq_open), one per direction, created O_EXCL with an

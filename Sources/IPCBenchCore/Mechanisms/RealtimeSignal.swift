@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// `signal`: a queued real-time signal (SIGRTMIN) sent with sigqueue, whose 8-byte value is the

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A connected pair of Unix sockets (socketpair): no path on disk, nothing to unlink.
 /// The producer keeps `ends.0`, the consumer `ends.1`.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// What a worker does when a non-blocking call would block.

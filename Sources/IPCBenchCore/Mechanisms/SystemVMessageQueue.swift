@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `sysv-mq`: two System V message queues (msgget IPC_PRIVATE, 0600), one per direction.
 ///

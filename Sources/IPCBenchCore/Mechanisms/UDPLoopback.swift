@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `udp`: two UDP sockets on 127.0.0.1, each connect()ed to the other, so the kernel drops any
 /// datagram from a third party. UDP may drop (a full receive buffer) and, in principle, reorder:

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `unix-dgram`: a connected pair of SOCK_DGRAM Unix sockets; reliable and ordered on Linux,
 /// one message per datagram, so a message must fit in one.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `unix-seqpacket`: a connected pair of SOCK_SEQPACKET Unix sockets: reliable, ordered,
 /// message boundaries kept, so a message must fit in one packet.

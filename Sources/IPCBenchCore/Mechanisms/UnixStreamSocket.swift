@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `unix-stream`: a connected pair of SOCK_STREAM Unix sockets.
 public final class UnixStreamSocket: Mechanism {

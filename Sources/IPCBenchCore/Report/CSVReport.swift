@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The CSV contract: one row per scenario and repetition, RFC 4180 quoting, columns in this
 /// order (README "CSV columns" documents each). Empty cells where a figure does not apply.

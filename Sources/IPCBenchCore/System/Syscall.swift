@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// The one door every system call goes through: `-1` plus errno becomes an ``IPCError`` that

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Synchronization
 
 /// The measured loops for lossy mechanisms (`udp`): a missing message is counted, not fatal.
