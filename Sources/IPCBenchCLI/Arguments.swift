@@ -30,6 +30,7 @@ public struct RunOptions: Equatable {
         a.suite == b.suite && a.output == b.output && a.json == b.json && a.quiet == b.quiet && a.keepGoing == b.keepGoing
             && a.overrides.mechanisms == b.overrides.mechanisms && a.overrides.sizes == b.overrides.sizes
             && a.overrides.modes == b.overrides.modes && a.overrides.placements == b.overrides.placements
+            && a.overrides.matrix == b.overrides.matrix && a.overrides.cpus == b.overrides.cpus && a.overrides.cpuPairs == b.overrides.cpuPairs
             && a.overrides.waits == b.overrides.waits && a.overrides.copies == b.overrides.copies && a.overrides.topologies == b.overrides.topologies && a.overrides.pairs == b.overrides.pairs
             && a.overrides.messages == b.overrides.messages && a.overrides.repetitions == b.overrides.repetitions
             && a.overrides.warmup == b.overrides.warmup && a.overrides.timeoutSeconds == b.overrides.timeoutSeconds
@@ -47,7 +48,7 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
 
 public enum ArgumentParser {
     static let valueFlags = [
-        "--suite", "--mechanisms", "--modes", "--sizes", "--placements", "--waits", "--copy", "--pairs", "--topology",
+        "--suite", "--mechanisms", "--modes", "--sizes", "--placements", "--cpus", "--cpu-pair", "--waits", "--copy", "--pairs", "--topology",
         "--repetitions", "--messages", "--warmup", "--timeout", "--output", "--ring-size", "--json", "--rate", "--min-time",
     ]
     static let switches = ["--verify", "--quiet", "--keep-going", "--oneway"]
@@ -119,7 +120,12 @@ public enum ArgumentParser {
             case "--mechanisms": options.overrides.mechanisms = try Setting.mechanisms(value)
             case "--modes": options.overrides.modes = try Setting.list(value, Mode.self)
             case "--sizes": options.overrides.sizes = try Setting.sizes(value)
-            case "--placements": options.overrides.placements = try Setting.list(value, Placement.self)
+            case "--placements":
+                let (placements, matrix) = try Setting.placements(value)
+                options.overrides.placements = placements
+                options.overrides.matrix = matrix
+            case "--cpus": options.overrides.cpus = try Setting.cpus(value)
+            case "--cpu-pair": options.overrides.cpuPairs = try Setting.cpuPairs(value)
             case "--waits": options.overrides.waits = try Setting.list(value, WaitMode.self)
             case "--copy": options.overrides.copies = try Setting.list(value, CopyMode.self)
             case "--topology": options.overrides.topologies = try Setting.topologies(value)
@@ -169,7 +175,10 @@ public enum ArgumentParser {
       --rate N                open-loop messages per second per pair, 1 to 100000000 (default 10000)
       --oneway                also time each message one way (sender's stamp to arrival; 16+ bytes)
       --sizes LIST            payload bytes: 64, 4K, 4KiB, 1M, 1GiB (1 byte to 1 GiB)
-      --placements LIST       cross-core, same-core, unpinned (default: cross-core with 2+ CPUs)
+      --placements LIST       cross-core, same-core, unpinned (default: cross-core with 2+ CPUs), and
+                              matrix: every ordered pair of CPUs (the core matrix)
+      --cpus LIST             the matrix's CPUs, e.g. 0-3,8 (default: every CPU this process may use)
+      --cpu-pair LIST         matrix cells one by one, producer>consumer, e.g. 0>1,1>0
       --waits LIST            block, spin (non-blocking calls polled in a loop)
       --copy LIST             copy (through the workers' buffers), zero (in the channel's memory)
       --topology LIST         pairs, fan-in:N (N producers, one consumer), fan-out:N (one producer,

@@ -142,6 +142,7 @@ struct RunCommand {
         if chatty && !results.isEmpty {
             print("")
             print(SummaryTable.render(results), terminator: "")
+            print(CoreMatrixTable.render(results), terminator: "")
             print("")
             if let written { print("CSV: \(TextSafety.forTerminal(written))") }
             print("Read round trips against the placement: a blocking hand-off across two vCPUs goes through the hypervisor.")

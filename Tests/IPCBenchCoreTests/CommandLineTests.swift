@@ -101,7 +101,7 @@ final class CommandLineTests: LeakCheckedTestCase {
         XCTAssertEqual(lines.first.map(String.init), CSVReport.columns.joined(separator: ","))
         // pipe: 2 modes x 2 sizes; eventfd: 2 modes x 2 sizes as asked (3 of them skipped), twice each.
         XCTAssertEqual(lines.count, 1 + 2 * 8)
-        XCTAssertTrue(csv.contains("eventfd,throughput,8,cross-core,1,block,copy,1,50,skipped,"), csv)
+        XCTAssertTrue(csv.contains("eventfd,throughput,8,cross-core,1,block,copy,pairs,,1,50,skipped,"), csv)
         XCTAssertTrue(r.stdout.contains("p50"), r.stdout)
     }
 

@@ -83,3 +83,31 @@ public enum Topology: Hashable, Sendable {
 
     public var isFan: Bool { self != .pairs }
 }
+
+/// Two CPUs named outright: a cell of the core matrix (`--placements matrix`). Every producer
+/// of the scenario is pinned to `producer`, every consumer to `consumer`.
+public struct CPUPair: Hashable, Sendable, CustomStringConvertible {
+    public var producer: Int32
+    public var consumer: Int32
+
+    public init(producer: Int32, consumer: Int32) {
+        self.producer = producer
+        self.consumer = consumer
+    }
+
+    /// `0>1`: producer on CPU 0, consumer on CPU 1 (the CSV's `cpu_pair`).
+    public var description: String { "\(producer)>\(consumer)" }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ">", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 5 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let p = Int32(parts[0]), let c = Int32(parts[1]) else { return nil }
+        self.init(producer: p, consumer: c)
+    }
+
+    /// Every ordered pair of `cpus`, a CPU with itself included (the matrix's diagonal is
+    /// same-core).
+    public static func matrix(_ cpus: [Int32]) -> [CPUPair] {
+        cpus.flatMap { p in cpus.map { CPUPair(producer: p, consumer: $0) } }
+    }
+}

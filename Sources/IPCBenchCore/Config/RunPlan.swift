@@ -6,6 +6,10 @@ public struct Overrides: Sendable {
     public var modes: [Mode]?
     public var sizes: [Int]?
     public var placements: [Placement]?
+    /// `--placements` named `matrix`; `--cpus` chose its CPUs.
+    public var matrix: Bool?
+    public var cpus: [Int32]?
+    public var cpuPairs: [CPUPair]?
     public var waits: [WaitMode]?
     public var copies: [CopyMode]?
     public var pairs: [Int]?
@@ -25,7 +29,7 @@ public struct Overrides: Sendable {
 
     /// Whether any value that shapes scenarios was given.
     public var shapesScenarios: Bool {
-        mechanisms != nil || modes != nil || sizes != nil || placements != nil || waits != nil
+        mechanisms != nil || modes != nil || sizes != nil || placements != nil || matrix != nil || cpus != nil || cpuPairs != nil || waits != nil
             || copies != nil || pairs != nil || topologies != nil || messages != nil || warmup != nil || ringBytes != nil || rate != nil || oneWay != nil
     }
 }
@@ -55,7 +59,7 @@ public struct RunPlan: Sendable {
             for mechanism in sweep.mechanisms {
                 guard let d = dimensions(sweep, mechanism, overrides) else { continue }
                 var product = 1
-                for n in [d.modes.count, d.sizes.count, sweep.placements?.count ?? 1, d.waits.count, d.copies.count,
+                for n in [d.modes.count, d.sizes.count, placements(sweep, .crossCore).count, d.waits.count, d.copies.count,
                           sweep.pairs.count, sweep.topologies.count] {
                     product = saturatingProduct(product, n)
                 }
@@ -64,6 +68,18 @@ public struct RunPlan: Sendable {
             }
         }
         return saturatingProduct(total, overrides.repetitions ?? suite.repetitions)
+    }
+
+    /// The sweep's placements, then the cells of its core matrix (same-core on the diagonal).
+    static func placements(_ sweep: Sweep, _ defaultPlacement: Placement) -> [(Placement, CPUPair?)] {
+        let cells = (sweep.matrix ? CPUPair.matrix(sweep.cpus.isEmpty ? CPUSet.allowed() : sweep.cpus) : [])
+            + sweep.cpuPairs
+        var out: [(Placement, CPUPair?)] = (sweep.placements ?? (cells.isEmpty ? [defaultPlacement] : [])).map { ($0, nil) }
+        var seen: Set<CPUPair> = []
+        for cell in cells where seen.insert(cell).inserted {
+            out.append((cell.producer == cell.consumer ? .sameCore : .crossCore, cell))
+        }
+        return out
     }
 
     /// The lists one mechanism of a sweep runs. A mechanism a group chose (``Sweep/fitted``)
@@ -104,7 +120,7 @@ public struct RunPlan: Sendable {
             planned.insert(mechanism)
             for mode in modes {
                 for size in sizes {
-                    for placement in sweep.placements ?? [defaultPlacement] {
+                    for (placement, cpuPair) in placements(sweep, defaultPlacement) {
                         for wait in waits {
                             for copy in copies {
                                 for (pairs, topology) in sweep.pairs.flatMap({ p in sweep.topologies.map { (p, $0) } }) {
@@ -125,7 +141,8 @@ public struct RunPlan: Sendable {
                                     }
                                     let scenario = Scenario(
                                         mechanism: mechanism, mode: mode, payloadBytes: size,
-                                        placement: placement, pairs: pairs, wait: wait, copy: copy, topology: topology, messages: messages,
+                                        placement: placement, pairs: pairs, wait: wait, copy: copy, topology: topology, cpuPair: cpuPair,
+                                        messages: messages,
                                         warmupMessages: sweep.warmupMessages,
                                         verify: overrides.verify ?? suite.verify, ringBytes: sweep.ringBytes,
                                         rate: mode == .openLoop ? sweep.rate : nil, oneWay: sweep.oneWay)
@@ -175,6 +192,9 @@ public struct RunPlan: Sendable {
             if let v = overrides.modes { sweep.modes = v }
             if let v = overrides.sizes { sweep.sizes = v }
             if let v = overrides.placements { sweep.placements = v }
+            if let v = overrides.matrix { sweep.matrix = v }
+            if let v = overrides.cpus { sweep.cpus = v }
+            if let v = overrides.cpuPairs { sweep.cpuPairs = v }
             if let v = overrides.waits { sweep.waits = v }
             if let v = overrides.copies { sweep.copies = v }
             if let v = overrides.topologies { sweep.topologies = v }

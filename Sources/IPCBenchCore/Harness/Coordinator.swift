@@ -52,7 +52,11 @@ public final class Coordinator {
         if scenario.carriesTimestamp && scenario.payloadBytes < 16 {
             return "one-way times need 16-byte payloads (sequence number and send time)"
         }
-        if scenario.placement == .crossCore && cpus.count < 2 {
+        if let pair = scenario.cpuPair {
+            for cpu in [pair.producer, pair.consumer] where !cpus.contains(cpu) {
+                return "CPU \(cpu) is not one this process may use (\(cpus.map(String.init).joined(separator: ",")))"
+            }
+        } else if scenario.placement == .crossCore && cpus.count < 2 {
             return "cross-core needs two CPUs; this process may use \(cpus.count)"
         }
         return nil
@@ -78,9 +82,10 @@ public final class Coordinator {
     /// The CPU a worker is pinned to, or nil when unpinned: cross-core spreads the workers over
     /// the allowed CPUs in order (a pair's producer and consumer on two neighbours), same-core
     /// puts a whole group on one.
-    func cpu(worker index: Int, group: Int, placement: Placement) -> Int32? {
+    func cpu(worker index: Int, group: Int, role: Role, _ scenario: Scenario) -> Int32? {
+        if let pair = scenario.cpuPair { return role == .producer ? pair.producer : pair.consumer }
         guard !cpus.isEmpty else { return nil }
-        switch placement {
+        switch scenario.placement {
         case .unpinned: return nil
         case .sameCore: return cpus[group % cpus.count]
         case .crossCore: return cpus[index % cpus.count]
@@ -135,7 +140,7 @@ public final class Coordinator {
         for s in M.traits.workerBlockedSignals { sigaddset(&workerMask, s) }
         // More workers than CPUs: some share one, and a worker that polls must yield to its
         // neighbour instead of pausing through the neighbour's time slice.
-        let crowded = scenario.placement == .crossCore && layout.count > cpus.count
+        let crowded = scenario.placement == .crossCore && (layout.count > cpus.count || scenario.cpuPair != nil && layout.count > 2)
         let waitPlacement = crowded ? Placement.sameCore : scenario.placement
         let spin = SpinPolicy.for(scenario.wait, placement: waitPlacement)
         let me = getpid()
@@ -151,7 +156,7 @@ public final class Coordinator {
                     plan: plan, control: control,
                     buffer: buffers.base + index * 2 * bufferStride + headroom, bufferStride: bufferStride,
                     headroom: headroom,
-                    cpu: cpu(worker: index, group: group, placement: scenario.placement), spin: spin,
+                    cpu: cpu(worker: index, group: group, role: layout.role(of: index), scenario), spin: spin,
                     pacing: SpinPolicy.for(.spin, placement: waitPlacement),
                     coordinator: me, mask: workerMask,
                     inheritedToClose: [interrupts?.fd ?? -1, janitor?.descriptor ?? -1])
@@ -188,7 +193,10 @@ public final class Coordinator {
             if outcome == .allExited { break }
             return failure(scenario, repetition, outcome, &workers, control, layout)
         }
-        return success(scenario, repetition, control, layout, lossy: M.lossy)
+        var result = success(scenario, repetition, control, layout, lossy: M.lossy)
+        result.producerCPU = cpu(worker: layout.index(0, .producer), group: 0, role: .producer, scenario)
+        if layout.consumers > 0 { result.consumerCPU = cpu(worker: layout.index(0, .consumer), group: 0, role: .consumer, scenario) }
+        return result
     }
 
     private func failure(

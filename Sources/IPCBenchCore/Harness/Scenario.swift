@@ -10,6 +10,8 @@ public struct Scenario: Hashable, Sendable {
     public var copy: CopyMode
     /// One producer and one consumer per channel, or several on one side (`--topology`).
     public var topology: Topology
+    /// The two CPUs named outright (a core-matrix cell), overriding where `placement` would pin.
+    public var cpuPair: CPUPair?
     /// Measured messages (throughput) or round trips (latency) per pair and repetition.
     public var messages: Int
     public var warmupMessages: Int
@@ -25,7 +27,7 @@ public struct Scenario: Hashable, Sendable {
 
     public init(
         mechanism: String, mode: Mode, payloadBytes: Int, placement: Placement = .crossCore,
-        pairs: Int = 1, wait: WaitMode = .block, copy: CopyMode = .copy, topology: Topology = .pairs, messages: Int, warmupMessages: Int? = nil,
+        pairs: Int = 1, wait: WaitMode = .block, copy: CopyMode = .copy, topology: Topology = .pairs, cpuPair: CPUPair? = nil, messages: Int, warmupMessages: Int? = nil,
         verify: Bool = false, ringBytes: Int = 1 << 20, rate: Int? = nil, oneWay: Bool = false
     ) {
         self.mechanism = mechanism
@@ -36,6 +38,7 @@ public struct Scenario: Hashable, Sendable {
         self.wait = wait
         self.copy = copy
         self.topology = topology
+        self.cpuPair = cpuPair
         self.messages = messages
         self.warmupMessages = warmupMessages ?? Scenario.defaultWarmup(messages: messages)
         self.verify = verify
@@ -112,6 +115,9 @@ public struct RepetitionResult: Sendable {
     /// after the window, in ns (`HostProbe`); nil for one-sided ceilings.
     public var probeNs: UInt64?
     public var probeEndNs: UInt64?
+    /// The CPUs pair 0's producer and consumer were pinned to (nil when unpinned).
+    public var producerCPU: Int32?
+    public var consumerCPU: Int32?
     /// Set when SIGINT, SIGTERM or SIGHUP reached the coordinator during this repetition.
     public var interruptedBy: Int32?
 

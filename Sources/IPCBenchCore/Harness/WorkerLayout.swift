@@ -35,7 +35,7 @@ struct WorkerLayout: Sendable {
     /// Worker `index` in words, for a failure note (`consumer 2 of group 0`).
     func describe(_ index: Int) -> String {
         let role = role(of: index) == .producer ? "producer" : "consumer"
-        if perGroup == 2 { return "\(role) of pair \(group(of: index))" }
+        if producers == 1 && consumers <= 1 { return "\(role) of pair \(group(of: index))" }
         return "\(role) \(member(of: index)) of group \(group(of: index))"
     }
 }
