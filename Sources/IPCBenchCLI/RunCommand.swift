@@ -6,19 +6,72 @@ import IPCBenchCore
 /// `ipcbench run`: resolve the plan, check the output paths, measure every scenario
 /// (repetitions outermost, so drift spreads over all scenarios alike), keep each row safe as it
 /// completes, write the CSV atomically.
-struct RunCommand {
-    let options: RunOptions
+struct RunCommand: Subcommand {
+    var suite: String?
+    var overrides = Overrides()
+    /// nil: `results/runs/ipcbench-<timestamp>.csv`; "-": CSV on stdout.
+    var output: String?
+    var quiet = false
+    var keepGoing = false
+    /// Also write the run as JSON here.
+    var json: String?
 
-    func execute() -> Int32 {
+    static let name = "run"
+    /// The default command: `ipcbench --sizes 0` is answered `ipcbench: --sizes: ...`.
+    static let errorPrefix = ""
+    /// The program's help, whose options are this command's.
+    static var help: String { ArgumentParser.help }
+
+    static var flags: [Flag<RunCommand>] {
+        [
+            .value("--suite", "NAME|PATH", \.suite, .suite, help: "quick, default, full (the package's "
+                + "Benchmarks/suites/NAME.suite) or a path to a suite file (one with a / or ending in .suite)"),
+            .value("--mechanisms", "LIST", \.overrides.mechanisms, .mechanisms, help: "all, or names from `ipcbench list`"),
+            .value("--modes", "LIST", \.overrides.modes, .listOf(Mode.self), help: "latency (round trips), throughput "
+                + "(streaming), openloop (sends at --rate, times each message from its intended send time)"),
+            .value("--rate", "N", \.overrides.rate, .count(1...100_000_000),
+                   help: "open-loop messages per second per pair, 1 to 100000000 (default 10000)"),
+            .toggle("--oneway", \.overrides.oneWay, help: "also time each message one way (sender's stamp to arrival; 16+ bytes)"),
+            .value("--sizes", "LIST", \.overrides.sizes, .sizes, help: "payload bytes: 64, 4K, 4KiB, 1M, 1GiB (1 byte to 1 GiB)"),
+            .value("--placements", "LIST", \.overrides.placements, .listOf(Placement.self),
+                   help: "cross-core, same-core, unpinned (default: cross-core with 2+ CPUs)"),
+            .value("--waits", "LIST", \.overrides.waits, .listOf(WaitMode.self), help: "block, spin (non-blocking calls polled in a loop)"),
+            .value("--copy", "LIST", \.overrides.copies, .listOf(CopyMode.self),
+                   help: "copy (through the workers' buffers), zero (in the channel's memory)"),
+            .value("--pairs", "LIST", \.overrides.pairs, .counts(1...64), help: "producer/consumer pairs at once, 1 to 64 (default 1)"),
+            .value("--repetitions", "N", \.overrides.repetitions, .count(1...1000),
+                   help: "fresh process pairs per scenario, 1 to 1000 (suite default)"),
+            .value("--messages", "N", \.overrides.messages, .count(1...1_000_000_000),
+                   help: "measured messages (throughput) or round trips (latency) per pair"),
+            .value("--warmup", "N", \.overrides.warmup, .count(0...1_000_000_000),
+                   help: "untimed messages first (default: a tenth of --messages, at most 1000)"),
+            .value("--min-time", "DURATION", \.overrides.minimumWindowNs, .duration, help: "grow each scenario's message "
+                + "count (the suite's or --messages) until its window lasts at least this long (e.g. 50ms; untimed pilots first)"),
+            .value("--ring-size", "BYTES", \.overrides.ringBytes, .ringSize, help: "capacity of the shared-memory rings (default 1M)"),
+            .toggle("--verify", \.overrides.verify, help: "check every payload byte, not only the sequence numbers"),
+            .value("--timeout", "SECONDS", \.overrides.timeoutSeconds, .seconds,
+                   help: "per repetition, 0.1 to 86400 (default 60); the workers are killed after it"),
+            .toggle("--keep-going", \.keepGoing, help: "record a failed scenario and go on (default: stop at the first)"),
+            .value("--output", "PATH", \.output, .text(ifEmpty: "empty path (use - for standard output)"),
+                   help: "CSV path (default results/runs/ipcbench-<UTC time>-<ms>-<pid>.csv; - for stdout); "
+                + "each row is also kept in PATH.partial until it is written"),
+            .value("--json", "PATH", \.json, .file(ifEmptyOrDash: "needs a file path"),
+                   help: "also write the run as JSON (the rows plus the machine description; not the --output path)"),
+            .toggle("--quiet", \.quiet, help: "no table and no progress"),
+            .version,
+        ]
+    }
+
+    func run() -> Int32 {
         // A file-size limit must fail the write (EFBIG), not kill the process mid-report.
         signal(SIGXFSZ, SIG_IGN)
 
         let suite: Suite
         do {
-            suite = try SuiteLocator.load(options.suite ?? "default")
+            suite = try SuiteLocator.load(self.suite ?? "default")
         } catch {
             switch error {
-            case .notFound where options.suite == nil:
+            case .notFound where self.suite == nil:
                 // Run outside the package: the built-in copy of the default suite.
                 suite = try! Suite.parse(SuiteLocator.builtInDefault, name: "default (built-in)")
             case .invalid, .notARegularFile: printError("bad suite: \(error)"); return ExitCode.badInput
@@ -28,7 +81,7 @@ struct RunCommand {
         }
         // Counted before a scenario is built: a cross product of long lists would take
         // gigabytes and minutes to build, and years to run.
-        let runs = RunPlan.runCount(suite: suite, overrides: options.overrides)
+        let runs = RunPlan.runCount(suite: suite, overrides: overrides)
         guard runs <= RunPlan.maximumRuns else { return refuse(runs: runs, suite: suite) }
 
         // Block the interrupt signals now, while single-threaded and before anything exists to
@@ -39,7 +92,7 @@ struct RunCommand {
             return ExitCode.setupFailed
         }
         let machine = MachineInfo.current()
-        var plan = RunPlan.make(suite: suite, overrides: options.overrides, cpuCount: machine.cpus)
+        var plan = RunPlan.make(suite: suite, overrides: overrides, cpuCount: machine.cpus)
         guard !plan.scenarios.isEmpty else {
             printError("nothing to run: the options leave no scenario")
             return ExitCode.usage
@@ -47,7 +100,7 @@ struct RunCommand {
         if let signal = interrupts.poll() { return InterruptSignals.exitStatus(for: signal) }
 
         let outputs: RunOutputs
-        switch RunOutputs.prepare(options) {
+        switch RunOutputs.prepare(self) {
         case let .success(prepared): outputs = prepared
         case let .failure(problem):
             printError(problem.message)
@@ -65,9 +118,9 @@ struct RunCommand {
         let coordinator = Coordinator(
             directory: directory, timeoutSeconds: plan.timeoutSeconds, interrupts: interrupts)
         let timestamp = WallClock.iso8601UTC()
-        let showProgress = !options.quiet && isatty(2) == 1
+        let showProgress = !quiet && isatty(2) == 1
         let clockOverhead = MonotonicClock.readOverheadNs()
-        let chatty = !options.quiet && outputs.csv != "-"
+        let chatty = !quiet && outputs.csv != "-"
         if chatty {
             let suiteLabel = plan.suitePath.map { "\(plan.suiteName) (\($0))" } ?? plan.suiteName
             print(TextSafety.forTerminal(
@@ -81,7 +134,7 @@ struct RunCommand {
         var interruptedBy: Int32? = nil
         let total = plan.scenarios.count * plan.repetitions
         var done = 0
-        let calibrate = options.overrides.minimumWindowNs
+        let calibrate = overrides.minimumWindowNs
         sweep: for repetition in 1...plan.repetitions {
             for index in plan.scenarios.indices {
                 if repetition == 1, let minimum = calibrate {
@@ -105,7 +158,7 @@ struct RunCommand {
                 outputs.partial.append(CSVReport.row(result, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead))
                 if result.status == .failed {
                     failed = true
-                    if !options.keepGoing {
+                    if !keepGoing {
                         if showProgress { printToStderr("\r\u{1B}[K") }
                         printError("\(scenario.mechanism) \(scenario.mode.rawValue) \(scenario.payloadBytes) B failed: \(result.note)")
                         break sweep
@@ -157,7 +210,7 @@ struct RunCommand {
                 + (written.map { ", \(results.count) complete rows in \($0)" } ?? ""))
             return InterruptSignals.exitStatus(for: signal)
         }
-        if failed && options.keepGoing {
+        if failed && keepGoing {
             printError("some scenarios failed (see the note column)")
         }
         return failed ? ExitCode.scenarioFailed : ExitCode.success

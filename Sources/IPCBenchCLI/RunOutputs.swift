@@ -20,16 +20,16 @@ struct RunOutputs {
     }
 
     /// Checks and claims the output paths, before anything is measured.
-    static func prepare(_ options: RunOptions) -> Result<RunOutputs, Problem> {
+    static func prepare(_ command: RunCommand) -> Result<RunOutputs, Problem> {
         // The JSON first: a bad --json must not leave a claimed default name (or its folder).
-        if let json = options.json {
+        if let json = command.json {
             do { try AtomicFile.checkWritable(json) } catch {
                 return .failure(Problem(message: "--json: \(error)", status: error.isResourceExhaustion ? ExitCode.setupFailed : ExitCode.usage))
             }
         }
-        var csv = options.output ?? ""
+        var csv = command.output ?? ""
         var claimed = false
-        if options.output == nil {
+        if command.output == nil {
             switch claimDefaultName() {
             case let .success(path): csv = path; claimed = true
             case let .failure(problem): return .failure(problem)
@@ -46,7 +46,7 @@ struct RunOutputs {
             do { try AtomicFile.checkWritable(csv) } catch { return fail("--output: \(error)", error) }
         }
         // One path cannot be two reports: the JSON's rename would replace the CSV.
-        if let json = options.json, csv != "-", AtomicFile.sameFile(json, csv) || AtomicFile.sameFile(json, partialPath) {
+        if let json = command.json, csv != "-", AtomicFile.sameFile(json, csv) || AtomicFile.sameFile(json, partialPath) {
             return fail("--json: \(json) is the --output file\(AtomicFile.sameFile(json, csv) ? "" : "'s partial file") too; give two paths")
         }
         var info = stat()
@@ -56,7 +56,7 @@ struct RunOutputs {
         }
         do {
             let partial = try PartialRows(path: partialPath)
-            return .success(RunOutputs(csv: csv, json: options.json, partial: partial, claimedDefault: claimed))
+            return .success(RunOutputs(csv: csv, json: command.json, partial: partial, claimedDefault: claimed))
         } catch {
             return fail("--output: cannot keep rows as they complete: \(error)", error)
         }
