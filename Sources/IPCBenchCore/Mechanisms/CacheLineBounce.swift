@@ -7,14 +7,7 @@ import Synchronization
 public final class CacheLineBounce: Mechanism {
     public static let name = "cacheline"
     public static let summary = "ceiling: two processes bouncing one cache line (8-byte payload, spin)"
-    public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .ceilings)
-        t.modes = [.latency]
-        t.waits = [.spin]
-        t.fixedPayloadBytes = 8
-        t.ceiling = .latency
-        return t
-    }
+    public static let traits = MechanismTraits(family: .ceilings, modes: [.latency], waits: [.spin], fixedPayloadBytes: 8, ceiling: .latency)
 
     private let line: MemoryRegion
 

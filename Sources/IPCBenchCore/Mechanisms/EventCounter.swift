@@ -6,12 +6,7 @@ import CIPCShim
 public final class EventCounter: Mechanism {
     public static let name = "eventfd"
     public static let summary = "eventfd counters, one per direction (8-byte payload)"
-    public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .notify)
-        t.modes = [.latency]
-        t.fixedPayloadBytes = 8
-        return t
-    }
+    public static let traits = MechanismTraits(family: .notify, modes: [.latency], fixedPayloadBytes: 8)
 
     private var forward: Int32 = -1
     private var backward: Int32 = -1

@@ -72,7 +72,17 @@ public struct MechanismTraits: Sendable {
     public var fanIn = false
     public var fanOut = false
 
-    public init(family: MechanismFamily) { self.family = family }
+    public init(
+        family: MechanismFamily, modes: [Mode] = Mode.allCases, waits: [WaitMode] = WaitMode.allCases,
+        copyModes: [CopyMode] = [.copy], fixedPayloadBytes: Int? = nil, ceiling: Ceiling? = nil
+    ) {
+        self.family = family
+        self.modes = modes
+        self.waits = waits
+        self.copyModes = copyModes
+        self.fixedPayloadBytes = fixedPayloadBytes
+        self.ceiling = ceiling
+    }
 
     /// A kernel queue that keeps message boundaries with many writers and readers.
     static func sharedQueue(_ family: MechanismFamily) -> MechanismTraits {
