@@ -24,17 +24,15 @@ public final class AnonymousPipe: Mechanism {
     }
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
+        // Should a call fail, the ends already open close with `ends`.
         var fds: [Int32] = [-1, -1]
-        do {
-            _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
-            (ends.forwardRead, ends.forwardWrite) = (fds[0], fds[1])
-            _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
-            (ends.backwardRead, ends.backwardWrite) = (fds[0], fds[1])
-            if spec.wait == .spin { try ends.setNonBlockingAll() }
-        } catch {
-            ends.closeAll()
-            throw error
-        }
+        _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
+        ends.forwardRead = OwnedDescriptor(fds[0])
+        ends.forwardWrite = OwnedDescriptor(fds[1])
+        _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
+        ends.backwardRead = OwnedDescriptor(fds[0])
+        ends.backwardWrite = OwnedDescriptor(fds[1])
+        if spec.wait == .spin { try ends.setNonBlockingAll() }
     }
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> StreamEndpoint {

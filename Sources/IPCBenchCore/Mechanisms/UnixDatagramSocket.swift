@@ -9,7 +9,7 @@ public final class UnixDatagramSocket: PacketSocketMechanism {
     static let socketType = Int32(SOCK_DGRAM.rawValue)
     static let unit = "datagram"
 
-    var pair: SocketPair
+    let pair: SocketPair
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         pair = try SocketPair(type: Self.socketType, nonBlocking: spec.wait == .spin)
