@@ -44,8 +44,7 @@ public struct NoiseThresholds: Sendable {
 
     public func render() -> String {
         CSVReport.renderRaw([Self.columns] + entries.map { e in
-            [e.key.mechanism, e.key.mode, String(e.key.payloadBytes), e.key.placement, String(e.key.pairs), e.key.wait,
-             e.metric, fixed(e.thresholdPercent, 1), fixed(e.noisePercent, 2), String(e.pairs)]
+            e.key.cells + [e.metric, fixed(e.thresholdPercent, 1), fixed(e.noisePercent, 2), String(e.pairs)]
         })
     }
 
@@ -69,12 +68,11 @@ public struct NoiseThresholds: Sendable {
         }
         var entries: [Entry] = []
         for (n, cells) in table.dropFirst().enumerated() where !(cells.count == 1 && cells[0].isEmpty) {
-            guard cells.count == columns.count, let bytes = Int(cells[2]), bytes >= 1, let pairs = Int(cells[4]), pairs >= 1,
+            guard cells.count == columns.count, let key = try? ScenarioKey(cells: Array(cells[0..<ResultSet.keyColumns.count])),
                   let threshold = Double(cells[7]), threshold.isFinite, threshold >= 0, threshold <= 1000,
                   let noise = Double(cells[8]), noise.isFinite, noise >= 0, let measured = Int(cells[9]), measured >= 0 else {
                 throw .malformed(path, "line \(n + 2): expected \(columns.count) fields with numbers where numbers go")
             }
-            let key = ScenarioKey(mechanism: cells[0], mode: cells[1], payloadBytes: bytes, placement: cells[3], pairs: pairs, wait: cells[5])
             entries.append(Entry(key: key, metric: cells[6], thresholdPercent: threshold, noisePercent: noise, pairs: measured))
         }
         return NoiseThresholds(entries: entries)

@@ -1,13 +1,14 @@
-/// What identifies a scenario across runs: the columns `compare` matches on.
+/// What identifies a scenario across runs: the `key` columns of ``ResultSchema``, which
+/// `compare` matches on.
 public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var mechanism: String
-    public var mode: String
+    public var mode: Mode
     public var payloadBytes: Int
-    public var placement: String
+    public var placement: Placement
     public var pairs: Int
-    public var wait: String
+    public var wait: WaitMode
 
-    public init(mechanism: String, mode: String, payloadBytes: Int, placement: String, pairs: Int, wait: String) {
+    public init(mechanism: String, mode: Mode, payloadBytes: Int, placement: Placement, pairs: Int, wait: WaitMode) {
         self.mechanism = mechanism
         self.mode = mode
         self.payloadBytes = payloadBytes
@@ -18,28 +19,56 @@ public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// The key a scenario's rows carry.
     public init(_ s: Scenario) {
-        self.init(mechanism: s.mechanism, mode: s.mode.rawValue, payloadBytes: s.payloadBytes,
-                  placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue)
+        self.init(mechanism: s.mechanism, mode: s.mode, payloadBytes: s.payloadBytes, placement: s.placement, pairs: s.pairs, wait: s.wait)
+    }
+
+    /// A key read back from its cells, in the order of ``ResultSet/keyColumns``; a value no
+    /// ipcbench writes is an error that names the column.
+    public init(cells: [String]) throws(InvalidCell) {
+        guard cells.count == ResultSet.keyColumns.count else { throw InvalidCell(message: "expected \(ResultSet.keyColumns.count) key columns") }
+        func parse<T: RawRepresentable & CaseIterable>(_ text: String, _ column: String, _: T.Type) throws(InvalidCell) -> T where T.RawValue == String {
+            guard let value = T(rawValue: text) else {
+                throw InvalidCell(message: "\(column) '\(echo(text, limit: 20))' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return value
+        }
+        guard let bytes = Int(cells[2]), bytes >= 1, bytes <= ByteSize.maximum, let pairs = Int(cells[4]), pairs >= 1, pairs <= 1024 else {
+            throw InvalidCell(message: "payload_bytes or pairs is not a valid whole number")
+        }
+        self.init(mechanism: cells[0], mode: try parse(cells[1], "mode", Mode.self), payloadBytes: bytes,
+                  placement: try parse(cells[3], "placement", Placement.self), pairs: pairs, wait: try parse(cells[5], "wait", WaitMode.self))
+    }
+
+    /// The key's cells as written, in the order of ``ResultSet/keyColumns``.
+    public var cells: [String] {
+        [mechanism, mode.rawValue, String(payloadBytes), placement.rawValue, String(pairs), wait.rawValue]
     }
 
     public var description: String {
-        "\(mechanism) \(mode) \(ByteSize.format(payloadBytes)) \(placement) \(wait)" + (pairs > 1 ? " x\(pairs)" : "")
+        "\(mechanism) \(mode.rawValue) \(ByteSize.format(payloadBytes)) \(placement.rawValue) \(wait.rawValue)" + (pairs > 1 ? " x\(pairs)" : "")
     }
 
+    /// Ordered by the text of the cells, as the file reads.
     public static func < (a: ScenarioKey, b: ScenarioKey) -> Bool {
-        (a.mechanism, a.mode, a.payloadBytes, a.placement, a.pairs, a.wait)
-            < (b.mechanism, b.mode, b.payloadBytes, b.placement, b.pairs, b.wait)
+        (a.mechanism, a.mode.rawValue, a.payloadBytes, a.placement.rawValue, a.pairs, a.wait.rawValue)
+            < (b.mechanism, b.mode.rawValue, b.payloadBytes, b.placement.rawValue, b.pairs, b.wait.rawValue)
     }
+}
+
+/// A cell no ipcbench writes, in words.
+public struct InvalidCell: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// One row of an ipcbench CSV, typed.
 public struct ResultRow: Sendable {
     public var key: ScenarioKey
     public var repetition: Int
-    public var status: String
+    public var status: RunStatus
     public var note: String
-    /// Every numeric column that has a value, by name.
-    public var values: [String: Double]
+    /// Every numeric column that has a value.
+    public var values: [ResultColumn: Double]
     /// The machine columns, by name.
     public var machine: [String: String]
     /// When the run started (`timestamp`), which tells repetitions of separate runs apart.
@@ -49,8 +78,20 @@ public struct ResultRow: Sendable {
     public var abPair: Int?
     public var abPosition: Int?
 
+    public init(key: ScenarioKey, repetition: Int, status: RunStatus, note: String, values: [ResultColumn: Double], machine: [String: String]) {
+        self.key = key
+        self.repetition = repetition
+        self.status = status
+        self.note = note
+        self.values = values
+        self.machine = machine
+    }
+
+    /// The value of a numeric column, when the row has one.
+    public subscript(_ column: ResultColumn) -> Double? { values[column] }
+
     /// The host-state probe before the window (ns), when the row has one.
-    public var probeNs: Double? { values["probe_ns"] }
+    public var probeNs: Double? { values[ResultSchema.probeNs] }
 }
 
 /// An ipcbench CSV read back for `compare` and `plot`: validated, typed, grouped by scenario.
@@ -66,18 +107,9 @@ public struct ResultSet: Sendable {
         for (i, row) in rows.enumerated() { rowsByKey[row.key, default: []].append(i) }
     }
 
-    public static let keyColumns = ["mechanism", "mode", "payload_bytes", "placement", "pairs", "wait"]
+    public static let keyColumns = ResultSchema.columns(.key).map(\.name)
     public static let requiredColumns = keyColumns + ["repetition", "status"]
-    public static let machineColumns = ["hostname", "kernel", "cpu_model", "cpus"]
-    /// Columns that hold figures: validated as finite, non-negative numbers when present.
-    public static let numericColumns: Set<String> = [
-        "messages", "msgs_per_s", "mib_per_s", "rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns",
-        "rtt_p999_ns", "rtt_max_ns", "rtt_mean_ns", "rtt_stddev_ns", "oneway_min_ns", "oneway_p50_ns",
-        "oneway_p90_ns", "oneway_p99_ns", "oneway_p999_ns", "oneway_max_ns", "oneway_mean_ns", "target_msgs_per_s", "cpu_ns_per_msg", "ctx_switches_per_msg",
-        "futex_calls_per_msg", "lost_msgs", "reordered_msgs", "warmup_messages", "window_ns", "ring_bytes",
-        "cv_pct", "involuntary_switches", "steal_pct", "loadavg_1m", "clock_overhead_ns",
-        "min_window_ms", "probe_ns", "probe_end_ns", "ab_pair", "ab_position",
-    ]
+    public static let machineColumns = ResultSchema.columns(.machine).map(\.name)
 
     public enum LoadError: Error, CustomStringConvertible {
         case unreadable(String)
@@ -113,6 +145,11 @@ public struct ResultSet: Sendable {
         guard missing.isEmpty else {
             throw .notAResultFile(name, "missing column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
         }
+        // The numeric columns the file has that the schema knows, other than the key and the machine.
+        let numeric = ResultSchema.columns.compactMap { column -> (ResultColumn, Int)? in
+            guard column.isNumeric, column.kind != .key, column.kind != .machine, let i = index[column.name] else { return nil }
+            return (column, i)
+        }
         var rows: [ResultRow] = []
         /// A repetition is one scenario, repetition number, run and A/B pair: the same one twice is
         /// a copy (a file concatenated with itself), which would count as extra evidence.
@@ -125,17 +162,18 @@ public struct ResultSet: Sendable {
                 throw .malformed(name, "line \(line): \(cells.count) fields, the header has \(header.count)")
             }
             func cell(_ c: String) -> String { cells[index[c]!] }
-            guard let bytes = Int(cell("payload_bytes")), bytes >= 1, bytes <= ByteSize.maximum,
-                  let pairs = Int(cell("pairs")), pairs >= 1, pairs <= 1024,
-                  let repetition = Int(cell("repetition")), repetition >= 1 else {
-                throw .malformed(name, "line \(line): payload_bytes, pairs or repetition is not a valid whole number")
+            let key: ScenarioKey
+            do { key = try ScenarioKey(cells: keyColumns.map(cell)) } catch {
+                throw .malformed(name, "line \(line): \(error.message)")
             }
-            let status = cell("status")
-            guard ["ok", "skipped", "failed"].contains(status) else {
-                throw .malformed(name, "line \(line): status '\(echo(status, limit: 20))' is not ok, skipped or failed")
+            guard let repetition = Int(cell("repetition")), repetition >= 1 else {
+                throw .malformed(name, "line \(line): repetition is not a valid whole number")
             }
-            var values: [String: Double] = [:]
-            for (column, i) in index where numericColumns.contains(column) {
+            guard let status = RunStatus(rawValue: cell("status")) else {
+                throw .malformed(name, "line \(line): status '\(echo(cell("status"), limit: 20))' is not ok, skipped or failed")
+            }
+            var values: [ResultColumn: Double] = [:]
+            for (column, i) in numeric {
                 let text = cells[i]
                 if text.isEmpty { continue }
                 guard text.utf8.count <= 40, let v = Double(text), v.isFinite, v >= 0 else {
@@ -145,20 +183,17 @@ public struct ResultSet: Sendable {
             }
             var machine: [String: String] = [:]
             for c in machineColumns { if let i = index[c] { machine[c] = cells[i] } }
-            let key = ScenarioKey(
-                mechanism: cell("mechanism"), mode: cell("mode"), payloadBytes: bytes,
-                placement: cell("placement"), pairs: pairs, wait: cell("wait"))
             var row = ResultRow(key: key, repetition: repetition, status: status,
                                 note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine)
             row.timestamp = index["timestamp"].map { cells[$0] } ?? ""
             // Whole numbers a gate writes; anything else is not a pair this file can mean.
-            for column in ["ab_pair", "ab_position"] {
+            for column in [ResultSchema.abPair, ResultSchema.abPosition] {
                 if let v = values[column], v != v.rounded() || v > 1e15 {
-                    throw .malformed(name, "line \(line): \(column) '\(echo(cells[index[column]!], limit: 20))' is not a whole number")
+                    throw .malformed(name, "line \(line): \(column) '\(echo(cells[index[column.name]!], limit: 20))' is not a whole number")
                 }
             }
-            row.abPair = values["ab_pair"].map { Int($0) }
-            row.abPosition = values["ab_position"].map { Int($0) }
+            row.abPair = values[ResultSchema.abPair].map { Int($0) }
+            row.abPosition = values[ResultSchema.abPosition].map { Int($0) }
             let identity = Identity(key: key, repetition: repetition, timestamp: row.timestamp, pair: row.abPair)
             if let first = seen[identity] {
                 throw .malformed(name, "line \(line) repeats the repetition on line \(first) (\(echo(key.description, limit: 80)), "
@@ -183,8 +218,8 @@ public struct ResultSet: Sendable {
     }
 
     /// The `ok` repetitions' values of `metric` for one scenario.
-    public func samples(_ key: ScenarioKey, _ metric: String) -> [Double] {
-        rows(key).filter { $0.status == "ok" }.compactMap { $0.values[metric] }
+    public func samples(_ key: ScenarioKey, _ metric: ResultColumn) -> [Double] {
+        rows(key).filter { $0.status == .ok }.compactMap { $0[metric] }
     }
 
     /// The machine the rows came from (the first row's), or nil for an empty file.

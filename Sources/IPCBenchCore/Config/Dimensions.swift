@@ -32,3 +32,10 @@ public enum WaitMode: String, CaseIterable, Sendable, Hashable {
 public enum Role: Sendable {
     case producer, consumer
 }
+
+// Interpolated into text (file names, captions, errors), a dimension reads as it is written in
+// a CSV or on the command line: `cross-core`, not the case name.
+extension Mode: CustomStringConvertible { public var description: String { rawValue } }
+extension Placement: CustomStringConvertible { public var description: String { rawValue } }
+extension WaitMode: CustomStringConvertible { public var description: String { rawValue } }
+extension RunStatus: CustomStringConvertible { public var description: String { rawValue } }

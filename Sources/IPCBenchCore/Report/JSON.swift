@@ -49,14 +49,24 @@ public indirect enum JSON {
         return out + "\""
     }
 
-    /// A CSV cell as JSON: empty is null, a number is a number, anything else a string.
+    /// A CSV cell as JSON, typed by its column in ``ResultSchema``: empty is null, text a
+    /// string, a flag a bool, a number a number. A column the schema does not know is guessed.
     public static func cell(_ text: String, column: String) -> JSON {
         if text.isEmpty { return .null }
-        if ["mechanism", "mode", "placement", "wait", "status", "note", "hostname", "kernel", "cpu_model",
-            "timestamp", "ipcbench_version"].contains(column) { return .string(text) }
-        if text == "true" || text == "false" { return .bool(text == "true") }
+        guard let known = ResultSchema.column(column) else {
+            if text == "true" || text == "false" { return .bool(text == "true") }
+            return number(text) ?? .string(text)
+        }
+        switch known.cell {
+        case .text: return .string(text)
+        case .flag: return text == "true" || text == "false" ? .bool(text == "true") : .string(text)
+        case .integer, .decimal: return number(text) ?? .string(text)
+        }
+    }
+
+    private static func number(_ text: String) -> JSON? {
         if let i = Int(text) { return .integer(i) }
         if let d = Double(text), d.isFinite { return .number(d) }
-        return .string(text)
+        return nil
     }
 }

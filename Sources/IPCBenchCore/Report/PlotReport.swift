@@ -41,12 +41,12 @@ public enum PlotReport {
     public static func render(results: ResultSet, baseline: ResultSet?, threshold: Double) throws -> [(name: String, content: String)] {
         let data = PlotData(results)
         guard !data.okKeys.isEmpty else {
-            let skipped = results.rows.filter { $0.status == "skipped" }.count
-            let failed = results.rows.filter { $0.status == "failed" }.count
+            let skipped = results.rows.filter { $0.status == .skipped }.count
+            let failed = results.rows.filter { $0.status == .failed }.count
             let why = results.rows.isEmpty
                 ? "the file has no rows"
                 : "no row has status ok (\(skipped) skipped, \(failed) failed)"
-                    + (results.rows.first { $0.status != "ok" && !$0.note.isEmpty }.map { "; first note: \($0.note.prefix(120))" } ?? "")
+                    + (results.rows.first { $0.status != .ok && !$0.note.isEmpty }.map { "; first note: \($0.note.prefix(120))" } ?? "")
             throw PlotError.nothingToPlot(why)
         }
         var charts: [Chart] = []
@@ -57,10 +57,10 @@ public enum PlotReport {
                 charts.append(Chart(section: .bars, name: "bars-\(ByteSize.format(size))-\(combo.slug).svg",
                                     caption: "Mechanisms at \(byteWords(size)), \(combo.caption)", svg: svg))
             }
-            for mode in ["latency", "throughput"] {
+            for mode in [Mode.latency, .throughput] {
                 if let svg = data.heatmap(combo, mode: mode) {
                     charts.append(Chart(section: .heatmaps, name: "heatmap-\(mode)-\(combo.slug).svg",
-                                        caption: "\(mode == "latency" ? "p50 latency" : "Throughput") by mechanism and size, \(combo.caption)", svg: svg))
+                                        caption: "\(mode == .latency ? "p50 latency" : "Throughput") by mechanism and size, \(combo.caption)", svg: svg))
                 }
             }
         }
@@ -83,10 +83,10 @@ public enum PlotReport {
     // MARK: - Change chart
 
     static func changeChart(_ report: ComparisonReport, data: PlotData) -> String {
-        func worse(_ ratio: Double, _ metric: Metric) -> Double {
+        func worse(_ ratio: Double, _ metric: ResultColumn) -> Double {
             (metric.higherIsBetter ? 1 / ratio - 1 : ratio - 1) * 100
         }
-        func value(_ v: Double, _ metric: Metric) -> String {
+        func value(_ v: Double, _ metric: ResultColumn) -> String {
             metric.higherIsBetter ? "\(threeDigits(v)) MiB/s" : humanDuration(v)
         }
         // A placement or wait every row shares goes in the subtitle, not in every label.
@@ -100,8 +100,8 @@ public enum PlotReport {
             let a = worse(c.ratioLow, c.metric), b = worse(c.ratioHigh, c.metric)
             let low = min(a, b), high = max(a, b)
             var parts = [data.seriesName(c.key), ByteSize.format(c.key.payloadBytes)]
-            if placements.count > 1 { parts.append(c.key.placement) }
-            if waits.count > 1 { parts.append(c.key.wait) }
+            if placements.count > 1 { parts.append(c.key.placement.rawValue) }
+            if waits.count > 1 { parts.append(c.key.wait.rawValue) }
             let label = parts.joined(separator: " ") + " · \(c.metric.label)"
             let fullLabel = "\(data.seriesName(c.key)) \(byteWords(c.key.payloadBytes)) \(c.key.placement) \(c.key.wait) · \(c.metric.label)"
             var tooltip = "\(fullLabel): baseline \(value(c.baselineMedian, c.metric)) → candidate \(value(c.candidateMedian, c.metric))"
@@ -194,7 +194,7 @@ public enum PlotReport {
             html += "<h2 id=\"not-plotted\">Not plotted</h2>\n<p>Scenarios without an ok repetition (they are grey in the heatmaps).</p>\n"
             html += "<table><tr><th>scenario</th><th>status</th><th>note</th></tr>\n"
             for (key, status, note) in data.notOk.prefix(500) {
-                html += "<tr><td>\(xmlEscape(key.description))</td><td>\(xmlEscape(status))</td><td>\(xmlEscape(note))</td></tr>\n"
+                html += "<tr><td>\(xmlEscape(key.description))</td><td>\(xmlEscape(status.rawValue))</td><td>\(xmlEscape(note))</td></tr>\n"
             }
             if data.notOk.count > 500 { html += "<tr><td colspan=\"3\">… and \(data.notOk.count - 500) more</td></tr>\n" }
             html += "</table>\n"
@@ -216,8 +216,8 @@ public enum PlotReport {
 
 /// A placement and wait: the pair every chart holds fixed, since each swings results 10-100x.
 struct Combo: Hashable {
-    var placement: String
-    var wait: String
+    var placement: Placement
+    var wait: WaitMode
     /// File-name safe, unique within one report (set by PlotData).
     var slug = ""
 
@@ -232,9 +232,9 @@ struct PlotData {
     let keys: [ScenarioKey]
     let okKeys: Set<ScenarioKey>
     /// Median of the ok repetitions, by scenario and column.
-    let medians: [ScenarioKey: [String: Double]]
+    let medians: [ScenarioKey: [ResultColumn: Double]]
     let okCounts: [ScenarioKey: Int]
-    let notOk: [(ScenarioKey, String, String)]
+    let notOk: [(ScenarioKey, RunStatus, String)]
     /// "status: note" of the scenarios in `notOk`.
     private let problemByKey: [ScenarioKey: String]
     let combos: [Combo]
@@ -248,35 +248,35 @@ struct PlotData {
     private let ceilingKeys: [CeilingSlot: [ScenarioKey]]
 
     struct SeriesSlot: Hashable {
-        var placement: String
-        var wait: String
-        var mode: String
+        var placement: Placement
+        var wait: WaitMode
+        var mode: Mode
     }
 
     struct CeilingSlot: Hashable {
         var mechanism: String
-        var mode: String
-        var placement: String
+        var mode: Mode
+        var placement: Placement
     }
 
-    static let metrics = ["mib_per_s", "rtt_p50_ns", "rtt_p99_ns"]
+    static let metrics = [ResultSchema.mibPerSecond, ResultSchema.rttP50Ns, ResultSchema.rttP99Ns]
     /// The largest heatmap drawn cell by cell.
     static let maximumHeatmapCells = 20_000
 
     init(_ results: ResultSet) {
         keys = results.keys
-        var samples: [ScenarioKey: [String: [Double]]] = [:]
+        var samples: [ScenarioKey: [ResultColumn: [Double]]] = [:]
         var counts: [ScenarioKey: Int] = [:]
-        var firstProblem: [ScenarioKey: (String, String)] = [:]
+        var firstProblem: [ScenarioKey: (RunStatus, String)] = [:]
         for row in results.rows {
-            if row.status == "ok" {
+            if row.status == .ok {
                 counts[row.key, default: 0] += 1
-                for m in Self.metrics { if let v = row.values[m] { samples[row.key, default: [:]][m, default: []].append(v) } }
+                for m in Self.metrics { if let v = row[m] { samples[row.key, default: [:]][m, default: []].append(v) } }
             } else if firstProblem[row.key] == nil {
                 firstProblem[row.key] = (row.status, row.note)
             }
         }
-        var medians: [ScenarioKey: [String: Double]] = [:]
+        var medians: [ScenarioKey: [ResultColumn: Double]] = [:]
         for (key, byMetric) in samples {
             for (m, values) in byMetric { medians[key, default: [:]][m] = median(values) }
         }
@@ -287,8 +287,6 @@ struct PlotData {
         problemByKey = Dictionary(notOk.map { ($0.0, "\($0.1): \($0.2)") }, uniquingKeysWith: { a, _ in a })
 
         // Charts per placement and wait, in a reading order; ceilings alone make no chart.
-        let placementOrder = ["cross-core", "same-core", "unpinned"]
-        let waitOrder = ["block", "spin"]
         let ceilings = [PlotReport.throughputCeiling, PlotReport.latencyCeiling]
         var found: [Combo] = []
         var foundSet: Set<Combo> = []
@@ -299,10 +297,9 @@ struct PlotData {
             let combo = Combo(placement: key.placement, wait: key.wait)
             if foundSet.insert(combo).inserted { found.append(combo) }
         }
-        func rank(_ value: String, _ order: [String]) -> Int { order.firstIndex(of: value) ?? order.count }
+        func rank<T: CaseIterable & Equatable>(_ value: T) -> Int { T.allCases.firstIndex(of: value).map { T.allCases.distance(from: T.allCases.startIndex, to: $0) } ?? 0 }
         found = found.enumerated().sorted { a, b in
-            (rank(a.element.placement, placementOrder), rank(a.element.wait, waitOrder), a.offset)
-                < (rank(b.element.placement, placementOrder), rank(b.element.wait, waitOrder), b.offset)
+            (rank(a.element.placement), rank(a.element.wait), a.offset) < (rank(b.element.placement), rank(b.element.wait), b.offset)
         }.map(\.element)
         var used: Set<String> = []
         // The next number to try per base, so a thousand combos with one base stay linear.
@@ -395,13 +392,13 @@ struct PlotData {
     }
 
     /// The measured (non-ceiling) scenarios of one chart, grouped by series in first-seen order.
-    func series(_ combo: Combo, mode: String) -> [(name: String, keys: [ScenarioKey])] {
+    func series(_ combo: Combo, mode: Mode) -> [(name: String, keys: [ScenarioKey])] {
         seriesBySlot[SeriesSlot(placement: combo.placement, wait: combo.wait, mode: mode)] ?? []
     }
 
     /// A ceiling's scenarios for a chart: the same placement and wait if measured, else the same
     /// placement with another wait (memcpy never waits; cacheline always spins), one pair.
-    func ceiling(_ mechanism: String, mode: String, _ combo: Combo) -> [ScenarioKey] {
+    func ceiling(_ mechanism: String, mode: Mode, _ combo: Combo) -> [ScenarioKey] {
         let candidates = ceilingKeys[CeilingSlot(mechanism: mechanism, mode: mode, placement: combo.placement)] ?? []
         guard let pairs = candidates.map(\.pairs).min() else { return [] }
         let onePairs = candidates.filter { $0.pairs == pairs }
@@ -410,13 +407,13 @@ struct PlotData {
         if sameWait.contains(where: { okKeys.contains($0) }) {
             chosen = sameWait
         } else {
-            let otherWait = onePairs.first { okKeys.contains($0) }?.wait ?? ""
+            let otherWait = onePairs.first { okKeys.contains($0) }?.wait
             chosen = onePairs.filter { $0.wait == otherWait }
         }
         return chosen.sorted { $0.payloadBytes < $1.payloadBytes }
     }
 
-    func value(_ key: ScenarioKey, _ metric: String) -> Double? {
+    func value(_ key: ScenarioKey, _ metric: ResultColumn) -> Double? {
         guard let v = medians[key]?[metric], v > 0, v.isFinite else { return nil }
         return v
     }
@@ -426,10 +423,10 @@ struct PlotData {
     func throughputChart(_ combo: Combo) -> String? {
         var lines: [LineChart.Series] = []
         var legend: [LineChart.LegendItem] = []
-        let groups = series(combo, mode: "throughput").filter { $0.keys.contains { value($0, "mib_per_s") != nil } }
+        let groups = series(combo, mode: .throughput).filter { $0.keys.contains { value($0, ResultSchema.mibPerSecond) != nil } }
         let styles = styles(groups.map(\.name))
         for (name, keys) in groups {
-            let points = keys.compactMap { k in value(k, "mib_per_s").map { LineChart.Point(x: Double(k.payloadBytes), y: $0, text: "\(threeDigits($0)) MiB/s") } }
+            let points = keys.compactMap { k in value(k, ResultSchema.mibPerSecond).map { LineChart.Point(x: Double(k.payloadBytes), y: $0, text: "\(threeDigits($0)) MiB/s") } }
             let style = styles[name]!
             lines.append(LineChart.Series(name: name, points: points, style: style))
             legend.append(LineChart.LegendItem(label: name, colour: style.colour, dash: style.dash, marker: style.marker))
@@ -438,8 +435,8 @@ struct PlotData {
         var chart = LineChart(
             title: "Throughput vs payload size — \(combo.caption)", subtitle: subtitle(combo),
             xTitle: "payload size (bytes, log scale)", yTitle: "throughput (MiB/s, log scale)", series: lines, legend: legend)
-        let ceiling = ceiling(PlotReport.throughputCeiling, mode: "throughput", combo).compactMap { k in
-            value(k, "mib_per_s").map { LineChart.Point(x: Double(k.payloadBytes), y: $0, text: "\(threeDigits($0)) MiB/s") }
+        let ceiling = ceiling(PlotReport.throughputCeiling, mode: .throughput, combo).compactMap { k in
+            value(k, ResultSchema.mibPerSecond).map { LineChart.Point(x: Double(k.payloadBytes), y: $0, text: "\(threeDigits($0)) MiB/s") }
         }
         if !ceiling.isEmpty {
             chart.references = [LineChart.Reference(label: "memcpy ceiling", points: ceiling)]
@@ -451,13 +448,13 @@ struct PlotData {
     func latencyChart(_ combo: Combo) -> String? {
         var lines: [LineChart.Series] = []
         var legend: [LineChart.LegendItem] = []
-        let groups = series(combo, mode: "latency").filter { $0.keys.contains { value($0, "rtt_p50_ns") != nil || value($0, "rtt_p99_ns") != nil } }
+        let groups = series(combo, mode: .latency).filter { $0.keys.contains { value($0, ResultSchema.rttP50Ns) != nil || value($0, ResultSchema.rttP99Ns) != nil } }
         let styles = styles(groups.map(\.name))
         for (name, keys) in groups {
-            func points(_ metric: String) -> [LineChart.Point] {
+            func points(_ metric: ResultColumn) -> [LineChart.Point] {
                 keys.compactMap { k in value(k, metric).map { LineChart.Point(x: Double(k.payloadBytes), y: $0 / 1000, text: humanDuration($0)) } }
             }
-            let p50 = points("rtt_p50_ns"), p99 = points("rtt_p99_ns")
+            let p50 = points(ResultSchema.rttP50Ns), p99 = points(ResultSchema.rttP99Ns)
             // Dashes mean p99 here, so series of the same colour differ by marker shape alone.
             var style = styles[name]!
             style.dash = nil
@@ -482,8 +479,8 @@ struct PlotData {
         var chart = LineChart(
             title: "Round-trip latency vs payload size — \(combo.caption)", subtitle: subtitle(combo),
             xTitle: "payload size (bytes, log scale)", yTitle: "round trip (µs, log scale)", series: lines, legend: legend)
-        let ceiling = ceiling(PlotReport.latencyCeiling, mode: "latency", combo).compactMap { k in
-            value(k, "rtt_p50_ns").map { LineChart.Point(x: Double(k.payloadBytes), y: $0 / 1000, text: humanDuration($0)) }
+        let ceiling = ceiling(PlotReport.latencyCeiling, mode: .latency, combo).compactMap { k in
+            value(k, ResultSchema.rttP50Ns).map { LineChart.Point(x: Double(k.payloadBytes), y: $0 / 1000, text: humanDuration($0)) }
         }
         if !ceiling.isEmpty {
             chart.references = [LineChart.Reference(label: "cacheline ceiling (p50)", points: ceiling)]
@@ -497,7 +494,7 @@ struct PlotData {
     /// One chart per size at which at least three mechanisms have a value in one mode, sizes
     /// ascending. The values are indexed by size once, so each chart costs its own bars.
     func barCharts(_ combo: Combo) -> [(size: Int, svg: String)] {
-        func bySize(_ mode: String, _ metric: String) -> [Int: [(name: String, key: ScenarioKey)]] {
+        func bySize(_ mode: Mode, _ metric: ResultColumn) -> [Int: [(name: String, key: ScenarioKey)]] {
             var out: [Int: [(name: String, key: ScenarioKey)]] = [:]
             for (name, keys) in series(combo, mode: mode) {
                 var seen: Set<Int> = []
@@ -508,12 +505,12 @@ struct PlotData {
             }
             return out
         }
-        let throughput = bySize("throughput", "mib_per_s")
-        let latency = bySize("latency", "rtt_p50_ns")
+        let throughput = bySize(.throughput, ResultSchema.mibPerSecond)
+        let latency = bySize(.latency, ResultSchema.rttP50Ns)
         let sizes = Set(throughput.filter { $0.value.count >= 3 }.keys).union(latency.filter { $0.value.count >= 3 }.keys).sorted()
-        let memcpy = ceiling(PlotReport.throughputCeiling, mode: "throughput", combo)
+        let memcpy = ceiling(PlotReport.throughputCeiling, mode: .throughput, combo)
         let memcpyBySize = Dictionary(memcpy.map { ($0.payloadBytes, $0) }, uniquingKeysWith: { a, _ in a })
-        let cacheline = ceiling(PlotReport.latencyCeiling, mode: "latency", combo).filter { value($0, "rtt_p50_ns") != nil }
+        let cacheline = ceiling(PlotReport.latencyCeiling, mode: .latency, combo).filter { value($0, ResultSchema.rttP50Ns) != nil }
         return sizes.compactMap { size in
             barChart(combo, size: size, throughput: throughput[size] ?? [], latency: latency[size] ?? [],
                      memcpy: memcpyBySize[size], cacheline: cacheline).map { (size, $0) }
@@ -525,25 +522,25 @@ struct PlotData {
         memcpy: ScenarioKey?, cacheline: [ScenarioKey]
     ) -> String? {
         var panels: [BarChart.Panel] = []
-        func bars(_ entries: [(name: String, key: ScenarioKey)], _ metric: String, scale: Double, text: (Double) -> String) -> [BarChart.Bar] {
+        func bars(_ entries: [(name: String, key: ScenarioKey)], _ metric: ResultColumn, scale: Double, text: (Double) -> String) -> [BarChart.Bar] {
             entries.compactMap { name, key in
                 value(key, metric).map { BarChart.Bar(label: name, value: $0 / scale, text: text($0), colour: style(name).colour) }
             }
         }
-        let throughputBars = bars(throughput, "mib_per_s", scale: 1) { threeDigits($0) }
+        let throughputBars = bars(throughput, ResultSchema.mibPerSecond, scale: 1) { threeDigits($0) }
         if throughputBars.count >= 3 {
-            let ceilingValue = memcpy.flatMap { value($0, "mib_per_s") }
+            let ceilingValue = memcpy.flatMap { value($0, ResultSchema.mibPerSecond) }
             panels.append(BarChart.Panel(
                 title: "Throughput at \(byteWords(size)) (higher is better)", axisTitle: "MiB/s",
                 bars: throughputBars.sorted { $0.value > $1.value },
                 reference: ceilingValue.map { BarChart.Reference(label: "memcpy ceiling \(threeDigits($0)) MiB/s", value: $0) }))
         }
-        let latencyBars = bars(latency, "rtt_p50_ns", scale: 1000) { humanDuration($0) }
+        let latencyBars = bars(latency, ResultSchema.rttP50Ns, scale: 1000) { humanDuration($0) }
         if latencyBars.count >= 3 {
             // cacheline is measured at 8 bytes only; use the size nearest this one.
             let target = log2(Double(size))
             let nearest = cacheline.min { abs(log2(Double($0.payloadBytes)) - target) < abs(log2(Double($1.payloadBytes)) - target) }
-            let reference = nearest.flatMap { k in value(k, "rtt_p50_ns").map { v in
+            let reference = nearest.flatMap { k in value(k, ResultSchema.rttP50Ns).map { v in
                 BarChart.Reference(label: "cacheline ceiling\(k.payloadBytes == size ? "" : " (\(byteWords(k.payloadBytes)))") \(humanDuration(v))", value: v / 1000)
             } }
             panels.append(BarChart.Panel(
@@ -556,15 +553,15 @@ struct PlotData {
 
     // MARK: Heatmaps
 
-    func heatmap(_ combo: Combo, mode: String) -> String? {
-        let metric = mode == "latency" ? "rtt_p50_ns" : "mib_per_s"
+    func heatmap(_ combo: Combo, mode: Mode) -> String? {
+        let metric = mode == .latency ? ResultSchema.rttP50Ns : ResultSchema.mibPerSecond
         var rows = series(combo, mode: mode)
-        let ceilingName = mode == "latency" ? PlotReport.latencyCeiling : PlotReport.throughputCeiling
+        let ceilingName = mode == .latency ? PlotReport.latencyCeiling : PlotReport.throughputCeiling
         let ceilingKeys = ceiling(ceilingName, mode: mode, combo)
         if !ceilingKeys.isEmpty { rows.append(("\(ceilingName) (ceiling)", ceilingKeys)) }
         let sizes = Set(rows.flatMap { $0.keys.map(\.payloadBytes) }).sorted()
         guard rows.contains(where: { $0.keys.contains { value($0, metric) != nil } }) else { return nil }
-        let title = (mode == "latency" ? "p50 round-trip latency" : "Throughput") + " by mechanism and size — \(combo.caption)"
+        let title = (mode == .latency ? "p50 round-trip latency" : "Throughput") + " by mechanism and size — \(combo.caption)"
         // Sparse files (each mechanism at sizes of its own) would make rows × sizes cells, not
         // one per scenario: past a readable grid, say so instead of drawing millions of cells.
         guard rows.count * sizes.count <= PlotData.maximumHeatmapCells else {
@@ -581,10 +578,10 @@ struct PlotData {
                 let key = keyBySize[size]
                 let where_ = "\(name) at \(byteWords(size))"
                 if let key, let v = value(key, metric) {
-                    let text = mode == "latency" ? humanDuration(v) : threeDigits(v)
+                    let text = mode == .latency ? humanDuration(v) : threeDigits(v)
                     let reps = okCounts[key] ?? 0
-                    line.append(Heatmap.Cell(value: mode == "latency" ? v / 1000 : v, text: text,
-                                             tooltip: "\(where_): \(text)\(mode == "latency" ? " p50" : " MiB/s") (\(reps) ok repetition\(reps == 1 ? "" : "s"))"))
+                    line.append(Heatmap.Cell(value: mode == .latency ? v / 1000 : v, text: text,
+                                             tooltip: "\(where_): \(text)\(mode == .latency ? " p50" : " MiB/s") (\(reps) ok repetition\(reps == 1 ? "" : "s"))"))
                 } else if let key, let problem = problemByKey[key] {
                     line.append(Heatmap.Cell(value: nil, text: "—", tooltip: "\(where_): \(problem)"))
                 } else {
@@ -597,7 +594,7 @@ struct PlotData {
             title: title,
             subtitle: subtitle(combo), columnTitle: "payload size (bytes)",
             rowLabels: rows.map(\.name), columnLabels: sizes.map { ByteSize.format($0) }, cells: cells,
-            higherIsBetter: mode != "latency", scaleTitle: mode == "latency" ? "p50 (µs)" : "MiB/s"
+            higherIsBetter: mode != .latency, scaleTitle: mode == .latency ? "p50 (µs)" : "MiB/s"
         ).svg()
     }
 }
