@@ -11,7 +11,7 @@ final class ResultSchemaTests: XCTestCase {
         + "target_msgs_per_s,cpu_ns_per_msg,ctx_switches_per_msg,futex_calls_per_msg,lost_msgs,reordered_msgs,"
         + "warmup_messages,window_ns,min_window_ms,verify,ring_bytes,cv_pct,noisy,involuntary_switches,steal_pct,"
         + "loadavg_1m,probe_ns,probe_end_ns,clock_overhead_ns,ab_pair,ab_position,hostname,kernel,cpu_model,cpus,"
-        + "timestamp,ipcbench_version"
+        + "timestamp,ipcbench_version,commit,label"
 
     static let machine = MachineInfo(hostname: "host, \"q\"", kernel: "6.1", cpuModel: "CPU", cpus: 4)
 
@@ -33,7 +33,7 @@ final class ResultSchemaTests: XCTestCase {
         return [r, skipped]
     }
 
-    func testTheHeaderIsTheReleasedOneInItsOrder() {
+    func testTheHeaderIsTheReleasedOneInItsOrderWithTheRunLabelLast() {
         XCTAssertEqual(CSVReport.columns.joined(separator: ","), Self.header)
         XCTAssertEqual(Set(CSVReport.columns).count, CSVReport.columns.count, "a column listed twice")
     }
@@ -106,6 +106,6 @@ final class ResultSchemaTests: XCTestCase {
             XCTAssertEqual(ResultSchema.column(column.name), column)
         }
         XCTAssertEqual(Set(ResultSchema.columns.filter(\.addedLater).map(\.name)),
-                       ["min_window_ms", "probe_ns", "probe_end_ns", "ab_pair", "ab_position"])
+                       ["min_window_ms", "probe_ns", "probe_end_ns", "ab_pair", "ab_position", "commit", "label"])
     }
 }

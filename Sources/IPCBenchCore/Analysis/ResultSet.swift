@@ -73,6 +73,8 @@ public struct ResultRow: Sendable {
     public var machine: [String: String]
     /// When the run started (`timestamp`), which tells repetitions of separate runs apart.
     public var timestamp: String = ""
+    /// What the run was given as `--commit` and `--label`; empty when not (or an older file).
+    public var run = RunLabel()
     /// Set on rows of a paired A/B run (`ipcbench gate`): the rows of BASE and NEW with the same
     /// scenario and `ab_pair` were measured back to back, `ab_position` 1 first.
     public var abPair: Int?
@@ -125,14 +127,21 @@ public struct ResultSet: Sendable {
         }
     }
 
+    /// A run's CSV, or its JSON (`run --json`: the same rows).
     public static func load(_ path: String) throws(LoadError) -> ResultSet {
-        guard let text = ProcFiles.read(path, limit: CSVReader.maximumBytes + 1) else { throw .unreadable(path) }
-        return try parse(text, name: path)
+        try RunFile.load(path).results
     }
 
+    /// A CSV, or a run's JSON document when the text starts with `{`.
     public static func parse(_ text: String, name: String) throws(LoadError) -> ResultSet {
+        if RunFile.isJSON(text) { return try RunFile.parse(text, name: name).results }
         let table: [[String]]
         do { table = try CSVReader.parse(text) } catch { throw .malformed(name, error.description) }
+        return try parse(table: table, name: name)
+    }
+
+    /// Rows as cells, the header first.
+    static func parse(table: [[String]], name: String) throws(LoadError) -> ResultSet {
         guard let header = table.first, !(header.count == 1 && header[0].isEmpty) else {
             throw .notAResultFile(name, "empty")
         }
@@ -186,6 +195,8 @@ public struct ResultSet: Sendable {
             var row = ResultRow(key: key, repetition: repetition, status: status,
                                 note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine)
             row.timestamp = index["timestamp"].map { cells[$0] } ?? ""
+            row.run = RunLabel(commit: index["commit"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 },
+                               label: index["label"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 })
             // Whole numbers a gate writes; anything else is not a pair this file can mean.
             for column in [ResultSchema.abPair, ResultSchema.abPosition] {
                 if let v = values[column], v != v.rounded() || v > 1e15 {

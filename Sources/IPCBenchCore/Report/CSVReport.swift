@@ -7,8 +7,9 @@ import Glibc
 public enum CSVReport {
     public static let columns = ResultSchema.columns.map(\.name)
 
-    public static func row(_ r: RepetitionResult, machine: MachineInfo, timestamp: String, clockOverheadNs: UInt64? = nil) -> [String] {
-        let source = RowSource(r, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverheadNs)
+    public static func row(_ r: RepetitionResult, machine: MachineInfo, timestamp: String, clockOverheadNs: UInt64? = nil,
+                           run: RunLabel = RunLabel()) -> [String] {
+        let source = RowSource(r, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverheadNs, run: run)
         return ResultSchema.columns.map { $0.text(source) }
     }
 

@@ -6,6 +6,8 @@ public indirect enum JSON {
     case integer(Int)
     case string(String)
     case array([JSON])
+    /// An array written on one line: long runs of small items (histogram buckets).
+    case inline([JSON])
     case object([(String, JSON)])
 
     public func render(indent: Int = 0) -> String {
@@ -18,6 +20,8 @@ public indirect enum JSON {
             guard d.isFinite else { return "null" }
             return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
         case let .string(s): return JSON.quote(s)
+        case let .inline(items):
+            return "[" + items.map { $0.render(indent: indent) }.joined(separator: ", ") + "]"
         case let .array(items):
             if items.isEmpty { return "[]" }
             return "[\n" + items.map { pad + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n\(end)]"

@@ -42,16 +42,40 @@ public struct RowSource: Sendable {
     public var machine: MachineInfo?
     public var timestamp: String
     public var clockOverheadNs: UInt64?
+    public var run: RunLabel
 
-    public init(_ result: RepetitionResult, machine: MachineInfo? = nil, timestamp: String = "", clockOverheadNs: UInt64? = nil) {
+    public init(_ result: RepetitionResult, machine: MachineInfo? = nil, timestamp: String = "",
+                clockOverheadNs: UInt64? = nil, run: RunLabel = RunLabel()) {
         self.result = result
         self.machine = machine
         self.timestamp = timestamp
         self.clockOverheadNs = clockOverheadNs
+        self.run = run
     }
 
     var scenario: Scenario { result.scenario }
     var ok: Bool { result.status == .ok }
+}
+
+/// What the user says a run is (`run --commit SHA --label TEXT`): written on every row, so that
+/// a folder of runs can be put in order and named (`plot --history`).
+public struct RunLabel: Sendable, Equatable {
+    public var commit: String?
+    public var label: String?
+
+    public init(commit: String? = nil, label: String? = nil) {
+        self.commit = commit
+        self.label = label
+    }
+
+    /// A commit or label as given: one line of at most `limit` characters, no control characters.
+    public static func text(_ value: String, limit: Int) throws(SettingError) -> String {
+        guard !value.isEmpty, value.count <= limit else { throw SettingError(message: "needs 1 to \(limit) characters") }
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }) else {
+            throw SettingError(message: "'\(echo(value))' holds a control character")
+        }
+        return value
+    }
 }
 
 /// One column of the result CSV: its name, what it is, which way is better, and how its cell

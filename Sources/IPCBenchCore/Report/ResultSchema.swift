@@ -58,6 +58,8 @@ public enum ResultSchema {
         .integer("cpus", .machine) { $0.machine?.cpus },
         .text("timestamp", .run) { $0.timestamp },
         .text("ipcbench_version", .run) { _ in ipcbenchVersion },
+        .text("commit", .run, addedLater: true) { $0.run.commit ?? "" },
+        .text("label", .run, addedLater: true) { $0.run.label ?? "" },
     ]
 
     /// The column called `name`, if the schema has one.
