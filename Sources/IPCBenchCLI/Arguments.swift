@@ -9,6 +9,7 @@ public enum Command: Equatable {
     case compare([String])
     case plot([String])
     case gate([String])
+    case export([String])
     case help
     case version
 }
@@ -23,6 +24,10 @@ public struct RunOptions: Equatable {
     public var keepGoing = false
     /// Also write the run as JSON here.
     public var json: String?
+    /// `--commit` and `--label`: what this run is, on every row.
+    public var run = RunLabel()
+    /// `--export FORMAT=PATH,…`: exports written from the rows once the CSV is.
+    public var exports: [ExportRequest] = []
 
     public init() {}
 
@@ -35,7 +40,7 @@ public struct RunOptions: Equatable {
             && a.overrides.warmup == b.overrides.warmup && a.overrides.timeoutSeconds == b.overrides.timeoutSeconds
             && a.overrides.verify == b.overrides.verify && a.overrides.ringBytes == b.overrides.ringBytes
             && a.overrides.rate == b.overrides.rate && a.overrides.oneWay == b.overrides.oneWay
-            && a.overrides.minimumWindowNs == b.overrides.minimumWindowNs
+            && a.overrides.minimumWindowNs == b.overrides.minimumWindowNs && a.run == b.run && a.exports == b.exports
     }
 }
 
@@ -49,6 +54,7 @@ public enum ArgumentParser {
     static let valueFlags = [
         "--suite", "--mechanisms", "--modes", "--sizes", "--placements", "--waits", "--pairs",
         "--repetitions", "--messages", "--warmup", "--timeout", "--output", "--ring-size", "--json", "--rate", "--min-time",
+        "--commit", "--label", "--export",
     ]
     static let switches = ["--verify", "--quiet", "--keep-going", "--oneway"]
 
@@ -69,8 +75,9 @@ public enum ArgumentParser {
         case "compare": return .compare(Array(args))
         case "plot": return .plot(Array(args))
         case "gate": return .gate(Array(args))
+        case "export": return .export(Array(args))
         default:
-            throw UsageError(message: "unknown command '\(echo(subcommand, limit: 40))' (commands: run, list, doctor, compare, plot, gate, help)")
+            throw UsageError(message: "unknown command '\(echo(subcommand, limit: 40))' (commands: run, list, doctor, compare, plot, gate, export, help)")
         }
         if args.contains("--help") || args.contains("-h") { return .help }
         if args.contains("--version") { return .version }
@@ -135,6 +142,9 @@ public enum ArgumentParser {
             case "--json":
                 guard !value.isEmpty, value != "-" else { throw SettingError(message: "needs a file path") }
                 options.json = value
+            case "--commit": options.run.commit = try RunLabel.text(value, limit: 100)
+            case "--label": options.run.label = try RunLabel.text(value, limit: 200)
+            case "--export": options.exports = try ExportRequest.list(value)
             default: break
             }
         } catch {
@@ -153,6 +163,9 @@ public enum ArgumentParser {
                                    (--threshold 5, --confidence 0.95, --format table|markdown|csv|json,
                                     --output PATH, --allow-different-machines); exit 1 on a regression
       ipcbench plot RESULTS --output DIR [--baseline BASE]   SVG charts and an index.html
+                                   (--history DIR: each scenario over a folder of runs)
+      ipcbench export RESULTS --format bmf|github-action-benchmark|hgrm [--output PATH]
+                                   results for Bencher, github-action-benchmark or HdrHistogram tools
       ipcbench gate --base PROGRAM [--candidate PROGRAM]  paired A/B regression gate: scenario by
                                    scenario, back to back, until decided or --budget (see gate --help)
       ipcbench help                this text (also --help, -h)
@@ -183,7 +196,13 @@ public enum ArgumentParser {
                               - for stdout); each row is also kept in PATH.partial until it is written
       --json PATH             also write the run as JSON (the rows plus the machine description;
                               not the --output path)
-      --quiet                 no table and no progress
+      --commit SHA            record the commit measured (a `commit` column on every row)
+      --label TEXT            record a name for the run (a `label` column on every row)
+      --export FORMAT=PATH    also export the rows once written, comma-separated: bmf=PATH,
+                              github-action-benchmark=STEM (STEM-smaller.json, STEM-bigger.json),
+                              hgrm=DIR (one percentile file per scenario); see ipcbench export --help
+      --quiet                 no table and no progress (the progress line, on a terminal, shows
+                              the time left once the sweep has run a few seconds)
 
     EXIT STATUS
       run: 0 all scenarios ok or skipped, 1 a scenario failed, 64 bad command line (or a plan over

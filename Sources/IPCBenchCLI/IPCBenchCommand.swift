@@ -34,6 +34,8 @@ public enum IPCBenchCommand {
             return PlotCommand.run(args)
         case let .gate(args):
             return GateCommand.run(args)
+        case let .export(args):
+            return ExportCommand.run(args)
         }
     }
 }

@@ -81,6 +81,7 @@ struct RunCommand {
         var interruptedBy: Int32? = nil
         let total = plan.scenarios.count * plan.repetitions
         var done = 0
+        let progress = ProgressLine(total: total)
         let calibrate = options.overrides.minimumWindowNs
         sweep: for repetition in 1...plan.repetitions {
             for index in plan.scenarios.indices {
@@ -92,9 +93,7 @@ struct RunCommand {
                 let scenario = plan.scenarios[index]
                 done += 1
                 if showProgress {
-                    printToStderr("\r\u{1B}[K[\(done)/\(total)] \(scenario.mechanism) \(scenario.mode.rawValue) "
-                        + "\(ByteSize.format(scenario.payloadBytes)) \(scenario.placement.rawValue) \(scenario.wait.rawValue) "
-                        + "rep \(repetition)/\(plan.repetitions)")
+                    printToStderr("\r\u{1B}[K" + progress.text(number: done, scenario: scenario, repetition: repetition, of: plan.repetitions))
                 }
                 let result = coordinator.run(scenario, repetition: repetition)
                 if let signal = result.interruptedBy ?? interrupts.poll() {
@@ -102,7 +101,7 @@ struct RunCommand {
                     break sweep
                 }
                 results.append(result)
-                outputs.partial.append(CSVReport.row(result, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead))
+                outputs.partial.append(CSVReport.row(result, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead, run: options.run))
                 if result.status == .failed {
                     failed = true
                     if !options.keepGoing {
@@ -117,7 +116,7 @@ struct RunCommand {
 
         // Only complete rows: an interrupted repetition is dropped, not half-reported.
         Spread.annotate(&results)
-        let rows = results.map { CSVReport.row($0, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead) }
+        let rows = results.map { CSVReport.row($0, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead, run: options.run) }
         let csv = CSVReport.render(rows)
         var cannotWrite: [String] = []
         var written: String? = nil
@@ -138,9 +137,10 @@ struct RunCommand {
         }
         if let json = outputs.json, !results.isEmpty {
             let document = RunDocument.json(rows: rows, machine: machine, timestamp: timestamp, suite: plan.suiteName,
-                                            clockOverheadNs: clockOverhead)
+                                            clockOverheadNs: clockOverhead, run: options.run, results: results)
             do { try AtomicFile.write(document.render() + "\n", to: json) } catch { cannotWrite.append("\(error)") }
         }
+        cannotWrite += RunExports.write(options.exports, rows: rows, results: results)
         if chatty && !results.isEmpty {
             print("")
             print(SummaryTable.render(results), terminator: "")
@@ -204,6 +204,7 @@ struct RunOutputs {
                 return .failure(Problem(message: "--json: \(error)", status: error.isResourceExhaustion ? ExitCode.setupFailed : ExitCode.usage))
             }
         }
+        if let problem = RunExports.check(options.exports) { return .failure(Problem(message: problem)) }
         var csv = options.output ?? ""
         var claimed = false
         if options.output == nil {
