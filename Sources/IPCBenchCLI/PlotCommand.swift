@@ -15,7 +15,8 @@ enum PlotCommand {
         static let cannotWrite: Int32 = 73
     }
 
-    static let usage = "usage: ipcbench plot RESULTS.csv --output DIR [--baseline BASE.csv] [--threshold PERCENT]"
+    static let usage = "usage: ipcbench plot RESULTS.csv|RESULTS.json --output DIR [--baseline BASE] [--threshold PERCENT] [--spectra LIST]\n"
+        + "       ipcbench plot --history DIR --output DIR [--threshold PERCENT]"
 
     static let help = """
     \(usage)
@@ -25,9 +26,21 @@ enum PlotCommand {
       latency-PLACEMENT-WAIT.svg           p50 (solid) and p99 (dashed) round trip vs payload size
       bars-SIZE-PLACEMENT-WAIT.svg         mechanisms side by side at one size, best first
       heatmap-{latency,throughput}-PLACEMENT-WAIT.svg   mechanism x size
+      openloop-PLACEMENT-WAIT.svg          open-loop one-way p50 and p99 vs payload size
+      spectrum-MODE-PLACEMENT-WAIT.svg     latency by percentile (0, 90, 99, 99.9 …), from a run's JSON
+                                           (run --json), the baseline's dashed when it is a JSON too
       change.svg                           with --baseline: change per scenario and metric, by verdict
-    Values are medians of the ok repetitions. --threshold (default 5) is the band, in percent,
-    within which a change counts as none (as in ipcbench compare).
+    Line charts are small multiples, one panel per family of mechanisms (kernel channels,
+    notifications, shared-memory rings), no colour repeated within a chart. Values are medians
+    of the ok repetitions. --threshold (default 5) is the band, in percent, within which a change
+    counts as none (as in ipcbench compare). --spectra LIST draws the spectra of the scenarios
+    whose name (mechanism/mode/payload_bytes/placement/pairs/wait) contains an item, e.g.
+    pipe/latency/64,shm-posix; without it, every mechanism at its smallest size.
+
+    --history DIR reads every *.csv (and *.json) in DIR as one run each, orders them by start
+    time (then --commit), and draws each scenario's compared metrics over the runs
+    (history-METRIC-PLACEMENT-WAIT.svg), marking where compare calls a change between
+    consecutive runs.
 
     Exit status: 0 written, 2 a CSV is unreadable, not a regular file, malformed, has nothing to
     plot or cannot be compared with the baseline, 64 bad command line, 73 the charts could not be
@@ -35,10 +48,13 @@ enum PlotCommand {
     """
 
     struct Options {
+        /// Empty with `history`.
         var results: String
         var baseline: String?
         var output: String
         var thresholdPercent: Double
+        var history: String? = nil
+        var spectra: [String]? = nil
     }
 
     /// `arguments` excludes the word `plot`.
@@ -55,6 +71,7 @@ enum PlotCommand {
             return Status.usage
         }
 
+        if let folder = options.history { return history(folder, options) }
         // A FIFO would block the read forever, a device read without end: regular files only.
         for path in [options.results] + (options.baseline.map { [$0] } ?? []) {
             var info = stat()
@@ -63,11 +80,11 @@ enum PlotCommand {
                 return Status.badInput
             }
         }
-        let results: ResultSet
-        var baseline: ResultSet? = nil
+        let results: RunFile
+        var baseline: RunFile? = nil
         do {
-            results = try ResultSet.load(options.results)
-            if let path = options.baseline { baseline = try ResultSet.load(path) }
+            results = try RunFile.load(options.results)
+            if let path = options.baseline { baseline = try RunFile.load(path) }
         } catch {
             printError("\(error)")
             return Status.badInput
@@ -75,8 +92,9 @@ enum PlotCommand {
 
         let files: [String]
         do {
-            files = try PlotReport.write(results: results, baseline: baseline, to: options.output,
-                                         threshold: options.thresholdPercent / 100)
+            let spectra = PlotReport.Spectra(results: results.spectra, baseline: baseline?.spectra, patterns: options.spectra)
+            files = try PlotReport.write(results: results.results, baseline: baseline?.results, to: options.output,
+                                         threshold: options.thresholdPercent / 100, spectra: spectra)
         } catch let error as PlotReport.PlotError {
             printError("\(options.results): \(error)")
             return Status.badInput
@@ -95,6 +113,8 @@ enum PlotCommand {
         var baseline: String? = nil
         var output: String? = nil
         var threshold = 5.0
+        var history: String? = nil
+        var spectra: [String]? = nil
         var args = arguments[...]
         while let arg = args.popFirst() {
             var flag = arg
@@ -121,6 +141,17 @@ enum PlotCommand {
                 guard v != "-" else { throw UsageError(message: "--output: plot writes several files; give a folder, not -") }
                 guard output == nil else { throw UsageError(message: "--output given twice") }
                 output = v
+            case "--history":
+                let v = try value()
+                guard !v.isEmpty else { throw UsageError(message: "--history: empty path (a folder of result files)") }
+                guard history == nil else { throw UsageError(message: "--history given twice") }
+                history = v
+            case "--spectra":
+                let v = try value()
+                let items = v.split(separator: ",").map(String.init).filter { !$0.isEmpty }
+                guard !items.isEmpty else { throw UsageError(message: "--spectra: a comma-separated list of scenario name parts, e.g. pipe/latency/64") }
+                guard spectra == nil else { throw UsageError(message: "--spectra given twice") }
+                spectra = items
             case "--threshold":
                 let v = try value()
                 let digits = v.hasSuffix("%") ? String(v.dropLast()) : v
@@ -135,12 +166,36 @@ enum PlotCommand {
                 files.append(arg)
             }
         }
+        if let history {
+            guard files.isEmpty, baseline == nil, spectra == nil else {
+                throw UsageError(message: "plot --history takes no results file, --baseline or --spectra (\(usage))")
+            }
+            guard let output else { throw UsageError(message: "plot: --output DIR is required (\(usage))") }
+            return Options(results: "", baseline: nil, output: output, thresholdPercent: threshold, history: history)
+        }
         guard files.count == 1 else {
             throw UsageError(message: files.isEmpty
                 ? "plot needs a results file (\(usage))"
                 : "plot takes one results file, got \(files.count) (use --baseline for the other)")
         }
         guard let output else { throw UsageError(message: "plot: --output DIR is required (\(usage))") }
-        return Options(results: files[0], baseline: baseline, output: output, thresholdPercent: threshold)
+        return Options(results: files[0], baseline: baseline, output: output, thresholdPercent: threshold, spectra: spectra)
+    }
+
+    /// `--history DIR`: the runs in a folder, over time.
+    static func history(_ folder: String, _ options: Options) -> Int32 {
+        let history: RunHistory
+        do { history = try RunHistory.load(folder: folder) } catch {
+            printError("--history: \(error)")
+            return Status.badInput
+        }
+        let files = PlotReport.renderHistory(history, threshold: options.thresholdPercent / 100)
+        do { _ = try PlotReport.writeFiles(files, to: options.output) } catch {
+            printError("--output: \(error)")
+            return Status.cannotWrite
+        }
+        let out = options.output.hasSuffix("/") ? String(options.output.dropLast()) : options.output
+        print(TextSafety.forTerminal("\(files.count - 1) charts of \(history.runs.count) runs in \(out)/; open \(out)/index.html"))
+        return Status.success
     }
 }

@@ -40,6 +40,8 @@ struct BarChart {
     var title: String
     var subtitle: String
     var panels: [Panel]
+    /// What the bar colours mean (the mechanism families), drawn under the title.
+    var legend: [(label: String, colour: String)] = []
     var width = 900.0
 
     init(title: String, subtitle: String, panels: [Panel]) {
@@ -56,8 +58,16 @@ struct BarChart {
         let plotLeft = 20 + labelWidth + 8
         let plotRight = width - 100
         let heights = panels.map { 64 + Double($0.bars.count) * Self.rowHeight + 62 }
-        var doc = SVGDocument(width: width, height: 76 + heights.reduce(0, +))
+        let legendHeight = legend.isEmpty ? 0.0 : 26
+        var doc = SVGDocument(width: width, height: 76 + legendHeight + heights.reduce(0, +))
         var top = doc.heading(title, subtitle) + 6
+        var x = 20.0
+        for item in legend {
+            doc.rect(x: x, y: top, width: 14, height: 14, fill: item.colour)
+            doc.text(item.label, x: x + 20, y: top + 12, size: ChartText.legend, fill: ChartText.ink)
+            x += 20 + SVGDocument.textWidth(item.label, size: ChartText.legend) + 22
+        }
+        top += legendHeight
         for (panel, height) in zip(panels, heights) {
             draw(panel, into: &doc, top: top, plotLeft: plotLeft, plotRight: plotRight, labelWidth: labelWidth)
             top += height

@@ -5,13 +5,13 @@ import Glibc
 // The chart types of `ipcbench plot`, drawn as SVG by hand. They know only labels and
 // numbers, never rows or files.
 
-/// How a point is marked; beyond eight series the shape (with the dash) tells series of the same
-/// colour apart.
+/// How a point is marked: each series of a chart also has its own shape (with its colour), so
+/// no series is told apart by colour alone.
 enum Marker: Sendable, CaseIterable {
     case circle, square, triangle, diamond
 }
 
-/// How one series is drawn, picked by index so a mechanism looks the same in every chart.
+/// How one series is drawn.
 struct SeriesStyle: Sendable, Equatable {
     var colour: String
     /// An SVG dash array, or nil for a solid line.
@@ -24,20 +24,63 @@ struct SeriesStyle: Sendable, Equatable {
         self.marker = marker
     }
 
-    /// Okabe-Ito, the colour-blind-safe eight (its yellow darkened so it reads on white).
-    static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#B39B00"]
-    static let dashes: [String?] = [nil, "7 4", "2 3", "10 3 2 3"]
+    /// Okabe-Ito's eight (its yellow darkened so it reads on white), then eight of Paul Tol's
+    /// muted and dark colours that stay apart from them for colour-blind readers: sixteen, one
+    /// for each mechanism of a full sweep. A chart numbers its series across its panels, and a
+    /// panel never holds more than sixteen (``splitForPalette(_:)``), so a colour repeats
+    /// nowhere in a chart of up to sixteen series, and never within one panel.
+    static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#B39B00",
+                          "#332288", "#882255", "#117733", "#AA4499", "#44AA99", "#999933", "#CC6677", "#663333"]
 
-    /// Series 0–7 are solid lines of the eight colours with circles; each further eight repeats
-    /// the colours with another dash pattern and marker shape.
+    /// The style of the `index`th series of one chart: its own colour, and a marker shape that
+    /// differs from its neighbours'.
     static func forIndex(_ index: Int) -> SeriesStyle {
         let i = max(0, index)
-        let round = (i / palette.count) % dashes.count
-        return SeriesStyle(colour: palette[i % palette.count], dash: dashes[round], marker: Marker.allCases[round])
+        return SeriesStyle(colour: palette[i % palette.count], dash: i < palette.count ? nil : "7 4",
+                           marker: Marker.allCases[i % Marker.allCases.count])
+    }
+
+    /// Lists of series cut into runs of at most one palette each.
+    static func splitForPalette<T>(_ items: [T]) -> [[T]] {
+        stride(from: 0, to: items.count, by: palette.count).map { Array(items[$0..<min($0 + palette.count, items.count)]) }
     }
 
     /// The ceilings (`memcpy`, `cacheline`): grey, long dashes.
     static let ceiling = SeriesStyle(colour: "#6B6B6B", dash: "10 5", marker: .diamond)
+}
+
+/// The families mechanisms are drawn in, one panel each, so that a chart of 25 mechanisms is
+/// four small charts of a few lines rather than one of 25.
+enum MechanismFamily: Int, CaseIterable, Comparable {
+    case kernel, notify, rings, ceilings
+
+    static func of(_ mechanism: String) -> MechanismFamily {
+        if [PlotReport.throughputCeiling, PlotReport.latencyCeiling].contains(mechanism) { return .ceilings }
+        if MechanismRegistry.usesRing(mechanism) { return .rings }
+        if ["eventfd", "signal"].contains(mechanism) { return .notify }
+        return .kernel
+    }
+
+    var title: String {
+        switch self {
+        case .kernel: return "Kernel channels (pipes, sockets, queues)"
+        case .notify: return "Notifications (eventfd, signals)"
+        case .rings: return "Shared-memory rings"
+        case .ceilings: return "Ceilings"
+        }
+    }
+
+    /// One colour per family where bars are coloured by family.
+    var colour: String {
+        switch self {
+        case .kernel: return "#0072B2"
+        case .notify: return "#E69F00"
+        case .rings: return "#009E73"
+        case .ceilings: return "#6B6B6B"
+        }
+    }
+
+    static func < (a: MechanismFamily, b: MechanismFamily) -> Bool { a.rawValue < b.rawValue }
 }
 
 enum ChartText {

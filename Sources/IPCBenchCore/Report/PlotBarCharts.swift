@@ -38,7 +38,7 @@ extension PlotData {
         var panels: [BarChart.Panel] = []
         func bars(_ entries: [(name: String, key: ScenarioKey)], _ metric: ResultColumn, scale: Double, text: (Double) -> String) -> [BarChart.Bar] {
             entries.compactMap { name, key in
-                value(key, metric).map { BarChart.Bar(label: name, value: $0 / scale, text: text($0), colour: style(name).colour) }
+                value(key, metric).map { BarChart.Bar(label: name, value: $0 / scale, text: text($0), colour: MechanismFamily.of(key.mechanism).colour) }
             }
         }
         let throughputBars = bars(throughput, ResultSchema.mibPerSecond, scale: 1) { threeDigits($0) }
@@ -62,6 +62,9 @@ extension PlotData {
                 bars: latencyBars.sorted { $0.value < $1.value }, reference: reference))
         }
         guard !panels.isEmpty else { return nil }
-        return BarChart(title: "Mechanisms at \(byteWords(size)) — \(combo.caption)", subtitle: subtitle(combo), panels: panels).svg()
+        var chart = BarChart(title: "Mechanisms at \(byteWords(size)), ranked — \(combo.caption)", subtitle: subtitle(combo), panels: panels)
+        let families = Set((throughput + latency).map { MechanismFamily.of($0.key.mechanism) }).sorted()
+        chart.legend = families.map { ($0.title, $0.colour) }
+        return chart.svg()
     }
 }

@@ -50,7 +50,7 @@ extension PlotReport {
         return ChangeChart(
             title: "Change against the baseline (positive = slower)",
             subtitle: ([placements.count == 1 ? "placement \(placements.first!)" : nil, waits.count == 1 ? "wait \(waits.first!)" : nil].compactMap { $0 }
-                + ["\(report.comparisons.count) comparisons: \(counts)"]).joined(separator: " · "),
+                + ["\(report.comparisons.count) comparisons: \(counts)", data.machineLine].filter { !$0.isEmpty }).joined(separator: " · "),
             threshold: report.threshold * 100, confidence: report.confidence, rows: rows, footnotes: notes
         ).svg()
     }

@@ -26,7 +26,6 @@ struct PlotData {
     /// "status: note" of the scenarios in `notOk`.
     let problemByKey: [ScenarioKey: String]
     let combos: [Combo]
-    let styleIndex: [String: Int]
     let machineLine: String
     let repetitionsText: String
     /// The measured scenarios of each chart, grouped by series: built once, so drawing a chart
@@ -47,7 +46,8 @@ struct PlotData {
         var placement: Placement
     }
 
-    static let metrics = [ResultSchema.mibPerSecond, ResultSchema.rttP50Ns, ResultSchema.rttP99Ns]
+    static let metrics = [ResultSchema.mibPerSecond, ResultSchema.rttP50Ns, ResultSchema.rttP99Ns, ResultSchema.onewayP50Ns,
+                          ResultSchema.onewayP99Ns, ResultSchema.targetMsgsPerSecond]
     /// The largest heatmap drawn cell by cell.
     static let maximumHeatmapCells = 20_000
 
@@ -121,26 +121,19 @@ struct PlotData {
         }
         self.ceilingKeys = ceilingKeys
 
-        // One style per series for the whole report, so a mechanism keeps its colour.
-        var styles: [String: Int] = [:]
-        for key in allKeys where !ceilings.contains(key.mechanism) {
-            let name = Self.seriesName(key)
-            if styles[name] == nil { styles[name] = styles.count }
-        }
-        styleIndex = styles
-
-        if let m = results.machine {
-            let cpu = [m["cpu_model"], m["cpus"].map { "\($0) CPUs" }].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
-            machineLine = [m["hostname"], cpu, m["kernel"].map { "Linux \($0)" }].compactMap { $0 }.filter { !$0.isEmpty && $0 != "Linux " }.joined(separator: " · ")
-        } else {
-            machineLine = ""
-        }
+        machineLine = results.machine.map(Self.machineLine) ?? ""
         let reps = Set(counts.values)
         if let lo = reps.min(), let hi = reps.max() {
             repetitionsText = lo == hi ? (hi == 1 ? "1 repetition" : "median of \(hi) repetitions") : "median of \(lo)–\(hi) repetitions"
         } else {
             repetitionsText = ""
         }
+    }
+
+    /// `host · CPU model, N CPUs · Linux release`: the machine every chart names.
+    static func machineLine(_ m: [String: String]) -> String {
+        let cpu = [m["cpu_model"], m["cpus"].map { "\($0) CPUs" }].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
+        return [m["hostname"], cpu, m["kernel"].map { "Linux \($0)" }].compactMap { $0 }.filter { !$0.isEmpty && $0 != "Linux " }.joined(separator: " · ")
     }
 
     /// Lower-case letters, digits and dashes only: a CSV value never picks a path.
@@ -159,21 +152,6 @@ struct PlotData {
     }
 
     func seriesName(_ key: ScenarioKey) -> String { Self.seriesName(key) }
-
-    func style(_ name: String) -> SeriesStyle { SeriesStyle.forIndex(styleIndex[name] ?? 0) }
-
-    /// The styles of one chart's series: each keeps its report-wide colour, and takes a dash
-    /// and another marker only when another series of the chart has the same colour.
-    func styles(_ names: [String]) -> [String: SeriesStyle] {
-        var sharing: [String: Int] = [:]
-        for name in names { sharing[style(name).colour, default: 0] += 1 }
-        var out: [String: SeriesStyle] = [:]
-        for name in names {
-            let s = style(name)
-            out[name] = sharing[s.colour] == 1 ? SeriesStyle(colour: s.colour) : s
-        }
-        return out
-    }
 
     func subtitle(_ combo: Combo) -> String {
         (["placement \(combo.placement), wait \(combo.wait)", repetitionsText, machineLine]).filter { !$0.isEmpty }.joined(separator: " · ")

@@ -28,8 +28,14 @@ public enum PlotReport {
     /// Renders every chart and writes it with `index.html` into `directory` (created 0755 with
     /// its parents), each file atomically; returns the file names, `index.html` last.
     /// `threshold` is the fraction (0.05 = 5%) the change chart shades and `Comparator` judges by.
-    public static func write(results: ResultSet, baseline: ResultSet?, to directory: String, threshold: Double) throws -> [String] {
-        let files = try render(results: results, baseline: baseline, threshold: threshold)
+    public static func write(results: ResultSet, baseline: ResultSet?, to directory: String, threshold: Double,
+                             spectra: Spectra = Spectra()) throws -> [String] {
+        let files = try render(results: results, baseline: baseline, threshold: threshold, spectra: spectra)
+        return try writeFiles(files, to: directory)
+    }
+
+    /// Writes rendered files into `directory` (created 0755 with its parents), each atomically.
+    public static func writeFiles(_ files: [(name: String, content: String)], to directory: String) throws -> [String] {
         try AtomicFile.createFolders(directory)
         let folder = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         try AtomicFile.checkWritable("\(folder)/index.html")
@@ -37,8 +43,23 @@ public enum PlotReport {
         return files.map(\.name)
     }
 
+    /// The histograms behind the percentile spectra (a run's JSON), and which scenarios to draw.
+    public struct Spectra: Sendable {
+        public var results: LatencySpectra
+        public var baseline: LatencySpectra?
+        /// Export-name fragments (`pipe/latency/64`); nil: every mechanism at its smallest size.
+        public var patterns: [String]?
+
+        public init(results: LatencySpectra = LatencySpectra(), baseline: LatencySpectra? = nil, patterns: [String]? = nil) {
+            self.results = results
+            self.baseline = baseline
+            self.patterns = patterns
+        }
+    }
+
     /// Every file of the report, named, without touching the disk; `index.html` last.
-    public static func render(results: ResultSet, baseline: ResultSet?, threshold: Double) throws -> [(name: String, content: String)] {
+    public static func render(results: ResultSet, baseline: ResultSet?, threshold: Double,
+                              spectra: Spectra = Spectra()) throws -> [(name: String, content: String)] {
         let data = PlotData(results)
         guard !data.okKeys.isEmpty else {
             let skipped = results.rows.filter { $0.status == .skipped }.count
@@ -53,6 +74,9 @@ public enum PlotReport {
         for combo in data.combos {
             if let svg = data.throughputChart(combo) { charts.append(Chart(section: .throughput, name: "throughput-\(combo.slug).svg", caption: "Throughput vs payload size, \(combo.caption)", svg: svg)) }
             if let svg = data.latencyChart(combo) { charts.append(Chart(section: .latency, name: "latency-\(combo.slug).svg", caption: "Round-trip latency (p50, p99) vs payload size, \(combo.caption)", svg: svg)) }
+            if let svg = data.latencyChart(combo, mode: .openLoop) {
+                charts.append(Chart(section: .openLoop, name: "openloop-\(combo.slug).svg", caption: "Open-loop one-way latency (p50, p99) vs payload size, \(combo.caption)", svg: svg))
+            }
             for (size, svg) in data.barCharts(combo) {
                 charts.append(Chart(section: .bars, name: "bars-\(ByteSize.format(size))-\(combo.slug).svg",
                                     caption: "Mechanisms at \(byteWords(size)), \(combo.caption)", svg: svg))
@@ -63,6 +87,9 @@ public enum PlotReport {
                                         caption: "\(mode == .latency ? "p50 latency" : "Throughput") by mechanism and size, \(combo.caption)", svg: svg))
                 }
             }
+        }
+        for chart in data.spectrumCharts(spectra.results, baseline: spectra.baseline, patterns: spectra.patterns) {
+            charts.append(Chart(section: .spectra, name: chart.name, caption: chart.caption, svg: chart.svg))
         }
         guard !charts.isEmpty else {
             throw PlotError.nothingToPlot("no scenario has a throughput or latency value to draw")

@@ -96,6 +96,7 @@ public enum ResultSchema {
     public static let rttMeanNs = named("rtt_mean_ns")
     public static let onewayP50Ns = named("oneway_p50_ns")
     public static let onewayP99Ns = named("oneway_p99_ns")
+    public static let targetMsgsPerSecond = named("target_msgs_per_s")
     public static let cpuNsPerMessage = named("cpu_ns_per_msg")
     public static let contextSwitchesPerMessage = named("ctx_switches_per_msg")
     public static let minWindowMs = named("min_window_ms")

@@ -76,9 +76,10 @@ struct SVGDocument {
     }
 
     mutating func polygon(_ points: [(x: Double, y: Double)], fill: String, stroke: String? = nil,
-                                 strokeWidth: Double = 1, tooltip: String? = nil) {
+                          strokeWidth: Double = 1, opacity: Double? = nil, tooltip: String? = nil) {
         var a = [("points", points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")), ("fill", fill)]
         if let stroke { a += [("stroke", stroke), ("stroke-width", n(strokeWidth))] }
+        if let opacity { a.append(("opacity", n2(opacity))) }
         element("polygon", a, tooltip: tooltip)
     }
 
