@@ -121,8 +121,21 @@ extension SVGDocument {
         text(SVGDocument.fitted(title, width: width - 40, size: ChartText.title), x: 20, y: 30,
              size: ChartText.title, bold: true, fill: ChartText.ink, tooltip: title)
         guard !subtitle.isEmpty else { return 48 }
-        text(SVGDocument.fitted(subtitle, width: width - 40, size: ChartText.subtitle), x: 20, y: 52,
-             size: ChartText.subtitle, fill: ChartText.muted, tooltip: subtitle)
+        // A subtitle too long for one line breaks at its last " · " that fits, so the machine
+        // at its end is shown rather than cut.
+        var lines = [subtitle]
+        if SVGDocument.textWidth(subtitle, size: ChartText.subtitle) > width - 40 {
+            let parts = subtitle.split(separator: " · ", omittingEmptySubsequences: false).map(String.init)
+            if let cut = (1..<max(parts.count, 1)).reversed().first(where: {
+                SVGDocument.textWidth(parts[..<$0].joined(separator: " · "), size: ChartText.subtitle) <= width - 40
+            }) {
+                lines = [parts[..<cut].joined(separator: " · "), parts[cut...].joined(separator: " · ")]
+            }
+        }
+        for (i, line) in lines.enumerated() {
+            text(SVGDocument.fitted(line, width: width - 40, size: ChartText.subtitle), x: 20, y: 52 + Double(i) * 16,
+                 size: ChartText.subtitle, fill: ChartText.muted, tooltip: subtitle)
+        }
         return 70
     }
 }

@@ -103,7 +103,7 @@ struct LineChart {
         let stacked = panels.count > 1
         let heights = legends.map { max(stacked ? 250 : 380, Double($0.count) * Self.legendRow + 8) }
         let panelGap = stacked ? 104.0 : 0
-        let firstTop = 76.0 + (stacked ? 26 : 0)
+        let firstTop = 80.0 + (stacked ? 30 : 0)
 
         // Every panel shares the axes, so a line reads the same in each.
         let yDomain = Ticks.logDomain(yMin, yMax)

@@ -77,9 +77,9 @@ extension PlotData {
         let rates = Set(series(combo, mode: mode).flatMap(\.keys).compactMap { value($0, ResultSchema.targetMsgsPerSecond) })
         let rate = rates.count == 1 ? " at \(grouped(rates.first!)) msgs/s a pair" : ""
         var chart = LineChart(
-            title: (openLoop ? "Open-loop one-way latency\(rate)" : "Round-trip latency") + " vs payload size — \(combo.caption)",
-            subtitle: subtitle(combo), xTitle: "payload size (bytes, log scale)",
-            yTitle: openLoop ? "one way from intended send (µs, log scale)" : "round trip (µs, log scale)", panels: panels)
+            title: (openLoop ? "Open-loop one-way latency" : "Round-trip latency") + " vs payload size — \(combo.caption)",
+            subtitle: (openLoop ? "from the intended send time\(rate) · " : "") + subtitle(combo), xTitle: "payload size (bytes, log scale)",
+            yTitle: openLoop ? "one way (µs, log scale)" : "round trip (µs, log scale)", panels: panels)
         chart.sharedLegend.append(LineChart.LegendItem(label: "", colour: "none", dash: nil, marker: nil))
         chart.sharedLegend.append(LineChart.LegendItem(label: "p50 (solid)", colour: "#555555", dash: nil, marker: .circle))
         var p99Item = LineChart.LegendItem(label: "p99 (dashed)", colour: "#555555", dash: "5 4", marker: .circle)

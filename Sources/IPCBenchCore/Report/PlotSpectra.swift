@@ -52,8 +52,8 @@ extension PlotData {
             let merged = reps.count == 1 ? "\(reps[0]) repetition\(reps[0] == 1 ? "" : "s") merged" : "\(reps.first!)–\(reps.last!) repetitions merged"
             let chart = SpectrumChart(
                 title: "\(what) by percentile\(sizeText) — \(combo.caption)",
-                subtitle: ["placement \(g.placement), wait \(g.wait)", merged, machineLine].filter { !$0.isEmpty }.joined(separator: " · "),
-                yTitle: g.mode == .openLoop ? "one way from intended send (µs, log scale)" : "round trip (µs, log scale)", panels: panels)
+                subtitle: [g.mode == .openLoop ? "from the intended send time" : "", "placement \(g.placement), wait \(g.wait)", merged, machineLine].filter { !$0.isEmpty }.joined(separator: " · "),
+                yTitle: g.mode == .openLoop ? "one way (µs, log scale)" : "round trip (µs, log scale)", panels: panels)
             return ("spectrum-\(g.mode)-\(Self.slug("\(g.placement)-\(g.wait)")).svg", "\(what) by percentile\(sizeText), \(combo.caption)", chart.svg())
         }
     }

@@ -52,7 +52,7 @@ struct SpectrumChart {
         let xMax = max(1, ceil(all.map { Self.nines(100, count: max($0.count, $0.baselineCount)) }.max() ?? 1))
         let legendWidth = min(260, max(150, (all.map { SVGDocument.textWidth($0.name, size: ChartText.legend) }.max() ?? 0) + 46))
         let plotLeft = 90.0, plotRight = width - legendWidth - 24
-        let panelHeight = 300.0, gap = 104.0, firstTop = 102.0
+        let panelHeight = 300.0, gap = 104.0, firstTop = 110.0
         var doc = SVGDocument(width: width, height: firstTop + Double(panels.count) * (panelHeight + gap) - gap + 64)
         _ = doc.heading(title, subtitle)
         let yDomain = Ticks.logDomain(yMin, yMax)
