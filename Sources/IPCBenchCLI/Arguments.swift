@@ -8,6 +8,7 @@ enum Command {
     case compare(CompareCommand)
     case plot(PlotCommand)
     case gate(GateCommand)
+    case export(ExportCommand)
     /// The text to print: the program's help, or a command's.
     case help(String)
     case version
@@ -15,7 +16,7 @@ enum Command {
 
 /// Picks the command by its name (none: `run`) and parses the rest by its flag table.
 enum ArgumentParser {
-    static let commandNames = ["run", "list", "doctor", "compare", "plot", "gate", "help"]
+    static let commandNames = ["run", "list", "doctor", "compare", "plot", "gate", "export", "help"]
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Command {
         var args = arguments[...]
@@ -32,6 +33,7 @@ enum ArgumentParser {
         case "compare": return try parse(CompareCommand.self, rest, Command.compare)
         case "plot": return try parse(PlotCommand.self, rest, Command.plot)
         case "gate": return try parse(GateCommand.self, rest, Command.gate)
+        case "export": return try parse(ExportCommand.self, rest, Command.export)
         case "help":
             // `help plot` is `plot --help`.
             guard let topic = rest.first, rest.count == 1, topic != "help" else {
@@ -65,6 +67,9 @@ enum ArgumentParser {
           ipcbench compare BASE NEW    regressed / improved / unchanged / inconclusive per scenario; exit 1 on a
                                        regression
           ipcbench plot RESULTS --output DIR [--baseline BASE]   SVG charts and an index.html
+                                       (--history DIR: each scenario over a folder of runs)
+          ipcbench export RESULTS --format bmf|github-action-benchmark|hgrm [--output PATH]
+                                       results for Bencher, github-action-benchmark or HdrHistogram tools
           ipcbench gate --base PROGRAM [--candidate PROGRAM]  paired A/B regression gate: scenario by
                                        scenario, back to back, until decided or --budget
           ipcbench COMMAND --help      a command's options (also ipcbench help COMMAND)

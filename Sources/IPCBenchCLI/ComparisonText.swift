@@ -2,7 +2,7 @@ import IPCBenchCore
 
 /// The renderings of a comparison: a terminal table, markdown for a pull request, CSV, JSON.
 enum ComparisonText {
-    static func value(_ v: Double, _ metric: Metric) -> String {
+    static func value(_ v: Double, _ metric: ResultColumn) -> String {
         metric.higherIsBetter ? fixed(v, v < 10 ? 2 : 1) : humanDuration(v)
     }
 
@@ -120,12 +120,11 @@ enum ComparisonText {
     }
 
     static func csv(_ r: ComparisonReport) -> String {
-        var out = "mechanism,mode,payload_bytes,placement,pairs,wait,metric,baseline_median,candidate_median,"
+        var out = ResultSet.keyColumns.joined(separator: ",") + ",metric,baseline_median,candidate_median,"
             + "ratio,ratio_ci_low,ratio_ci_high,p_value,p_value_holm,baseline_n,candidate_n,paired,set_aside,threshold_pct,"
             + "verdict,likely_regression,repetitions_needed\r\n"
         for c in r.comparisons {
-            let cells = [c.key.mechanism, c.key.mode, String(c.key.payloadBytes), c.key.placement, String(c.key.pairs),
-                         c.key.wait, c.metric.column, fixed(c.baselineMedian, 3), fixed(c.candidateMedian, 3),
+            let cells = c.key.cells + [c.metric.name, fixed(c.baselineMedian, 3), fixed(c.candidateMedian, 3),
                          fixed(c.ratio, 4), fixed(c.ratioLow, 4), fixed(c.ratioHigh, 4), fixed(c.pValue, 6), fixed(c.adjustedPValue, 6),
                          String(c.baseline.count), String(c.candidate.count), String(c.paired), String(c.setAside),
                          fixed(c.threshold * 100, 2), c.verdict.rawValue, String(c.likelyRegression),
@@ -136,8 +135,9 @@ enum ComparisonText {
     }
 
     static func keyJSON(_ k: ScenarioKey) -> JSON {
-        .object([("mechanism", .string(k.mechanism)), ("mode", .string(k.mode)), ("payload_bytes", .integer(k.payloadBytes)),
-                 ("placement", .string(k.placement)), ("pairs", .integer(k.pairs)), ("wait", .string(k.wait)), ("copy", .string(k.copy)), ("topology", .string(k.topology)), ("cpu_pair", .string(k.cpuPair))])
+        .object([("mechanism", .string(k.mechanism)), ("mode", .string(k.mode.rawValue)), ("payload_bytes", .integer(k.payloadBytes)),
+                 ("placement", .string(k.placement.rawValue)), ("pairs", .integer(k.pairs)), ("wait", .string(k.wait.rawValue)),
+                 ("copy", .string(k.copy.rawValue)), ("topology", .string(k.topology.rawValue)), ("cpu_pair", .string(k.cpuPair?.description ?? ""))])
     }
 
     static func statesJSON(_ s: HostStates) -> JSON {
@@ -154,7 +154,7 @@ enum ComparisonText {
                 + [("likely_regression", .integer(r.likelyRegressions.count))])),
             ("comparisons", .array(r.comparisons.map { c in
                 .object([("scenario", keyJSON(c.key)), ("scenario_name", .string(c.key.description)),
-                         ("metric", .string(c.metric.column)), ("higher_is_better", .bool(c.metric.higherIsBetter)),
+                         ("metric", .string(c.metric.name)), ("higher_is_better", .bool(c.metric.higherIsBetter)),
                          ("verdict", .string(c.verdict.rawValue)), ("likely_regression", .bool(c.likelyRegression)),
                          ("repetitions_needed", c.repetitionsNeeded.map { .integer($0) } ?? .null),
                          ("threshold", .number(c.threshold)), ("paired", .bool(c.paired)),

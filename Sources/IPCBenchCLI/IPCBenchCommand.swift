@@ -24,6 +24,7 @@ public enum IPCBenchCommand {
         case let .compare(command): return command.run()
         case let .plot(command): return command.run()
         case let .gate(command): return command.run()
+        case let .export(command): return command.run()
         }
     }
 }

@@ -13,6 +13,10 @@ struct RunCommand: Subcommand {
     var keepGoing = false
     /// Also write the run as JSON here.
     var json: String?
+    /// `--commit` and `--label`: what this run is, on every row.
+    var runLabel = RunLabel()
+    /// `--export FORMAT=PATH,…`: exports written from the rows once the CSV is.
+    var exports: [ExportRequest] = []
 
     static let name = "run"
     /// The default command: `ipcbench --sizes 0` is answered `ipcbench: --sizes: ...`.
@@ -68,7 +72,15 @@ struct RunCommand: Subcommand {
                 + "each row is also kept in PATH.partial until it is written"),
             .value("--json", "PATH", \.json, .file(ifEmptyOrDash: "needs a file path"),
                    help: "also write the run as JSON (the rows plus the machine description; not the --output path)"),
-            .toggle("--quiet", \.quiet, help: "no table and no progress"),
+            .value("--commit", "SHA", \.runLabel.commit, ValueParser { (t: String) throws(SettingError) in try RunLabel.text(t, limit: 100) },
+                   help: "record the commit measured (a `commit` column on every row)"),
+            .value("--label", "TEXT", \.runLabel.label, ValueParser { (t: String) throws(SettingError) in try RunLabel.text(t, limit: 200) },
+                   help: "record a name for the run (a `label` column on every row)"),
+            .value("--export", "FORMAT=PATH", \.exports, ValueParser(parse: ExportRequest.list, isList: true),
+                   help: "also export the rows once written, comma-separated: bmf=PATH, github-action-benchmark=STEM "
+                + "(STEM-smaller.json, STEM-bigger.json), hgrm=DIR (one percentile file per scenario); see ipcbench export --help"),
+            .toggle("--quiet", \.quiet, help: "no table and no progress (the progress line, on a terminal, shows the time left "
+                + "once the sweep has run a few seconds)"),
             .version,
         ]
     }
@@ -145,6 +157,7 @@ struct RunCommand: Subcommand {
         var interruptedBy: Int32? = nil
         let total = plan.scenarios.count * plan.repetitions
         var done = 0
+        let progress = ProgressLine(total: total)
         let calibrate = overrides.minimumWindowNs
         sweep: for repetition in 1...plan.repetitions {
             for index in plan.scenarios.indices {
@@ -156,9 +169,7 @@ struct RunCommand: Subcommand {
                 let scenario = plan.scenarios[index]
                 done += 1
                 if showProgress {
-                    printToStderr("\r\u{1B}[K[\(done)/\(total)] \(scenario.mechanism) \(scenario.mode.rawValue) "
-                        + "\(ByteSize.format(scenario.payloadBytes)) \(scenario.placement.rawValue) \(scenario.wait.rawValue) "
-                        + "rep \(repetition)/\(plan.repetitions)")
+                    printToStderr("\r\u{1B}[K" + progress.text(number: done, scenario: scenario, repetition: repetition, of: plan.repetitions))
                 }
                 let result = coordinator.run(scenario, repetition: repetition)
                 if let signal = result.interruptedBy ?? interrupts.poll() {
@@ -166,7 +177,7 @@ struct RunCommand: Subcommand {
                     break sweep
                 }
                 results.append(result)
-                outputs.partial.append(CSVReport.row(result, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead))
+                outputs.partial.append(CSVReport.row(result, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead, run: runLabel))
                 if result.status == .failed {
                     failed = true
                     if !keepGoing {
@@ -181,7 +192,7 @@ struct RunCommand: Subcommand {
 
         // Only complete rows: an interrupted repetition is dropped, not half-reported.
         Spread.annotate(&results)
-        let rows = results.map { CSVReport.row($0, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead) }
+        let rows = results.map { CSVReport.row($0, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead, run: runLabel) }
         let csv = CSVReport.render(rows)
         var cannotWrite: [String] = []
         var written: String? = nil
@@ -202,9 +213,10 @@ struct RunCommand: Subcommand {
         }
         if let json = outputs.json, !results.isEmpty {
             let document = RunDocument.json(rows: rows, machine: machine, timestamp: timestamp, suite: plan.suiteName,
-                                            clockOverheadNs: clockOverhead)
+                                            clockOverheadNs: clockOverhead, run: runLabel, results: results)
             do { try AtomicFile.write(document.render() + "\n", to: json) } catch { cannotWrite.append("\(error)") }
         }
+        cannotWrite += RunExports.write(exports, rows: rows, results: results)
         if chatty && !results.isEmpty {
             print("")
             print(SummaryTable.render(results), terminator: "")

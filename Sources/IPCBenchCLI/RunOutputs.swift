@@ -1,6 +1,6 @@
-#if canImport(Glibc)
+
 import Glibc
-#endif
+
 import IPCBenchCore
 
 /// Where a run's rows go: the CSV (or standard output), the JSON, and the partial file that
@@ -21,6 +21,7 @@ struct RunOutputs {
 
     /// Checks and claims the output paths, before anything is measured.
     static func prepare(_ command: RunCommand) -> Result<RunOutputs, Problem> {
+        if let problem = RunExports.check(command.exports) { return .failure(Problem(message: problem)) }
         // The JSON first: a bad --json must not leave a claimed default name (or its folder).
         if let json = command.json {
             do { try AtomicFile.checkWritable(json) } catch {

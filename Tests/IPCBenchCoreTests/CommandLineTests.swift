@@ -351,3 +351,23 @@ final class CommandLineTests: LeakCheckedTestCase {
         for flag in RunCommand.flags.map(\.name) { XCTAssertTrue(r.stdout.contains(flag), flag) }
     }
 }
+
+/// The progress line's estimate of the time left.
+final class ProgressLineTests: XCTestCase {
+    func testNoEstimateUntilTheSweepHasRunAFewSecondsOrWhenItIsShort() {
+        XCTAssertNil(ProgressLine.secondsLeft(elapsedNs: 1_000_000_000, completed: 5, total: 100), "too early to tell")
+        XCTAssertNil(ProgressLine.secondsLeft(elapsedNs: 2_500_000_000, completed: 99, total: 100), "a sweep of 2.5 s")
+        XCTAssertNil(ProgressLine.secondsLeft(elapsedNs: 3_000_000_000, completed: 0, total: 100))
+        XCTAssertEqual(ProgressLine.secondsLeft(elapsedNs: 10_000_000_000, completed: 10, total: 40), 30)
+    }
+
+    func testTheLineSaysWhereTheSweepIsAndHowLongIsLeft() {
+        let line = ProgressLine(total: 40, startNs: 0)
+        let scenario = Scenario(mechanism: "pipe", mode: .latency, payloadBytes: 4096, messages: 10)
+        XCTAssertEqual(line.text(number: 11, scenario: scenario, repetition: 2, of: 3, nowNs: 20_000_000_000),
+                       "[11/40] pipe latency 4K cross-core block rep 2/3, about 1 min 00 s left")
+        XCTAssertEqual(line.text(number: 1, scenario: scenario, repetition: 1, of: 3, nowNs: 0),
+                       "[1/40] pipe latency 4K cross-core block rep 1/3")
+        XCTAssertEqual([5, 59.2, 61, 3725].map(ProgressLine.durationText), ["5 s", "1 min 00 s", "1 min 01 s", "1 h 02 min"])
+    }
+}

@@ -22,9 +22,9 @@ final class StatisticsTests: XCTestCase {
     }
 
     func testHolmsAdjustmentKeepsAHundredChanceHitsFromBeingCalled() {
-        let key = ScenarioKey(mechanism: "pipe", mode: "latency", payloadBytes: 64, placement: "cross-core", pairs: 1, wait: "block")
+        let key = ScenarioKey(mechanism: "pipe", mode: .latency, payloadBytes: 64, placement: .crossCore, pairs: 1, wait: .block)
         var many = (0..<100).map { i in
-            MetricComparison(key: key, metric: .latencyP50, baseline: [1], candidate: [1], baselineMedian: 1, candidateMedian: 1.2,
+            MetricComparison(key: key, metric: ResultSchema.rttP50Ns, baseline: [1], candidate: [1], baselineMedian: 1, candidateMedian: 1.2,
                              ratio: 1.2, ratioLow: 1.1, ratioHigh: 1.3, pValue: i == 0 ? 0.0001 : 0.01, adjustedPValue: 0, verdict: .inconclusive)
         }
         Comparator.holmAdjust(&many)
@@ -89,8 +89,8 @@ final class CompareTests: LeakCheckedTestCase {
         // smaller changes are the paired gate's job and are pinned on synthetic pairs
         // (PairedCompareTests), where no machine noise can make a test skip itself.
         let spreads = base.keys.compactMap { key -> (ScenarioKey, Double)? in
-            let metric = Metric.primary(forMode: key.mode)[0]
-            return Statistics.coefficientOfVariation(base.samples(key, metric.column)).map { (key, $0) }
+            let metric = ResultSchema.compared(in: key.mode)[0]
+            return Statistics.coefficientOfVariation(base.samples(key, metric)).map { (key, $0) }
         }
         let (target, spread) = try XCTUnwrap(spreads.min { $0.1 < $1.1 })
         // The candidate: the same rows, twice as slow in that scenario (throughput / 2, times x 2).

@@ -53,8 +53,8 @@ final class ProbeAndCalibrationTests: LeakCheckedTestCase {
         XCTAssertEqual(out.status, 0, out.stderr)
         let set = try ResultSet.parse(out.stdout, name: "stdout")
         XCTAssertEqual(set.rows.count, 1)
-        XCTAssertEqual(set.rows[0].values["min_window_ms"], 15)
-        XCTAssertGreaterThan(set.rows[0].values["messages"] ?? 0, 50)
+        XCTAssertEqual(set.rows[0][ResultSchema.minWindowMs], 15)
+        XCTAssertGreaterThan(set.rows[0][ResultSchema.messages] ?? 0, 50)
         XCTAssertEqual(ProgramRunner.run(["run", "--min-time", "0.1ms"]).status, 64)
         XCTAssertEqual(ProgramRunner.run(["run", "--min-time", "2min"]).status, 64)
     }
@@ -76,7 +76,7 @@ final class GateTests: LeakCheckedTestCase {
         XCTAssertTrue(base.rows.allSatisfy { $0.abPair != nil && $0.abPosition != nil })
         XCTAssertEqual(Set(base.keys), Set(new.keys))
         // Two repetitions a side per pair, and the two sides of a pair never in the same order twice running.
-        let pipeKey = try XCTUnwrap(base.keys.first { $0.mechanism == "pipe" && $0.mode == "latency" })
+        let pipeKey = try XCTUnwrap(base.keys.first { $0.mechanism == "pipe" && $0.mode == .latency })
         let rows = base.rows(pipeKey)
         XCTAssertEqual(rows.count % 2, 0)
         let positions = Dictionary(grouping: rows, by: { $0.abPair! }).sorted { $0.key < $1.key }.map { $0.value[0].abPosition! }

@@ -145,7 +145,7 @@ final class PairedCompareTests: XCTestCase {
         let (a, b) = pairs(12, factor: 1.0, ownNoise: 0.4)
         let plain = try compare(side(a), side(b))
         XCTAssertEqual(plain.comparisons.first?.verdict, .inconclusive)
-        let key = ScenarioKey(mechanism: "pipe", mode: "throughput", payloadBytes: 4096, placement: "cross-core", pairs: 1, wait: "block")
+        let key = ScenarioKey(mechanism: "pipe", mode: .throughput, payloadBytes: 4096, placement: .crossCore, pairs: 1, wait: .block)
         let thresholds = NoiseThresholds(entries: [.init(key: key, metric: "mib_per_s", thresholdPercent: 30, noisePercent: 20, pairs: 20)])
         let path = file("thresholds.csv", thresholds.render())
         var settings = CompareSettings()

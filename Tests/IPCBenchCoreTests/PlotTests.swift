@@ -264,7 +264,6 @@ final class PlotTests: LeakCheckedTestCase {
         for i in rows.indices where rows[i].mechanism == "tcp" { rows[i].mechanism = hostile }
         rows.append(Row(mechanism: "evil]]></svg>", mode: "latency", size: 4096, status: "failed",
                         note: "</title></text><svg onload=\"alert(1)\">&amp; \u{7}"))
-        rows.append(Row(mechanism: "pipe", mode: "latency", size: 64, placement: "../../etc/passwd", wait: "spin/<x>", p50: 1000, p99: 2000))
         let files = try Self.render(rows + rows.map { var r = $0; r.repetition = 2; return r }, baseline: rows + rows.map { var r = $0; r.repetition = 2; return r })
         for (name, content) in files {
             XCTAssertFalse(name.contains("/") || name.contains(".."), "unsafe file name \(name)")
@@ -276,7 +275,17 @@ final class PlotTests: LeakCheckedTestCase {
         let escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"
         XCTAssertTrue(files["throughput-cross-core-block.svg"]!.contains(escaped))
         XCTAssertTrue(files["index.html"]!.contains("&lt;/title&gt;&lt;/text&gt;&lt;svg onload=&quot;alert(1)&quot;&gt;&amp;amp;"))
-        XCTAssertNotNil(files["latency-etc-passwd-spin-x.svg"], "\(files.keys.sorted())")
+    }
+
+    func testAPlacementOrWaitNoIpcbenchWritesIsRefusedNotDrawn() {
+        for row in [Row(mechanism: "pipe", mode: "latency", size: 64, placement: "../../etc/passwd", p50: 1000, p99: 2000),
+                    Row(mechanism: "pipe", mode: "latency", size: 64, wait: "spin/<x>", p50: 1000, p99: 2000),
+                    Row(mechanism: "pipe", mode: "ping", size: 64, p50: 1000, p99: 2000)] {
+            XCTAssertThrowsError(try Self.results([row])) { error in
+                let message = "\(error)"
+                XCTAssertTrue(message.contains("line 2") && message.contains("is not one of"), message)
+            }
+        }
     }
 
     func testTheIndexLinksEveryChart() throws {

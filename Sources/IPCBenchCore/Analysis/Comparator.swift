@@ -53,7 +53,7 @@ public enum Comparator {
     }
 
     /// Columns added after the first CSV version: a file without them still compares.
-    static let laterColumns: Set<String> = ["min_window_ms", "probe_ns", "probe_end_ns", "ab_pair", "ab_position"]
+    static let laterColumns = Set(ResultSchema.columns.filter(\.addedLater).map(\.name))
 
     /// The compatibility entry point: `confidence` is 1 - alpha.
     public static func compare(
@@ -97,15 +97,15 @@ public enum Comparator {
         report.thresholdsFile = settings.thresholdsFile
         report.paired = paired
         for key in baseline.keys where newKeys.contains(key) {
-            let a = baseline.rows(key).filter { $0.status == "ok" }, b = candidate.rows(key).filter { $0.status == "ok" }
-            for metric in Metric.primary(forMode: key.mode) {
+            let a = baseline.rows(key).filter { $0.status == .ok }, b = candidate.rows(key).filter { $0.status == .ok }
+            for metric in ResultSchema.compared(in: key.mode) {
                 let measured = paired ? measurePaired(key, metric, a, b, confidence: confidence)
                                       : measureUnpaired(key, metric, a, b, confidence: confidence)
                 switch measured {
                 case .none: continue
                 case let .tooFew(why): report.notComparable.append((key, "\(metric.label): \(why)"))
                 case var .some(c):
-                    c.threshold = settings.thresholds?.threshold(key, metric.column) ?? settings.threshold
+                    c.threshold = settings.thresholds?.threshold(key, metric.name) ?? settings.threshold
                     report.comparisons.append(c)
                 }
             }
@@ -142,20 +142,20 @@ public enum Comparator {
         var probeNs: Double?
     }
 
-    static func sides(_ rows: [ResultRow], _ column: String) -> [Int: PairSide] {
+    static func sides(_ rows: [ResultRow], _ column: ResultColumn) -> [Int: PairSide] {
         var grouped: [Int: [ResultRow]] = [:]
-        for row in rows { if let p = row.abPair, let v = row.values[column], v > 0 { grouped[p, default: []].append(row) } }
+        for row in rows { if let p = row.abPair, let v = row[column], v > 0 { grouped[p, default: []].append(row) } }
         return grouped.mapValues { group in
             let probes = group.compactMap(\.probeNs)
-            return PairSide(value: Statistics.median(group.map { $0.values[column]! }),
+            return PairSide(value: Statistics.median(group.map { $0[column]! }),
                             probeNs: probes.count == group.count ? Statistics.median(probes) : nil)
         }
     }
 
     /// Pair by pair: the log ratio of NEW over BASE of every `ab_pair` both sides measured ok,
     /// in the same host state.
-    static func measurePaired(_ key: ScenarioKey, _ metric: Metric, _ a: [ResultRow], _ b: [ResultRow], confidence: Double) -> Measured {
-        let sideA = sides(a, metric.column), sideB = sides(b, metric.column)
+    static func measurePaired(_ key: ScenarioKey, _ metric: ResultColumn, _ a: [ResultRow], _ b: [ResultRow], confidence: Double) -> Measured {
+        let sideA = sides(a, metric), sideB = sides(b, metric)
         var base: [Double] = [], new: [Double] = [], diffs: [Double] = [], baseProbes: [Double] = [], newProbes: [Double] = []
         var setAside = 0
         for pair in sideB.keys.sorted() {
@@ -188,8 +188,8 @@ public enum Comparator {
 
     /// Two ordinary runs: the repetitions of the host states both sides were measured in (all
     /// of them when the files carry no probes or share no state, which is then said).
-    static func measureUnpaired(_ key: ScenarioKey, _ metric: Metric, _ a: [ResultRow], _ b: [ResultRow], confidence: Double) -> Measured {
-        var ra = a.filter { $0.values[metric.column] != nil }, rb = b.filter { $0.values[metric.column] != nil }
+    static func measureUnpaired(_ key: ScenarioKey, _ metric: ResultColumn, _ a: [ResultRow], _ b: [ResultRow], confidence: Double) -> Measured {
+        var ra = a.filter { $0[metric] != nil }, rb = b.filter { $0[metric] != nil }
         if ra.isEmpty && rb.isEmpty { return .none }
         let statesA = HostStates(ra.compactMap(\.probeNs)), statesB = HostStates(rb.compactMap(\.probeNs))
         var setAside = 0, differentStates = false
@@ -206,13 +206,13 @@ public enum Comparator {
                 differentStates = true
             }
         }
-        let xa = ra.map { $0.values[metric.column]! }, xb = rb.map { $0.values[metric.column]! }
+        let xa = ra.map { $0[metric]! }, xb = rb.map { $0[metric]! }
         guard xa.count >= 2, xb.count >= 2 else {
             return .tooFew("\(xa.count) ok repetitions in BASE, \(xb.count) in NEW (2 needed a side)")
         }
         let ma = Statistics.median(xa), mb = Statistics.median(xb)
         var seed: UInt64 = 1469598103934665603
-        for byte in "\(key)\(metric.column)".utf8 { seed = (seed ^ UInt64(byte)) &* 1099511628211 }
+        for byte in "\(key)\(metric.name)".utf8 { seed = (seed ^ UInt64(byte)) &* 1099511628211 }
         let (lo, hi) = Statistics.ratioOfMediansInterval(xa, xb, confidence: confidence, seed: seed)
         let p = Statistics.mannWhitneyP(xa, xb)
         var c = MetricComparison(

@@ -11,31 +11,11 @@ public enum Verdict: String, Sendable, CaseIterable {
     case inconclusive
 }
 
-/// The metrics `compare` judges, with their direction.
-public struct Metric: Sendable, Hashable {
-    public let column: String
-    public let label: String
-    public let higherIsBetter: Bool
-
-    public static let throughput = Metric(column: "mib_per_s", label: "MiB/s", higherIsBetter: true)
-    public static let latencyP50 = Metric(column: "rtt_p50_ns", label: "p50 rtt", higherIsBetter: false)
-    public static let latencyP99 = Metric(column: "rtt_p99_ns", label: "p99 rtt", higherIsBetter: false)
-    public static let oneWayP50 = Metric(column: "oneway_p50_ns", label: "p50 one-way", higherIsBetter: false)
-    public static let oneWayP99 = Metric(column: "oneway_p99_ns", label: "p99 one-way", higherIsBetter: false)
-
-    public static func primary(forMode mode: String) -> [Metric] {
-        switch mode {
-        case "throughput": return [.throughput]
-        case "openloop": return [.oneWayP50, .oneWayP99]
-        default: return [.latencyP50, .latencyP99]
-        }
-    }
-}
-
 /// One metric of one scenario compared.
 public struct MetricComparison: Sendable {
     public var key: ScenarioKey
-    public var metric: Metric
+    /// The column compared; it knows which way is better.
+    public var metric: ResultColumn
     /// The values compared (after any set aside), in pair order when `paired`.
     public var baseline: [Double]
     public var candidate: [Double]

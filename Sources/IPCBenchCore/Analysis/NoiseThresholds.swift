@@ -44,8 +44,7 @@ public struct NoiseThresholds: Sendable {
 
     public func render() -> String {
         CSVReport.renderRaw([Self.columns] + entries.map { e in
-            [e.key.mechanism, e.key.mode, String(e.key.payloadBytes), e.key.placement, String(e.key.pairs), e.key.wait,
-             e.metric, fixed(e.thresholdPercent, 1), fixed(e.noisePercent, 2), String(e.pairs)]
+            e.key.cells + [e.metric, fixed(e.thresholdPercent, 1), fixed(e.noisePercent, 2), String(e.pairs)]
         })
     }
 
@@ -64,18 +63,26 @@ public struct NoiseThresholds: Sendable {
         guard let text = ProcFiles.read(path, limit: CSVReader.maximumBytes + 1) else { throw .unreadable(path) }
         let table: [[String]]
         do { table = try CSVReader.parse(text) } catch { throw .malformed(path, error.description) }
-        guard let header = table.first, header == columns else {
-            throw .malformed(path, "the header must be \(columns.joined(separator: ","))")
+        // The key columns (those added later may be missing: a file learned before them), then
+        // the four of the threshold.
+        let tail = Array(columns.suffix(4))
+        let required = ResultSchema.columns(.key).filter { !$0.addedLater }.map(\.name)
+        guard let header = table.first, header.count > tail.count, Array(header.suffix(tail.count)) == tail,
+              case let keyHeader = Array(header.dropLast(tail.count)),
+              required.allSatisfy(keyHeader.contains), keyHeader.allSatisfy(ResultSet.keyColumns.contains),
+              Set(keyHeader).count == keyHeader.count else {
+            throw .malformed(path, "the header must be \(columns.joined(separator: ",")) (the key columns added later may be left out)")
         }
+        let k = keyHeader.count
         var entries: [Entry] = []
         for (n, cells) in table.dropFirst().enumerated() where !(cells.count == 1 && cells[0].isEmpty) {
-            guard cells.count == columns.count, let bytes = Int(cells[2]), bytes >= 1, let pairs = Int(cells[4]), pairs >= 1,
-                  let threshold = Double(cells[7]), threshold.isFinite, threshold >= 0, threshold <= 1000,
-                  let noise = Double(cells[8]), noise.isFinite, noise >= 0, let measured = Int(cells[9]), measured >= 0 else {
-                throw .malformed(path, "line \(n + 2): expected \(columns.count) fields with numbers where numbers go")
+            guard cells.count == header.count,
+                  let key = try? ScenarioKey(cells: ResultSet.keyColumns.map { name in keyHeader.firstIndex(of: name).map { cells[$0] } ?? "" }),
+                  let threshold = Double(cells[k + 1]), threshold.isFinite, threshold >= 0, threshold <= 1000,
+                  let noise = Double(cells[k + 2]), noise.isFinite, noise >= 0, let measured = Int(cells[k + 3]), measured >= 0 else {
+                throw .malformed(path, "line \(n + 2): expected \(header.count) fields with numbers where numbers go")
             }
-            let key = ScenarioKey(mechanism: cells[0], mode: cells[1], payloadBytes: bytes, placement: cells[3], pairs: pairs, wait: cells[5])
-            entries.append(Entry(key: key, metric: cells[6], thresholdPercent: threshold, noisePercent: noise, pairs: measured))
+            entries.append(Entry(key: key, metric: cells[k], thresholdPercent: threshold, noisePercent: noise, pairs: measured))
         }
         return NoiseThresholds(entries: entries)
     }

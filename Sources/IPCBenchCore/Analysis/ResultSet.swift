@@ -1,20 +1,19 @@
-/// What identifies a scenario across runs: the columns `compare` matches on.
+/// What identifies a scenario across runs: the `key` columns of ``ResultSchema``, which
+/// `compare` matches on.
 public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var mechanism: String
-    public var mode: String
+    public var mode: Mode
     public var payloadBytes: Int
-    public var placement: String
+    public var placement: Placement
     public var pairs: Int
-    public var wait: String
-    /// `copy` or `zero`; rows written before the copy dimension read as `copy`.
-    public var copy: String
-    /// `pairs`, `fan-in:N`, `fan-out:N`; rows written before topologies read as `pairs`.
-    public var topology: String
-    /// `P>C` for a core-matrix cell, empty otherwise.
-    public var cpuPair: String
+    public var wait: WaitMode
+    /// Rows written before these columns read as `copy`, `pairs` and no CPU pair.
+    public var copy: CopyMode
+    public var topology: Topology
+    public var cpuPair: CPUPair?
 
-    public init(mechanism: String, mode: String, payloadBytes: Int, placement: String, pairs: Int, wait: String,
-                copy: String = "copy", topology: String = "pairs", cpuPair: String = "") {
+    public init(mechanism: String, mode: Mode, payloadBytes: Int, placement: Placement, pairs: Int, wait: WaitMode,
+                copy: CopyMode = .copy, topology: Topology = .pairs, cpuPair: CPUPair? = nil) {
         self.mechanism = mechanism
         self.mode = mode
         self.payloadBytes = payloadBytes
@@ -28,43 +27,99 @@ public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// The key a scenario's rows carry.
     public init(_ s: Scenario) {
-        self.init(mechanism: s.mechanism, mode: s.mode.rawValue, payloadBytes: s.payloadBytes,
-                  placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue, copy: s.copy.rawValue,
-                  topology: s.topology.rawValue, cpuPair: s.cpuPair?.description ?? "")
+        self.init(mechanism: s.mechanism, mode: s.mode, payloadBytes: s.payloadBytes, placement: s.placement, pairs: s.pairs,
+                  wait: s.wait, copy: s.copy, topology: s.topology, cpuPair: s.cpuPair)
+    }
+
+    /// A key read back from its cells, in the order of ``ResultSet/keyColumns``; a value no
+    /// ipcbench writes is an error that names the column.
+    public init(cells: [String]) throws(InvalidCell) {
+        guard cells.count == ResultSet.keyColumns.count else { throw InvalidCell(message: "expected \(ResultSet.keyColumns.count) key columns") }
+        func parse<T: RawRepresentable & CaseIterable>(_ text: String, _ column: String, _: T.Type) throws(InvalidCell) -> T where T.RawValue == String {
+            guard let value = T(rawValue: text) else {
+                throw InvalidCell(message: "\(column) '\(echo(text, limit: 20))' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return value
+        }
+        guard let bytes = Int(cells[2]), bytes >= 1, bytes <= ByteSize.maximum, let pairs = Int(cells[4]), pairs >= 1, pairs <= 1024 else {
+            throw InvalidCell(message: "payload_bytes or pairs is not a valid whole number")
+        }
+        // Columns added later: empty (or absent) reads as the value every older row had.
+        let copy = cells[6].isEmpty ? CopyMode.copy : try parse(cells[6], "copy", CopyMode.self)
+        guard let topology = cells[7].isEmpty ? Topology.pairs : Topology(rawValue: cells[7]) else {
+            throw InvalidCell(message: "topology '\(echo(cells[7], limit: 20))' is not pairs, fan-in:N or fan-out:N")
+        }
+        var cpuPair: CPUPair?
+        if !cells[8].isEmpty {
+            guard let pair = CPUPair(cells[8]) else { throw InvalidCell(message: "cpu_pair '\(echo(cells[8], limit: 20))' is not P>C") }
+            cpuPair = pair
+        }
+        self.init(mechanism: cells[0], mode: try parse(cells[1], "mode", Mode.self), payloadBytes: bytes,
+                  placement: try parse(cells[3], "placement", Placement.self), pairs: pairs, wait: try parse(cells[5], "wait", WaitMode.self),
+                  copy: copy, topology: topology, cpuPair: cpuPair)
+    }
+
+    /// The key's cells as written, in the order of ``ResultSet/keyColumns``.
+    public var cells: [String] {
+        [mechanism, mode.rawValue, String(payloadBytes), placement.rawValue, String(pairs), wait.rawValue,
+         copy.rawValue, topology.rawValue, cpuPair?.description ?? ""]
     }
 
     public var description: String {
-        "\(mechanism) \(mode) \(ByteSize.format(payloadBytes)) \(placement) \(wait)" + (copy == "copy" ? "" : " \(copy)")
-            + (topology == "pairs" ? "" : " \(topology)") + (cpuPair.isEmpty ? "" : " cpus \(cpuPair)")
-            + (pairs > 1 ? " x\(pairs)" : "")
+        "\(mechanism) \(mode.rawValue) \(ByteSize.format(payloadBytes)) \(placement.rawValue) \(wait.rawValue)"
+            + (copy == .copy ? "" : " \(copy.rawValue)") + (topology == .pairs ? "" : " \(topology.rawValue)")
+            + (cpuPair.map { " cpus \($0)" } ?? "") + (pairs > 1 ? " x\(pairs)" : "")
     }
 
+    /// Ordered by the text of the cells, as the file reads.
     public static func < (a: ScenarioKey, b: ScenarioKey) -> Bool {
-        let (x, y) = ((a.mechanism, a.mode, a.payloadBytes, a.placement, a.pairs, a.wait),
-                      (b.mechanism, b.mode, b.payloadBytes, b.placement, b.pairs, b.wait))
-        return x == y ? (a.copy, a.topology, a.cpuPair) < (b.copy, b.topology, b.cpuPair) : x < y
+        a.cells.lexicographicallyPrecedes(b.cells) { x, y in
+            // Numbers as numbers, so 64 comes before 4096.
+            if let m = Int(x), let n = Int(y) { return m < n }
+            return x < y
+        }
     }
+}
+
+/// A cell no ipcbench writes, in words.
+public struct InvalidCell: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// One row of an ipcbench CSV, typed.
 public struct ResultRow: Sendable {
     public var key: ScenarioKey
     public var repetition: Int
-    public var status: String
+    public var status: RunStatus
     public var note: String
-    /// Every numeric column that has a value, by name.
-    public var values: [String: Double]
+    /// Every numeric column that has a value.
+    public var values: [ResultColumn: Double]
     /// The machine columns, by name.
     public var machine: [String: String]
     /// When the run started (`timestamp`), which tells repetitions of separate runs apart.
     public var timestamp: String = ""
+    /// What the run was given as `--commit` and `--label`; empty when not (or an older file).
+    public var run = RunLabel()
     /// Set on rows of a paired A/B run (`ipcbench gate`): the rows of BASE and NEW with the same
     /// scenario and `ab_pair` were measured back to back, `ab_position` 1 first.
     public var abPair: Int?
     public var abPosition: Int?
 
+    public init(key: ScenarioKey, repetition: Int, status: RunStatus, note: String, values: [ResultColumn: Double], machine: [String: String]) {
+        self.key = key
+        self.repetition = repetition
+        self.status = status
+        self.note = note
+        self.values = values
+        self.machine = machine
+    }
+
+    /// The value of a numeric column, when the row has one.
+    public subscript(_ column: ResultColumn) -> Double? { values[column] }
+
     /// The host-state probe before the window (ns), when the row has one.
-    public var probeNs: Double? { values["probe_ns"] }
+    public var probeNs: Double? { values[ResultSchema.probeNs] }
 }
 
 /// An ipcbench CSV read back for `compare` and `plot`: validated, typed, grouped by scenario.
@@ -80,18 +135,10 @@ public struct ResultSet: Sendable {
         for (i, row) in rows.enumerated() { rowsByKey[row.key, default: []].append(i) }
     }
 
-    public static let keyColumns = ["mechanism", "mode", "payload_bytes", "placement", "pairs", "wait"]
-    public static let requiredColumns = keyColumns + ["repetition", "status"]
-    public static let machineColumns = ["hostname", "kernel", "cpu_model", "cpus"]
-    /// Columns that hold figures: validated as finite, non-negative numbers when present.
-    public static let numericColumns: Set<String> = [
-        "messages", "msgs_per_s", "mib_per_s", "rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns",
-        "rtt_p999_ns", "rtt_max_ns", "rtt_mean_ns", "rtt_stddev_ns", "oneway_min_ns", "oneway_p50_ns",
-        "oneway_p90_ns", "oneway_p99_ns", "oneway_p999_ns", "oneway_max_ns", "oneway_mean_ns", "target_msgs_per_s", "cpu_ns_per_msg", "ctx_switches_per_msg",
-        "futex_calls_per_msg", "lost_msgs", "reordered_msgs", "warmup_messages", "window_ns", "ring_bytes",
-        "cv_pct", "involuntary_switches", "steal_pct", "loadavg_1m", "clock_overhead_ns",
-        "min_window_ms", "probe_ns", "probe_end_ns", "producer_cpu", "consumer_cpu", "ab_pair", "ab_position",
-    ]
+    public static let keyColumns = ResultSchema.columns(.key).map(\.name)
+    /// Key columns added later may be absent: their cells read as empty.
+    public static let requiredColumns = ResultSchema.columns(.key).filter { !$0.addedLater }.map(\.name) + ["repetition", "status"]
+    public static let machineColumns = ResultSchema.columns(.machine).map(\.name)
 
     public enum LoadError: Error, CustomStringConvertible {
         case unreadable(String)
@@ -107,14 +154,21 @@ public struct ResultSet: Sendable {
         }
     }
 
+    /// A run's CSV, or its JSON (`run --json`: the same rows).
     public static func load(_ path: String) throws(LoadError) -> ResultSet {
-        guard let text = ProcFiles.read(path, limit: CSVReader.maximumBytes + 1) else { throw .unreadable(path) }
-        return try parse(text, name: path)
+        try RunFile.load(path).results
     }
 
+    /// A CSV, or a run's JSON document when the text starts with `{`.
     public static func parse(_ text: String, name: String) throws(LoadError) -> ResultSet {
+        if RunFile.isJSON(text) { return try RunFile.parse(text, name: name).results }
         let table: [[String]]
         do { table = try CSVReader.parse(text) } catch { throw .malformed(name, error.description) }
+        return try parse(table: table, name: name)
+    }
+
+    /// Rows as cells, the header first.
+    static func parse(table: [[String]], name: String) throws(LoadError) -> ResultSet {
         guard let header = table.first, !(header.count == 1 && header[0].isEmpty) else {
             throw .notAResultFile(name, "empty")
         }
@@ -126,6 +180,11 @@ public struct ResultSet: Sendable {
         let missing = requiredColumns.filter { index[$0] == nil }
         guard missing.isEmpty else {
             throw .notAResultFile(name, "missing column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
+        }
+        // The numeric columns the file has that the schema knows, other than the key and the machine.
+        let numeric = ResultSchema.columns.compactMap { column -> (ResultColumn, Int)? in
+            guard column.isNumeric, column.kind != .key, column.kind != .machine, let i = index[column.name] else { return nil }
+            return (column, i)
         }
         var rows: [ResultRow] = []
         /// A repetition is one scenario, repetition number, run and A/B pair: the same one twice is
@@ -139,17 +198,18 @@ public struct ResultSet: Sendable {
                 throw .malformed(name, "line \(line): \(cells.count) fields, the header has \(header.count)")
             }
             func cell(_ c: String) -> String { cells[index[c]!] }
-            guard let bytes = Int(cell("payload_bytes")), bytes >= 1, bytes <= ByteSize.maximum,
-                  let pairs = Int(cell("pairs")), pairs >= 1, pairs <= 1024,
-                  let repetition = Int(cell("repetition")), repetition >= 1 else {
-                throw .malformed(name, "line \(line): payload_bytes, pairs or repetition is not a valid whole number")
+            let key: ScenarioKey
+            do { key = try ScenarioKey(cells: keyColumns.map { index[$0].map { cells[$0] } ?? "" }) } catch {
+                throw .malformed(name, "line \(line): \(error.message)")
             }
-            let status = cell("status")
-            guard ["ok", "skipped", "failed"].contains(status) else {
-                throw .malformed(name, "line \(line): status '\(echo(status, limit: 20))' is not ok, skipped or failed")
+            guard let repetition = Int(cell("repetition")), repetition >= 1 else {
+                throw .malformed(name, "line \(line): repetition is not a valid whole number")
             }
-            var values: [String: Double] = [:]
-            for (column, i) in index where numericColumns.contains(column) {
+            guard let status = RunStatus(rawValue: cell("status")) else {
+                throw .malformed(name, "line \(line): status '\(echo(cell("status"), limit: 20))' is not ok, skipped or failed")
+            }
+            var values: [ResultColumn: Double] = [:]
+            for (column, i) in numeric {
                 let text = cells[i]
                 if text.isEmpty { continue }
                 guard text.utf8.count <= 40, let v = Double(text), v.isFinite, v >= 0 else {
@@ -159,23 +219,19 @@ public struct ResultSet: Sendable {
             }
             var machine: [String: String] = [:]
             for c in machineColumns { if let i = index[c] { machine[c] = cells[i] } }
-            let key = ScenarioKey(
-                mechanism: cell("mechanism"), mode: cell("mode"), payloadBytes: bytes,
-                placement: cell("placement"), pairs: pairs, wait: cell("wait"),
-                copy: index["copy"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "copy",
-                topology: index["topology"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "pairs",
-                cpuPair: index["cpu_pair"].map { cells[$0] } ?? "")
             var row = ResultRow(key: key, repetition: repetition, status: status,
                                 note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine)
             row.timestamp = index["timestamp"].map { cells[$0] } ?? ""
+            row.run = RunLabel(commit: index["commit"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 },
+                               label: index["label"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 })
             // Whole numbers a gate writes; anything else is not a pair this file can mean.
-            for column in ["ab_pair", "ab_position"] {
+            for column in [ResultSchema.abPair, ResultSchema.abPosition] {
                 if let v = values[column], v != v.rounded() || v > 1e15 {
-                    throw .malformed(name, "line \(line): \(column) '\(echo(cells[index[column]!], limit: 20))' is not a whole number")
+                    throw .malformed(name, "line \(line): \(column) '\(echo(cells[index[column.name]!], limit: 20))' is not a whole number")
                 }
             }
-            row.abPair = values["ab_pair"].map { Int($0) }
-            row.abPosition = values["ab_position"].map { Int($0) }
+            row.abPair = values[ResultSchema.abPair].map { Int($0) }
+            row.abPosition = values[ResultSchema.abPosition].map { Int($0) }
             let identity = Identity(key: key, repetition: repetition, timestamp: row.timestamp, pair: row.abPair)
             if let first = seen[identity] {
                 throw .malformed(name, "line \(line) repeats the repetition on line \(first) (\(echo(key.description, limit: 80)), "
@@ -200,8 +256,8 @@ public struct ResultSet: Sendable {
     }
 
     /// The `ok` repetitions' values of `metric` for one scenario.
-    public func samples(_ key: ScenarioKey, _ metric: String) -> [Double] {
-        rows(key).filter { $0.status == "ok" }.compactMap { $0.values[metric] }
+    public func samples(_ key: ScenarioKey, _ metric: ResultColumn) -> [Double] {
+        rows(key).filter { $0.status == .ok }.compactMap { $0[metric] }
     }
 
     /// The machine the rows came from (the first row's), or nil for an empty file.

@@ -111,3 +111,10 @@ public struct CPUPair: Hashable, Sendable, CustomStringConvertible {
         cpus.flatMap { p in cpus.map { CPUPair(producer: p, consumer: $0) } }
     }
 }
+
+// Interpolated into text (file names, captions, errors), a dimension reads as it is written in
+// a CSV or on the command line: `cross-core`, not the case name.
+extension Mode: CustomStringConvertible { public var description: String { rawValue } }
+extension Placement: CustomStringConvertible { public var description: String { rawValue } }
+extension WaitMode: CustomStringConvertible { public var description: String { rawValue } }
+extension RunStatus: CustomStringConvertible { public var description: String { rawValue } }

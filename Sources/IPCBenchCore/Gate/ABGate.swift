@@ -129,7 +129,7 @@ public enum ABGate {
         let order = Dictionary(uniqueKeysWithValues: settings.scenarios.enumerated().map { (ScenarioKey($0.element), $0.offset) })
 
         // 2. The looks at which a difference may end a scenario, and the level each spends.
-        let comparisons = max(1, active.reduce(0) { $0 + Metric.primary(forMode: $1.mode.rawValue).count })
+        let comparisons = max(1, active.reduce(0) { $0 + ResultSchema.compared(in: $1.mode).count })
         let maxRounds = settings.fixedRounds ?? settings.maxRounds
         var looks = 1, firstDifference = 1
         for _ in 0..<4 {  // a fixed point: the first round depends on the looks, the looks on it
@@ -231,7 +231,7 @@ public enum ABGate {
     public static func noise(_ outcome: GateOutcome) -> [(key: ScenarioKey, metric: String, logSpread: Double, pairs: Int)] {
         guard let report = outcome.report else { return [] }
         return report.comparisons.map { c in
-            (c.key, c.metric.column, Statistics.robustSpread(zip(c.baseline, c.candidate).map { Glibc.log($1 / $0) }), c.baseline.count)
+            (c.key, c.metric.name, Statistics.robustSpread(zip(c.baseline, c.candidate).map { Glibc.log($1 / $0) }), c.baseline.count)
         }
     }
 }

@@ -6,6 +6,8 @@ public indirect enum JSON {
     case integer(Int)
     case string(String)
     case array([JSON])
+    /// An array written on one line: long runs of small items (histogram buckets).
+    case inline([JSON])
     case object([(String, JSON)])
 
     public func render(indent: Int = 0) -> String {
@@ -18,6 +20,8 @@ public indirect enum JSON {
             guard d.isFinite else { return "null" }
             return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
         case let .string(s): return JSON.quote(s)
+        case let .inline(items):
+            return "[" + items.map { $0.render(indent: indent) }.joined(separator: ", ") + "]"
         case let .array(items):
             if items.isEmpty { return "[]" }
             return "[\n" + items.map { pad + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n\(end)]"
@@ -49,14 +53,24 @@ public indirect enum JSON {
         return out + "\""
     }
 
-    /// A CSV cell as JSON: empty is null, a number is a number, anything else a string.
+    /// A CSV cell as JSON, typed by its column in ``ResultSchema``: empty is null, text a
+    /// string, a flag a bool, a number a number. A column the schema does not know is guessed.
     public static func cell(_ text: String, column: String) -> JSON {
         if text.isEmpty { return .null }
-        if ["mechanism", "mode", "placement", "wait", "copy", "topology", "cpu_pair", "cpu_relation", "status", "note", "hostname", "kernel", "cpu_model",
-            "timestamp", "ipcbench_version"].contains(column) { return .string(text) }
-        if text == "true" || text == "false" { return .bool(text == "true") }
+        guard let known = ResultSchema.column(column) else {
+            if text == "true" || text == "false" { return .bool(text == "true") }
+            return number(text) ?? .string(text)
+        }
+        switch known.cell {
+        case .text: return .string(text)
+        case .flag: return text == "true" || text == "false" ? .bool(text == "true") : .string(text)
+        case .integer, .decimal: return number(text) ?? .string(text)
+        }
+    }
+
+    private static func number(_ text: String) -> JSON? {
         if let i = Int(text) { return .integer(i) }
         if let d = Double(text), d.isFinite { return .number(d) }
-        return .string(text)
+        return nil
     }
 }

@@ -76,3 +76,56 @@ public func median(_ values: [Double]) -> Double? {
     let sum = a + b
     return sum.isFinite ? sum / 2 : a / 2 + b / 2
 }
+
+/// A payload size in words: 64 B, 4 KiB, 1 MiB (exact multiples), else plain bytes.
+func byteWords(_ bytes: Int) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] where bytes >= (1 << shift) && bytes % (1 << shift) == 0 {
+        return "\(bytes >> shift) \(unit)"
+    }
+    return "\(bytes) B"
+}
+
+/// Values beyond this are written in scientific notation: grouped digits stop being readable.
+let largestGroupedValue = 1e15
+/// Positive values below this are written in scientific notation: too many zeros to count.
+let smallestDecimalValue = 1e-6
+
+/// A whole number with thousands separators: 12,532; 1e15 and beyond in scientific notation.
+func grouped(_ value: Double) -> String {
+    guard value.isFinite, abs(value) < largestGroupedValue else { return scientific(value) }
+    let digits = fixed(abs(value), 0)
+    var out = ""
+    for (i, c) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return (value < 0 && digits != "0" ? "-" : "") + out
+}
+
+/// A tick label: 0.05, 0.5, 2, 300, 1,000, 20,000; 2e-30 and 1e300 at the extremes.
+func tickText(_ value: Double) -> String {
+    guard value.isFinite else { return "" }
+    if value == 0 { return "0" }
+    if value < 0 { return "−" + tickText(-value) }
+    if value < smallestDecimalValue || value >= largestGroupedValue { return scientific(value, 2) }
+    if value >= 1000 { return grouped(value) }
+    if value >= 1, value == value.rounded() { return fixed(value, 0) }
+    let decimals = max(1, Int(ceil(-log10(value) - 1e-9)) + 1)
+    var text = Substring(fixed(value, decimals))
+    while text.hasSuffix("0") { text = text.dropLast() }
+    if text.hasSuffix(".") { text = text.dropLast() }
+    return String(text)
+}
+
+/// A measured value with three significant digits: 12,532, 553, 58.4, 1.12, 0.213; 1.5e-9
+/// and 2e20 at the extremes.
+func threeDigits(_ value: Double) -> String {
+    let v = abs(value)
+    guard v.isFinite else { return value.isNaN ? "?" : "∞" }
+    if v != 0 && (v < smallestDecimalValue || v >= largestGroupedValue) { return scientific(value) }
+    if v >= 999.5 { return grouped(value) }
+    if v >= 99.95 { return fixed(value, 0) }
+    if v >= 9.995 { return fixed(value, 1) }
+    if v >= 0.9995 || v == 0 { return fixed(value, 2) }
+    return fixed(value, min(9, 2 - Int(floor(log10(v)))))
+}

@@ -1,7 +1,7 @@
 /// Text made safe for XML and HTML, in content and in quoted attributes: `& < > " '` become
 /// entities, and the control characters XML 1.0 cannot carry at all become U+FFFD, so a hostile
 /// mechanism name or note can never end an element or break the file.
-public func xmlEscape(_ text: String) -> String {
+func xmlEscape(_ text: String) -> String {
     var out = ""
     out.reserveCapacity(text.utf8.count)
     for scalar in text.unicodeScalars {
@@ -25,24 +25,24 @@ public func xmlEscape(_ text: String) -> String {
 
 /// A small SVG writer for the plot report: shapes in paint order, every text and attribute
 /// escaped, coordinates rounded to 0.1 px so the files stay small and diff well.
-public struct SVGDocument {
-    public enum Anchor: String { case start, middle, end }
+struct SVGDocument {
+    enum Anchor: String { case start, middle, end }
 
-    public let width: Double
-    public let height: Double
+    let width: Double
+    let height: Double
     /// The chart's accessible name (and the tooltip of its background).
-    public var title: String? = nil
+    var title: String? = nil
     private var parts: [String] = []
 
     /// Fonts every system has one of; the metrics the layout assumes are near all of them.
-    public static let fontFamily = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+    static let fontFamily = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 
-    public init(width: Double, height: Double) {
+    init(width: Double, height: Double) {
         self.width = width
         self.height = height
     }
 
-    public mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String,
+    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String,
                               stroke: String? = nil, strokeWidth: Double = 1, opacity: Double? = nil, tooltip: String? = nil) {
         var a = [("x", n(x)), ("y", n(y)), ("width", n(max(0, width))), ("height", n(max(0, height))), ("fill", fill)]
         if let stroke { a += [("stroke", stroke), ("stroke-width", n(strokeWidth))] }
@@ -50,7 +50,7 @@ public struct SVGDocument {
         element("rect", a, tooltip: tooltip)
     }
 
-    public mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String,
+    mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String,
                               width: Double = 1, dash: String? = nil, opacity: Double? = nil) {
         var a = [("x1", n(x1)), ("y1", n(y1)), ("x2", n(x2)), ("y2", n(y2)), ("stroke", stroke), ("stroke-width", n(width))]
         if let dash, !dash.isEmpty { a.append(("stroke-dasharray", dash)) }
@@ -58,7 +58,7 @@ public struct SVGDocument {
         element("line", a)
     }
 
-    public mutating func polyline(_ points: [(x: Double, y: Double)], stroke: String, width: Double = 2,
+    mutating func polyline(_ points: [(x: Double, y: Double)], stroke: String, width: Double = 2,
                                   dash: String? = nil, opacity: Double? = nil, tooltip: String? = nil) {
         guard points.count > 1 else { return }
         var a = [("points", points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")), ("fill", "none"),
@@ -68,23 +68,24 @@ public struct SVGDocument {
         element("polyline", a, tooltip: tooltip)
     }
 
-    public mutating func circle(cx: Double, cy: Double, r: Double, fill: String, stroke: String? = nil,
+    mutating func circle(cx: Double, cy: Double, r: Double, fill: String, stroke: String? = nil,
                                 strokeWidth: Double = 1, tooltip: String? = nil) {
         var a = [("cx", n(cx)), ("cy", n(cy)), ("r", n(r)), ("fill", fill)]
         if let stroke { a += [("stroke", stroke), ("stroke-width", n(strokeWidth))] }
         element("circle", a, tooltip: tooltip)
     }
 
-    public mutating func polygon(_ points: [(x: Double, y: Double)], fill: String, stroke: String? = nil,
-                                 strokeWidth: Double = 1, tooltip: String? = nil) {
+    mutating func polygon(_ points: [(x: Double, y: Double)], fill: String, stroke: String? = nil,
+                          strokeWidth: Double = 1, opacity: Double? = nil, tooltip: String? = nil) {
         var a = [("points", points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")), ("fill", fill)]
         if let stroke { a += [("stroke", stroke), ("stroke-width", n(strokeWidth))] }
+        if let opacity { a.append(("opacity", n2(opacity))) }
         element("polygon", a, tooltip: tooltip)
     }
 
     /// One line of text. `halo` paints a white outline under the glyphs so a label stays
     /// readable where it crosses a line.
-    public mutating func text(_ content: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start,
+    mutating func text(_ content: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start,
                               bold: Bool = false, fill: String = "#222222", rotate: Double? = nil,
                               halo: Bool = false, tooltip: String? = nil) {
         var a = [("x", n(x)), ("y", n(y)), ("font-size", n(size)), ("fill", fill)]
@@ -98,7 +99,7 @@ public struct SVGDocument {
     }
 
     /// The whole document, white background first.
-    public func render() -> String {
+    func render() -> String {
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" "
         out += "viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"\(xmlEscape(Self.fontFamily))\" role=\"img\">\n"
         if let title { out += "<title>\(xmlEscape(title))</title>\n" }
@@ -135,7 +136,7 @@ public struct SVGDocument {
 
     /// About how wide `text` is at `size` px in a sans-serif font, for layout (no font metrics
     /// without a renderer; errs wide so labels do not collide).
-    public static func textWidth<S: StringProtocol>(_ text: S, size: Double) -> Double {
+    static func textWidth<S: StringProtocol>(_ text: S, size: Double) -> Double {
         var em = 0.0
         for c in text { em += emWidth(c) }
         return em * size
@@ -154,7 +155,7 @@ public struct SVGDocument {
 
     /// `text` cut (with "…") to fit `width` px at `size`: one pass over the characters, so a
     /// label of any length costs its length, not its length squared.
-    public static func fitted(_ text: String, width: Double, size: Double) -> String {
+    static func fitted(_ text: String, width: Double, size: Double) -> String {
         guard textWidth(text, size: size) > width else { return text }
         let budget = width / size - emWidth("…")
         var used = 0.0

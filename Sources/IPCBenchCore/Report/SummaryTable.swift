@@ -7,23 +7,22 @@ public enum SummaryTable {
             if groups[r.scenario] == nil { order.append(r.scenario) }
             groups[r.scenario, default: []].append(r)
         }
-        let header = ["mechanism", "mode", "size", "placement", "wait", "copy", "pairs", "reps", "p50", "p99", "MiB/s", "msgs/s", "cpu/msg", "ctx/msg", "spread", "note"]
+        let header = ["mechanism", "mode", "size", "placement", "wait", "copy", "pairs", "reps", "p50", "p99",
+                      ResultSchema.mibPerSecond.label, ResultSchema.msgsPerSecond.label, ResultSchema.cpuNsPerMessage.label,
+                      ResultSchema.contextSwitchesPerMessage.label, "spread", "note"]
         var rows: [[String]] = []
         for scenario in order {
             let runs = groups[scenario]!
             let ok = runs.filter { $0.status == .ok }
-            func med(_ f: (RepetitionResult) -> Double?) -> Double? { median(ok.compactMap(f)) }
-            // Open loop has no round trips: its figure is the one-way time from the intended send.
-            // So has a fan: each message is timed one way.
-            let timed: (RepetitionResult) -> Histogram? = {
-                scenario.mode == .openLoop || scenario.topology.isFan ? $0.oneWay : $0.latency
+            func med(_ column: ResultColumn?) -> Double? {
+                column.flatMap { c in median(ok.compactMap { c.value(RowSource($0)) }) }
             }
-            let p50 = med { timed($0)?.percentile(50).map { Double($0) } }
-            let p99 = med { timed($0)?.percentile(99).map { Double($0) } }
-            let mib = med { $0.mibPerSecond }
-            let rate = med { $0.messagesPerSecond }
-            let cpu = med { $0.cpuNsPerMessage }
-            let ctx = med { $0.contextSwitchesPerMessage }
+            // Open loop has no round trips: its figure is the one-way time from the intended send.
+            // Neither has a fan: each message is timed one way.
+            let timed = scenario.topology.isFan ? (ResultSchema.onewayP50Ns, ResultSchema.onewayP99Ns) : ResultSchema.timed(in: scenario.mode)
+            let p50 = med(timed?.p50), p99 = med(timed?.p99)
+            let mib = med(ResultSchema.mibPerSecond), rate = med(ResultSchema.msgsPerSecond)
+            let cpu = med(ResultSchema.cpuNsPerMessage), ctx = med(ResultSchema.contextSwitchesPerMessage)
             let spread = runs.first { $0.spreadPercent != nil }
             var note = spread?.noisy == true ? "NOISY: repetitions vary by \(fixed(spread!.spreadPercent!, 0))%" : ""
             // Repetitions measured with the vCPUs placed differently by the host: say so.

@@ -18,6 +18,15 @@ public struct CPUTopology: Sendable {
 
     public init(cpus: [Int32: CPU]) { self.cpus = cpus }
 
+    /// The topology of the CPUs this process may use, read once.
+    static let current = CPUTopology.read()
+
+    /// How a repetition's pair 0 CPUs are related (empty when unpinned).
+    static func relation(of r: RepetitionResult) -> String {
+        guard let p = r.producerCPU, let c = r.consumerCPU else { return "" }
+        return current.relation(p, c)
+    }
+
     /// Reads the CPUs this process may use.
     public static func read(_ list: [Int32] = CPUSet.allowed(), root: String = "/sys/devices/system/cpu") -> CPUTopology {
         var cpus: [Int32: CPU] = [:]
