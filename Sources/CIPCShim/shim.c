@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,3 +103,28 @@ long long ipc_rlimit_msgqueue(void) {
 }
 
 long ipc_getrandom(void *buffer, unsigned long length) { return (long)getrandom(buffer, length, 0); }
+
+long ipc_vmsplice(int fd, const void *base, unsigned long length, int nonBlocking) {
+    struct iovec iov = { .iov_base = (void *)base, .iov_len = length };
+    return vmsplice(fd, &iov, 1, nonBlocking ? SPLICE_F_NONBLOCK : 0);
+}
+
+int ipc_set_pipe_size(int fd, int bytes) {
+    return fcntl(fd, F_SETPIPE_SZ, bytes);
+}
+
+long ipc_process_vm_write(pid_t pid, const void *local, void *remote, unsigned long length) {
+    struct iovec here = { .iov_base = (void *)local, .iov_len = length };
+    struct iovec there = { .iov_base = remote, .iov_len = length };
+    return process_vm_writev(pid, &here, 1, &there, 1, 0);
+}
+
+long ipc_process_vm_read(pid_t pid, void *local, const void *remote, unsigned long length) {
+    struct iovec here = { .iov_base = local, .iov_len = length };
+    struct iovec there = { .iov_base = (void *)remote, .iov_len = length };
+    return process_vm_readv(pid, &here, 1, &there, 1, 0);
+}
+
+int ipc_set_ptracer(pid_t pid) {
+    return prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0);
+}

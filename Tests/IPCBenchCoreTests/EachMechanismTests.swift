@@ -56,7 +56,7 @@ final class EachMechanismTests: LeakCheckedTestCase {
     /// The names below, kept beside the registry: a mechanism without its own test fails here.
     static let covered = [
         "pipe", "fifo", "unix-stream", "unix-dgram", "unix-seqpacket", "tcp", "udp", "posix-mq", "sysv-mq",
-        "eventfd", "signal", "shm-posix", "shm-sysv", "shm-mmap", "memcpy", "cacheline",
+        "eventfd", "signal", "shm-posix", "shm-sysv", "shm-mmap", "vmsplice", "cma", "memcpy", "cacheline",
     ]
 
     func testEveryRegisteredMechanismHasItsOwnTest() {
@@ -77,6 +77,8 @@ final class EachMechanismTests: LeakCheckedTestCase {
     func testShmPosix() { assertMovesIntact("shm-posix") }
     func testShmSysV() { assertMovesIntact("shm-sysv") }
     func testShmMmap() { assertMovesIntact("shm-mmap") }
+    func testVmsplice() { assertMovesIntact("vmsplice") }
+    func testCma() { assertMovesIntact("cma") }
     func testMemcpy() { assertMovesIntact("memcpy") }
     func testCacheline() { assertMovesIntact("cacheline") }
 

@@ -65,6 +65,22 @@ long long ipc_rlimit_msgqueue(void);
 // <sys/random.h> is not part of Swift's Glibc module.
 long ipc_getrandom(void *buffer, unsigned long length);
 
+// vmsplice(2) with one iovec; declared only under _GNU_SOURCE, and struct iovec is a C layout.
+// `nonBlocking` adds SPLICE_F_NONBLOCK.
+long ipc_vmsplice(int fd, const void *base, unsigned long length, int nonBlocking);
+
+// F_SETPIPE_SZ is Linux-specific and missing from Swift's Glibc module; returns the new size.
+int ipc_set_pipe_size(int fd, int bytes);
+
+// process_vm_writev(2) / process_vm_readv(2) with one iovec a side: declared only under
+// _GNU_SOURCE in <sys/uio.h>, which Swift's Glibc module does not expose.
+long ipc_process_vm_write(pid_t pid, const void *local, void *remote, unsigned long length);
+long ipc_process_vm_read(pid_t pid, void *local, const void *remote, unsigned long length);
+
+// prctl(PR_SET_PTRACER, pid): Yama's opt-in for one process to ptrace (and so cross-memory
+// attach to) this one; prctl is variadic and PR_SET_PTRACER a Yama constant.
+int ipc_set_ptracer(pid_t pid);
+
 // The CPU's spin-wait hint (x86 PAUSE, arm64 YIELD) has no Swift spelling.
 static inline void ipc_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

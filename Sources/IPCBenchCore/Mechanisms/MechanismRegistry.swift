@@ -17,6 +17,8 @@ public enum MechanismRegistry {
             entry(SharedMemoryPosix.self),
             entry(SharedMemorySysV.self),
             entry(SharedMemoryFile.self),
+            entry(VmsplicePipe.self),
+            entry(CrossMemoryAttach.self),
             entry(MemoryCopy.self),
             entry(CacheLineBounce.self),
         ]

@@ -1,0 +1,246 @@
+import Glibc
+import CIPCShim
+import Synchronization
+
+/// `cma`: cross-memory attach. The sender writes each message straight into the receiver's
+/// memory with process_vm_writev(2) — one copy, by the kernel, from one address space into the
+/// other — then publishes it through an index in a small shared page (a futex wakes a receiver
+/// that sleeps, as in the rings). The receiver's landing area is a ring of slots in its own
+/// private memory: mapped by the coordinator before the fork, so it lies at the same address in
+/// both workers, and each worker's copy is its own.
+///
+/// The kernel must let the sender attach: with Yama's ptrace_scope 1 (the common default) the
+/// receiver names its peer with prctl(PR_SET_PTRACER) before any message (`prepare`); with 2
+/// only a process with CAP_SYS_PTRACE may, and 3 forbids it. Where it cannot work, and where a
+/// seccomp filter refuses the call, the scenario is a skipped row that says why.
+///
+/// `copy`: from the worker's buffer into the peer's slot, and out of the slot into the
+/// receiver's buffer. `zero`: the producer fills a staging buffer of the endpoint's own, the
+/// kernel's copy is the only one, and the receiver reads the slot where it lies.
+public final class CrossMemoryAttach: Mechanism {
+    public static let name = "cma"
+    public static let summary = "process_vm_writev(2) straight into the peer's memory, slots announced through shared indices"
+    public static var traits: MechanismTraits {
+        var t = MechanismTraits(family: .zeroCopy, copyModes: [.copy, .zero])
+        t.usesRingSize = true
+        return t
+    }
+
+    /// Slots of one landing area, and their size: at most a message, and at least 64 of them or
+    /// two, whichever the ring holds.
+    static func slots(ringBytes: Int, payloadBytes: Int) -> (count: Int, bytes: Int) {
+        let bytes = max(64, min(MemoryRegion.roundToCacheLine(payloadBytes), ringBytes / 2))
+        return (ringBytes / bytes, bytes)
+    }
+
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        if let why = RingPair.limitation(payloadBytes: scenario.payloadBytes, mode: scenario.mode, ringBytes: scenario.ringBytes) {
+            return why
+        }
+        return AttachPermission.current.problem
+    }
+
+    public static func limitsSummary(_ limits: MachineLimits) -> String {
+        "any size (in slots of at most half the ring, --ring-size); " + (AttachPermission.current.problem ?? AttachPermission.current.summary)
+    }
+
+    private let indices: MemoryRegion
+    private let forwardLanding: MemoryRegion
+    private let backwardLanding: MemoryRegion
+    private let staging: MemoryRegion
+    private let slotCount: Int
+    private let slotBytes: Int
+
+    public init(_ spec: ChannelSpec) throws(IPCError) {
+        (slotCount, slotBytes) = Self.slots(ringBytes: spec.ringBytes, payloadBytes: spec.payloadBytes)
+        indices = try MemoryRegion(byteCount: 2 * RingLayout.headerBytes, sharing: .shared)
+        memset(indices.base, 0, indices.byteCount)
+        forwardLanding = try MemoryRegion(byteCount: slotCount * slotBytes, sharing: .private)
+        backwardLanding = try MemoryRegion(byteCount: slotCount * slotBytes, sharing: .private)
+        staging = try MemoryRegion(byteCount: slotBytes, sharing: .private)
+    }
+
+    /// Both sides are written into (the echo of a round trip): each names the other as the one
+    /// process that may attach to it.
+    public func prepare(_ role: Role, peer: pid_t) throws(IPCError) {
+        if AttachPermission.current.needsPtracer { _ = try sys("prctl(PR_SET_PTRACER)") { ipc_set_ptracer(peer) } }
+    }
+
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> Endpoint {
+        let forward = RingMemory(base: indices.base, capacity: RingLayout.minimumCapacity)
+        let backward = RingMemory(base: indices.base + RingLayout.headerBytes, capacity: RingLayout.minimumCapacity)
+        let (outRing, inRing, outLanding, inLanding) = role == .producer
+            ? (forward, backward, forwardLanding, backwardLanding) : (backward, forward, backwardLanding, forwardLanding)
+        // Fault our own landing area in now: the peer's writes land in pages that exist.
+        memset(inLanding.base, 0, inLanding.byteCount)
+        memset(staging.base, 0, staging.byteCount)
+        return Endpoint(
+            peer: peer, slotCount: UInt64(slotCount), slotBytes: slotBytes, staging: staging.base,
+            out: SlotWriter(ring: outRing, remoteBase: outLanding.base, waiter: RingWaiter(spin)),
+            inbound: SlotReader(ring: inRing, base: inLanding.base, waiter: RingWaiter(spin)))
+    }
+
+    /// The mappings go with the process.
+    public func closeDescriptors() {}
+
+    /// Our side of the slots we write into the peer: the head index is ours, the tail the peer's.
+    struct SlotWriter {
+        let ring: RingMemory
+        let remoteBase: UnsafeMutableRawPointer
+        var waiter: RingWaiter
+        var head: UInt64 = 0
+        var cachedTail: UInt64 = 0
+    }
+
+    /// Our side of the slots the peer writes into us.
+    struct SlotReader {
+        let ring: RingMemory
+        let base: UnsafeMutableRawPointer
+        var waiter: RingWaiter
+        var tail: UInt64 = 0
+        var cachedHead: UInt64 = 0
+    }
+
+    public struct Endpoint: InPlaceEndpoint {
+        let peer: pid_t
+        let slotCount: UInt64
+        let slotBytes: Int
+        let staging: UnsafeMutableRawPointer
+        var out: SlotWriter
+        var inbound: SlotReader
+
+        public var futexCalls: UInt64? { out.waiter.futexCalls &+ inbound.waiter.futexCalls }
+
+        /// Writes `count` bytes (at most a slot) into the peer's next free slot and publishes it.
+        @inline(__always)
+        private mutating func put(_ local: UnsafeRawPointer, _ count: Int) throws(IPCError) {
+            let slots = slotCount
+            if out.head &- out.cachedTail >= slots {
+                let h = out.head
+                out.cachedTail = out.waiter.waitUntil(out.ring.tail, asleepFlag: out.ring.producerAsleep) { h &- $0 < slots }
+            }
+            let remote = out.remoteBase + Int(out.head % slots) * slotBytes
+            let written = try sys("process_vm_writev") { ipc_process_vm_write(peer, local, remote, UInt(count)) }
+            if written != count { throw .messageSize(expected: count, received: written) }
+            out.head &+= 1
+            out.waiter.publish(out.head, to: out.ring.head, waking: out.ring.consumerAsleep)
+        }
+
+        /// The next filled slot, waiting for the peer to publish it.
+        @inline(__always)
+        private mutating func nextFilled() -> UnsafeMutableRawPointer {
+            if inbound.cachedHead == inbound.tail {
+                let t = inbound.tail
+                inbound.cachedHead = inbound.waiter.waitUntil(inbound.ring.head, asleepFlag: inbound.ring.consumerAsleep) { $0 != t }
+            }
+            return inbound.base + Int(inbound.tail % slotCount) * slotBytes
+        }
+
+        @inline(__always)
+        private mutating func releaseSlot() {
+            inbound.tail &+= 1
+            inbound.waiter.publish(inbound.tail, to: inbound.ring.tail, waking: inbound.ring.producerAsleep)
+        }
+
+        @inline(__always)
+        public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
+            var done = 0
+            repeat {
+                let n = min(count - done, slotBytes)
+                try put(buffer + done, n)
+                done += n
+            } while done < count
+        }
+
+        @inline(__always)
+        public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+            var done = 0
+            repeat {
+                let n = min(count - done, slotBytes)
+                (buffer + done).copyMemory(from: nextFilled(), byteCount: n)
+                releaseSlot()
+                done += n
+            } while done < count
+        }
+
+        @inline(__always)
+        public mutating func beginSend(count: Int) throws(IPCError) {}
+
+        @inline(__always)
+        public mutating func writable(limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer {
+            UnsafeMutableRawBufferPointer(start: staging, count: min(limit, slotBytes))
+        }
+
+        @inline(__always)
+        public mutating func commit(_ bytes: Int) throws(IPCError) { try put(staging, bytes) }
+
+        @inline(__always)
+        public mutating func beginReceive(count: Int) throws(IPCError) {}
+
+        @inline(__always)
+        public mutating func readable(limit: Int) throws(IPCError) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(start: nextFilled(), count: min(limit, slotBytes))
+        }
+
+        @inline(__always)
+        public mutating func release(_ bytes: Int) throws(IPCError) { releaseSlot() }
+    }
+}
+
+/// Whether this process may write into a sibling's memory (process_vm_writev), read once.
+struct AttachPermission: Sendable {
+    /// /proc/sys/kernel/yama/ptrace_scope, or nil without Yama.
+    let yamaScope: Int?
+    let hasSysPtrace: Bool
+    /// errno of process_vm_readv on ourselves (0: it works); a seccomp filter says EPERM or ENOSYS.
+    let selfProbeErrno: Int32
+
+    static let current = AttachPermission.read()
+
+    static func read() -> AttachPermission {
+        var word: UInt64 = 0x1234, copy: UInt64 = 0
+        let n = withUnsafeMutablePointer(to: &copy) { local in
+            withUnsafePointer(to: &word) { ipc_process_vm_read(getpid(), local, $0, 8) }
+        }
+        return AttachPermission(
+            yamaScope: ProcFiles.integer("/proc/sys/kernel/yama/ptrace_scope"),
+            hasSysPtrace: Self.effectiveCapabilities() & (1 << 19) != 0,
+            selfProbeErrno: n == 8 && copy == word ? 0 : (n < 0 ? errno : EIO))
+    }
+
+    /// CapEff from /proc/self/status (CAP_SYS_PTRACE is bit 19).
+    static func effectiveCapabilities() -> UInt64 {
+        guard let status = ProcFiles.read("/proc/self/status", limit: 1 << 16) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
+            return UInt64(String(line.dropFirst(7)).trimmingCharacters(in: " \t"), radix: 16) ?? 0
+        }
+        return 0
+    }
+
+    /// Yama allows descendants only: the sibling must be named with PR_SET_PTRACER.
+    var needsPtracer: Bool { yamaScope == 1 && !hasSysPtrace }
+
+    /// Why cross-memory attach cannot work here, or nil.
+    var problem: String? {
+        if selfProbeErrno != 0 {
+            return "process_vm_readv is refused here (\(errnoName(selfProbeErrno)): a seccomp filter or a kernel without CONFIG_CROSS_MEMORY_ATTACH)"
+        }
+        switch yamaScope {
+        case 2 where !hasSysPtrace:
+            return "kernel.yama.ptrace_scope is 2 (admin only): cross-memory attach needs CAP_SYS_PTRACE"
+        case 3:
+            return "kernel.yama.ptrace_scope is 3: no process may attach to another"
+        default:
+            return nil
+        }
+    }
+
+    var summary: String {
+        switch yamaScope {
+        case nil: return "no Yama: siblings may attach"
+        case 0: return "Yama ptrace_scope 0: siblings may attach"
+        case 1: return hasSysPtrace ? "Yama ptrace_scope 1, CAP_SYS_PTRACE held" : "Yama ptrace_scope 1: each worker names its peer (PR_SET_PTRACER)"
+        default: return "Yama ptrace_scope \(yamaScope!), CAP_SYS_PTRACE held"
+        }
+    }
+}
