@@ -59,6 +59,12 @@ final class CoreMatrixTests: LeakCheckedTestCase {
         let row = CSVReport.row(results[0], machine: MachineInfo.current(), timestamp: "t")
         XCTAssertEqual(row[CSVReport.columns.firstIndex(of: "cpu_pair")!], "\(cpus[0])>\(cpus[0])")
         XCTAssertEqual(row[CSVReport.columns.firstIndex(of: "cpu_relation")!], "same-cpu")
+        // Plot draws the cells as one heatmap, apart from the line charts, with their relations.
+        let csv = CSVReport.render(results.map { CSVReport.row($0, machine: MachineInfo.current(), timestamp: "t") })
+        let files = try PlotReport.render(results: try ResultSet.parse(csv, name: "m"), baseline: nil, threshold: 0.05)
+        let matrix = try XCTUnwrap(files.first { $0.name == "matrix-cacheline-latency-8-spin.svg" }, "\(files.map(\.name))")
+        XCTAssertTrue(matrix.content.contains("producer CPU \(cpus[0])") && matrix.content.contains("same-core"), matrix.content)
+        XCTAssertFalse(files.contains { $0.name.hasPrefix("latency-") }, "matrix cells are not series of the line charts")
     }
 
     /// A made-up /sys: CPUs 0 and 1 are threads of one core, 2 shares their L3, 3 is on

@@ -101,6 +101,8 @@ public struct ResultRow: Sendable {
     public var timestamp: String = ""
     /// What the run was given as `--commit` and `--label`; empty when not (or an older file).
     public var run = RunLabel()
+    /// How /sys relates the row's two CPUs (`cpu_relation`), when the file says.
+    public var cpuRelation = ""
     /// Set on rows of a paired A/B run (`ipcbench gate`): the rows of BASE and NEW with the same
     /// scenario and `ab_pair` were measured back to back, `ab_position` 1 first.
     public var abPair: Int?
@@ -222,6 +224,7 @@ public struct ResultSet: Sendable {
             var row = ResultRow(key: key, repetition: repetition, status: status,
                                 note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine)
             row.timestamp = index["timestamp"].map { cells[$0] } ?? ""
+            row.cpuRelation = index["cpu_relation"].map { cells[$0] } ?? ""
             row.run = RunLabel(commit: index["commit"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 },
                                label: index["label"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 })
             // Whole numbers a gate writes; anything else is not a pair this file can mean.

@@ -18,6 +18,8 @@ struct Combo: Hashable {
 /// The result file as the charts need it: medians per scenario, names, styles and groupings.
 struct PlotData {
     let keys: [ScenarioKey]
+    /// `cpu_relation` of the core-matrix cells, by scenario.
+    let relations: [ScenarioKey: String]
     let okKeys: Set<ScenarioKey>
     /// Median of the ok repetitions, by scenario and column.
     let medians: [ScenarioKey: [ResultColumn: Double]]
@@ -56,7 +58,9 @@ struct PlotData {
         var samples: [ScenarioKey: [ResultColumn: [Double]]] = [:]
         var counts: [ScenarioKey: Int] = [:]
         var firstProblem: [ScenarioKey: (RunStatus, String)] = [:]
+        var relations: [ScenarioKey: String] = [:]
         for row in results.rows {
+            if row.key.cpuPair != nil && !row.cpuRelation.isEmpty { relations[row.key] = row.cpuRelation }
             if row.status == .ok {
                 counts[row.key, default: 0] += 1
                 for m in Self.metrics { if let v = row[m] { samples[row.key, default: [:]][m, default: []].append(v) } }
@@ -69,6 +73,7 @@ struct PlotData {
             for (m, values) in byMetric { medians[key, default: [:]][m] = median(values) }
         }
         self.medians = medians
+        self.relations = relations
         okCounts = counts
         okKeys = Set(medians.keys)
         notOk = keys.filter { medians[$0] == nil }.compactMap { k in firstProblem[k].map { (k, $0.0, $0.1) } }
@@ -80,7 +85,7 @@ struct PlotData {
         var foundSet: Set<Combo> = []
         let allKeys = keys
         let ok = Set(medians.keys)
-        let measured = allKeys.filter { ok.contains($0) && !ceilings.contains($0.mechanism) }
+        let measured = allKeys.filter { ok.contains($0) && !ceilings.contains($0.mechanism) && $0.cpuPair == nil }
         for key in (measured.isEmpty ? allKeys.filter({ ok.contains($0) }) : measured) {
             let combo = Combo(placement: key.placement, wait: key.wait)
             if foundSet.insert(combo).inserted { found.append(combo) }
@@ -106,7 +111,8 @@ struct PlotData {
 
         var groups: [SeriesSlot: (order: [String], keys: [String: [ScenarioKey]])] = [:]
         var ceilingKeys: [CeilingSlot: [ScenarioKey]] = [:]
-        for key in allKeys {
+        // Core-matrix cells have charts of their own (PlotCoreMatrix).
+        for key in allKeys where key.cpuPair == nil {
             if ceilings.contains(key.mechanism) {
                 ceilingKeys[CeilingSlot(mechanism: key.mechanism, mode: key.mode, placement: key.placement), default: []].append(key)
                 continue
@@ -147,8 +153,13 @@ struct PlotData {
         return out.isEmpty ? "x" : String(out.prefix(48))
     }
 
+    /// The mechanism, and what else sets the series apart: in place, a fan, several pairs.
     static func seriesName(_ key: ScenarioKey) -> String {
-        key.pairs > 1 ? "\(key.mechanism) ×\(key.pairs) pairs" : key.mechanism
+        var name = key.mechanism
+        if key.copy == .zero { name += " in place" }
+        if key.topology != .pairs { name += " \(key.topology.rawValue)" }
+        if key.pairs > 1 { name += " ×\(key.pairs) pairs" }
+        return name
     }
 
     func seriesName(_ key: ScenarioKey) -> String { Self.seriesName(key) }

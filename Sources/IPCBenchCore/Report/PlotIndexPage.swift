@@ -10,6 +10,7 @@ extension PlotReport {
         case history = "Over the runs"
         case bars = "Mechanisms side by side at one size"
         case heatmaps = "Heatmaps"
+        case coreMatrix = "Core matrix"
     }
 
     struct Chart {
@@ -91,6 +92,7 @@ extension PlotReport {
         case .history: return "history"
         case .bars: return "bars"
         case .heatmaps: return "heatmaps"
+        case .coreMatrix: return "core-matrix"
         }
     }
 }

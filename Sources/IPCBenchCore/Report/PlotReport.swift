@@ -86,6 +86,9 @@ public enum PlotReport {
                 }
             }
         }
+        for chart in data.coreMatrixCharts() {
+            charts.append(Chart(section: .coreMatrix, name: chart.name, caption: chart.caption, svg: chart.svg))
+        }
         for chart in data.spectrumCharts(spectra.results, baseline: spectra.baseline, patterns: spectra.patterns) {
             charts.append(Chart(section: .spectra, name: chart.name, caption: chart.caption, svg: chart.svg))
         }
