@@ -56,7 +56,7 @@ final class EachMechanismTests: LeakCheckedTestCase {
     /// The names below, kept beside the registry: a mechanism without its own test fails here.
     static let covered = [
         "pipe", "fifo", "unix-stream", "unix-dgram", "unix-seqpacket", "tcp", "udp", "posix-mq", "sysv-mq",
-        "eventfd", "signal", "shm-posix", "shm-sysv", "shm-mmap", "memcpy", "cacheline",
+        "eventfd", "signal", "futex", "shm-posix", "shm-sysv", "shm-mmap", "memcpy", "cacheline",
     ]
 
     func testEveryRegisteredMechanismHasItsOwnTest() {
@@ -74,6 +74,7 @@ final class EachMechanismTests: LeakCheckedTestCase {
     func testSysVMQ() { assertMovesIntact("sysv-mq") }
     func testEventfd() { assertMovesIntact("eventfd") }
     func testSignal() { assertMovesIntact("signal") }
+    func testFutex() { assertMovesIntact("futex") }
     func testShmPosix() { assertMovesIntact("shm-posix") }
     func testShmSysV() { assertMovesIntact("shm-sysv") }
     func testShmMmap() { assertMovesIntact("shm-mmap") }

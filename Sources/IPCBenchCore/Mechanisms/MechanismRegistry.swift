@@ -14,6 +14,7 @@ public enum MechanismRegistry {
             entry(SystemVMessageQueue.self),
             entry(EventCounter.self),
             entry(RealtimeSignal.self),
+            entry(FutexWakeup.self),
             entry(SharedMemoryPosix.self),
             entry(SharedMemorySysV.self),
             entry(SharedMemoryFile.self),
