@@ -56,7 +56,7 @@ final class EachMechanismTests: LeakCheckedTestCase {
     /// The names below, kept beside the registry: a mechanism without its own test fails here.
     static let covered = [
         "pipe", "fifo", "unix-stream", "unix-dgram", "unix-seqpacket", "tcp", "udp", "posix-mq", "sysv-mq",
-        "eventfd", "signal", "futex", "shm-posix", "shm-sysv", "shm-mmap", "memcpy", "cacheline",
+        "eventfd", "signal", "futex", "shm-posix", "shm-sysv", "shm-mmap", "shm-sem", "memcpy", "cacheline",
     ]
 
     func testEveryRegisteredMechanismHasItsOwnTest() {
@@ -78,6 +78,7 @@ final class EachMechanismTests: LeakCheckedTestCase {
     func testShmPosix() { assertMovesIntact("shm-posix") }
     func testShmSysV() { assertMovesIntact("shm-sysv") }
     func testShmMmap() { assertMovesIntact("shm-mmap") }
+    func testShmSem() { assertMovesIntact("shm-sem") }
     func testMemcpy() { assertMovesIntact("memcpy") }
     func testCacheline() { assertMovesIntact("cacheline") }
 

@@ -18,6 +18,7 @@ public enum MechanismRegistry {
             entry(SharedMemoryPosix.self),
             entry(SharedMemorySysV.self),
             entry(SharedMemoryFile.self),
+            entry(SemaphoreBoundedBuffer.self),
             entry(MemoryCopy.self),
             entry(CacheLineBounce.self),
         ]
