@@ -56,7 +56,7 @@ final class EachMechanismTests: LeakCheckedTestCase {
     /// The names below, kept beside the registry: a mechanism without its own test fails here.
     static let covered = [
         "pipe", "fifo", "unix-stream", "unix-dgram", "unix-seqpacket", "tcp", "udp", "posix-mq", "sysv-mq",
-        "eventfd", "signal", "futex", "shm-posix", "shm-sysv", "shm-mmap", "shm-sem", "memcpy", "cacheline",
+        "eventfd", "signal", "futex", "shm-posix", "shm-sysv", "shm-mmap", "shm-sem", "memfd-pass", "memcpy", "cacheline",
     ]
 
     func testEveryRegisteredMechanismHasItsOwnTest() {
@@ -79,6 +79,7 @@ final class EachMechanismTests: LeakCheckedTestCase {
     func testShmSysV() { assertMovesIntact("shm-sysv") }
     func testShmMmap() { assertMovesIntact("shm-mmap") }
     func testShmSem() { assertMovesIntact("shm-sem") }
+    func testMemfdPass() { assertMovesIntact("memfd-pass") }
     func testMemcpy() { assertMovesIntact("memcpy") }
     func testCacheline() { assertMovesIntact("cacheline") }
 

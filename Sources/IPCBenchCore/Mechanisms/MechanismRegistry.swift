@@ -19,6 +19,7 @@ public enum MechanismRegistry {
             entry(SharedMemorySysV.self),
             entry(SharedMemoryFile.self),
             entry(SemaphoreBoundedBuffer.self),
+            entry(MemfdPassing.self),
             entry(MemoryCopy.self),
             entry(CacheLineBounce.self),
         ]
