@@ -182,7 +182,12 @@ struct MemfdMessage {
         var message = MemfdMessage(fd: fd, count: count)
         do throws(IPCError) {
             if got == 0 && fd < 0 { throw .peerClosed }
-            if extra >= 0 || flags & Int32(MSG_CTRUNC) != 0 {
+            let truncated = flags & Int32(MSG_CTRUNC) != 0
+            if truncated && fd < 0 {
+                // The kernel could not install the descriptor: the receiver is out of them.
+                throw .system(call: "recvmsg: the memfd was dropped (MSG_CTRUNC), likely at RLIMIT_NOFILE", errno: EMFILE)
+            }
+            if extra >= 0 || truncated {
                 throw .system(call: "recvmsg: more than one descriptor came with the message", errno: EBADMSG)
             }
             if got != 8 { throw .messageSize(expected: count, received: got) }
