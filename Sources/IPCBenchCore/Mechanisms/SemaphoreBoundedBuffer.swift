@@ -32,7 +32,7 @@ public final class SemaphoreBoundedBuffer: Mechanism {
 
     public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
         RingLayout.isValidCapacity(scenario.ringBytes) ? nil
-            : "ring size \(scenario.ringBytes) is not a power of two from 4K to 1G (\(SlotLayout.slotCount) slots of a eighth each)"
+            : "ring size \(scenario.ringBytes) is not a power of two from 4K to 1G (\(SlotLayout.slotCount) slots of an eighth each)"
     }
 
     public static func limitsSummary(_ limits: MachineLimits) -> String {
