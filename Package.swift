@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "ipcbench",
-    platforms: [.macOS(.v15)],
+    // Linux only (futex, eventfd, vmsplice, SCM_RIGHTS, /proc): no `platforms` entry, because
+    // that list can only name Apple platforms; each target says so with `#error` in Platform.swift.
     products: [
         .executable(name: "ipcbench", targets: ["ipcbench"]),
         .library(name: "IPCBenchCore", targets: ["IPCBenchCore"]),

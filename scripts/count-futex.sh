@@ -54,6 +54,7 @@ command -v strace >/dev/null || die "strace is not installed; install it with: a
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+export PYTHONPATH="$repo/scripts${PYTHONPATH:+:$PYTHONPATH}"
 if [[ -n ${IPCBENCH:-} ]]; then
     ipcbench=$IPCBENCH
 else
@@ -89,56 +90,5 @@ for size in "${size_list[@]}"; do
 done
 ((status == 0)) || exit 1
 
-python3 - "$workdir" "$sizes" <<'PY'
-"""Prints strace's futex calls per 100 messages beside ipcbench's own count, per size."""
-import csv
-import sys
-
-MAX_PER_100 = 1.0
-workdir, sizes = sys.argv[1], sys.argv[2].split(",")
-
-
-def ipcbench_row(name):
-    with open(f"{workdir}/{name}.csv", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r.get("mechanism") == "shm-posix"]
-    if len(rows) != 1 or rows[0].get("status") != "ok":
-        sys.exit(f"count-futex: {name}: expected one ok shm-posix row, got {rows!r}")
-    return rows[0]
-
-
-def strace_futex_calls(size):
-    """The calls column of strace -c's futex line (no line: none were made)."""
-    with open(f"{workdir}/strace-{size}.txt") as f:
-        for line in f:
-            fields = line.split()
-            if fields and fields[-1] == "futex":
-                return int(fields[3])
-    return 0
-
-
-table = [["size", "messages", "strace calls", "strace /100 msgs", "ipcbench x100 (traced)",
-          "ipcbench x100 (no strace)", "verdict"]]
-failed = False
-for size in sizes:
-    traced, plain = ipcbench_row(f"traced-{size}"), ipcbench_row(f"plain-{size}")
-    measured, warmup = int(traced["messages"]), int(traced.get("warmup_messages") or 0)
-    calls = strace_futex_calls(size)
-    per_100 = 100.0 * calls / (measured + warmup)
-    ok = per_100 <= MAX_PER_100
-    failed |= not ok
-    table.append([traced["payload_bytes"], f"{measured}+{warmup}", str(calls), f"{per_100:.3f}",
-                  f"{100 * float(traced['futex_calls_per_msg']):.3f}",
-                  f"{100 * float(plain['futex_calls_per_msg']):.3f}", "PASS" if ok else "FAIL"])
-
-widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
-for r in table:
-    print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
-print()
-print("messages: measured + warm-up, the denominator of the strace figure.")
-print("strace: every futex call of every process in the run (coordinator, both workers, warm-up and")
-print("  the harness's start barriers, a handful per repetition), nothing subtracted.")
-print("ipcbench: its futex_calls_per_msg x 100, both workers, measured window only; 'no strace' is")
-print("  from a separate run without strace, which slows every futex call.")
-print(f"verdict: PASS when strace counts at most {MAX_PER_100:g} per 100 messages.")
-sys.exit(1 if failed else 0)
-PY
+# The table and the verdicts: scripts/ipcbench_tools/count_futex.py.
+python3 -m ipcbench_tools.count_futex "$workdir" "$sizes"

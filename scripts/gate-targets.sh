@@ -27,6 +27,8 @@ while [ $# -gt 0 ]; do
 done
 repo=$(git rev-parse --show-toplevel)
 cd "$repo"
+# The arithmetic of the summaries: scripts/ipcbench_tools/gate_targets.py.
+export PYTHONPATH="$repo/scripts${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p "$output"
 output=$(cd "$output" && pwd)
 [ -z "$thresholds" ] || thresholds=$(cd "$(dirname "$thresholds")" && pwd)/$(basename "$thresholds")
@@ -53,16 +55,9 @@ fi
 gate_flags=(--suite "$repo/Benchmarks/suites/quick.suite" --budget "$budget")
 [ -z "$thresholds" ] || gate_flags+=(--thresholds "$thresholds")
 
-# verdicts DIR: one line per comparison: mechanism mode size metric verdict
+# verdicts DIR: one line per comparison: mechanism mode size wait metric verdict, then #gate seconds rounds
 verdicts() {
-    python3 - "$1/compare.json" <<'PY'
-import json, sys
-doc = json.load(open(sys.argv[1]))
-for c in doc.get("comparisons", []):
-    s = c["scenario"]
-    print(s["mechanism"], s["mode"], s["payload_bytes"], s["wait"], c["metric"], c["verdict"])
-print("#gate", round(doc.get("gate", {}).get("elapsed_s", 0)), doc.get("gate", {}).get("rounds_run", 0))
-PY
+    python3 -m ipcbench_tools.gate_targets verdicts "$1/compare.json"
 }
 
 if [ "$skip_planted" = 0 ]; then
@@ -71,46 +66,27 @@ if [ "$skip_planted" = 0 ]; then
     status=$?
     set -e
     verdicts "$output/planted" >"$output/planted.verdicts"
-    caught=$(awk '($1=="pipe"||$1=="fifo"||$1=="unix-stream") && $2=="throughput" && ($3==64||$3==4096) && $6=="regressed"' "$output/planted.verdicts" | wc -l)
-    off=$(awk '$1!~/^#/ && $1!="pipe" && $1!="fifo" && $1!="unix-stream" && $1!="tcp" && $1!="eventfd" && ($6=="regressed"||$6=="improved")' "$output/planted.verdicts")
-    read -r _ secs rounds < <(grep '^#gate' "$output/planted.verdicts")
-    echo "planted: gate exit $status; stream throughput regressed $caught of 6; off the stream path called: ${off:-none}; ${secs} s, ${rounds} rounds"
-    awk '($1=="pipe"||$1=="fifo"||$1=="unix-stream"||$1=="tcp"||$1=="eventfd") {print "  " $0}' "$output/planted.verdicts"
+    python3 -m ipcbench_tools.gate_targets planted "$output/planted.verdicts" "$status"
 fi
 
 if [ "$skip_aa" = 0 ]; then
-    false_runs=0 decided_total=0 compared_total=0
+    aa_verdicts=()
     for run in $(seq 1 "$aa_runs"); do
         set +e
         "$work/base" gate --base "$work/base" --candidate "$work/base-again" "${gate_flags[@]}" --output "$output/aa-$run" >"$output/aa-$run.txt" 2>&1
         status=$?
         set -e
         verdicts "$output/aa-$run" >"$output/aa-$run.verdicts"
-        flagged=$(awk '$6=="regressed"||$6=="improved"' "$output/aa-$run.verdicts" | wc -l)
-        unchanged=$(awk '$6=="unchanged"' "$output/aa-$run.verdicts" | wc -l)
-        total=$(grep -vc '^#' "$output/aa-$run.verdicts" || true)
-        read -r _ secs rounds < <(grep '^#gate' "$output/aa-$run.verdicts")
-        [ "$flagged" -eq 0 ] || false_runs=$((false_runs + 1))
-        decided_total=$((decided_total + unchanged)); compared_total=$((compared_total + total))
-        echo "A/A $run/$aa_runs: gate exit $status; $flagged called regressed or improved; $unchanged of $total unchanged; ${secs} s, ${rounds} rounds"
+        aa_verdicts+=("$output/aa-$run.verdicts")
+        python3 -m ipcbench_tools.gate_targets aa-run "$output/aa-$run.verdicts" "$run" "$aa_runs" "$status"
     done
-    echo "A/A: $false_runs of $aa_runs runs called something regressed or improved; $decided_total of $compared_total comparisons decided unchanged ($((100 * decided_total / (compared_total > 0 ? compared_total : 1)))%)"
+    python3 -m ipcbench_tools.gate_targets aa-summary ${aa_verdicts[@]+"${aa_verdicts[@]}"}
 fi
 
 if [ "$skip_compare" = 0 ]; then
     "$work/base" run --suite "$repo/Benchmarks/suites/quick.suite" --repetitions 3 --quiet --output "$output/plain-a.csv"
     # The candidate: the same rows, pipe throughput 40% lower.
-    python3 - "$output/plain-a.csv" "$output/plain-b.csv" <<'PY'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1], newline="")))
-h = rows[0]
-m, mode, mib, msgs = h.index("mechanism"), h.index("mode"), h.index("mib_per_s"), h.index("msgs_per_s")
-for r in rows[1:]:
-    if r[m] == "pipe" and r[mode] == "throughput" and r[mib]:
-        r[mib] = "%.3f" % (float(r[mib]) * 0.6)
-        r[msgs] = "%.1f" % (float(r[msgs]) * 0.6)
-csv.writer(open(sys.argv[2], "w", newline=""), lineterminator="\r\n").writerows(rows)
-PY
+    python3 -m ipcbench_tools.gate_targets plant-pipe-regression "$output/plain-a.csv" "$output/plain-b.csv"
     set +e
     "$work/base" compare "$output/plain-a.csv" "$output/plain-b.csv" >"$output/plain-compare.txt" 2>&1
     status=$?

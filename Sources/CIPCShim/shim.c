@@ -1,3 +1,7 @@
+#ifndef __linux__
+#error "ipcbench measures Linux IPC (futex, eventfd, vmsplice, SCM_RIGHTS...); it builds only on Linux"
+#endif
+
 #include "CIPCShim.h"
 
 #include <errno.h>

@@ -1,12 +1,10 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import IPCBenchCore
 
 /// `ipcbench compare BASE.csv NEW.csv`: regressed, improved, unchanged or inconclusive per
 /// scenario and metric; exit 0 without regression, 1 with one, 6 when a likely regression could
 /// not be decided, 2-5 when the inputs are unusable.
-enum CompareCommand {
+struct CompareCommand: Subcommand {
     enum Format: String, CaseIterable { case table, markdown, csv, json }
 
     /// Exit statuses of `compare`.
@@ -24,8 +22,46 @@ enum CompareCommand {
         static let cannotWrite: Int32 = 73
     }
 
-    static let usage = "usage: ipcbench compare BASE.csv NEW.csv [--threshold PERCENT] [--thresholds FILE] [--confidence LEVEL] "
-        + "[--format table|markdown|csv|json] [--output PATH] [--allow-different-machines] [--unpaired]"
+    var files: [String] = []
+    var thresholdPercent = 5.0
+    var thresholdsFile: String?
+    var confidence = 0.95
+    var format = Format.table
+    var output: String?
+    var allowDifferentMachines = false
+    var unpaired = false
+
+    static let name = "compare"
+    static var operands: Operands<CompareCommand>? { Operands(synopsis: "BASE.csv NEW.csv", target: \.files) }
+    static var flags: [Flag<CompareCommand>] {
+        [
+            .value("--threshold", "PERCENT", \.thresholdPercent, .percent,
+                   help: "a change below this is none (default 5; 5 and 5% alike)"),
+            .value("--thresholds", "FILE", \.thresholdsFile, .text(ifEmpty: "needs a file (from ipcbench gate --learn-thresholds)"),
+                   help: "per-scenario thresholds learned by ipcbench gate --learn-thresholds (replace --threshold)"),
+            .value("--confidence", "LEVEL", \.confidence, .confidence, help: "confidence of the verdicts, 0.5 to 0.999 (default 0.95)"),
+            .value("--format", choices(Format.self), \.format, .oneOf(), help: "the report's form (default table)"),
+            .value("--output", "PATH", \.output, .text(ifEmpty: "empty path (leave it out for standard output)"),
+                   help: "write the report here (default: standard output)"),
+            .toggle("--allow-different-machines", \.allowDifferentMachines,
+                    help: "compare runs from different machines (flagged) instead of refusing them"),
+            .toggle("--unpaired", \.unpaired, help: "ignore ab_pair: repetitions against repetitions"),
+        ]
+    }
+    static let about = """
+    Judges every scenario and metric the two CSVs share: regressed, improved, unchanged or
+    inconclusive (with the repetitions or pairs that would likely decide it). Files from
+    ipcbench gate are compared pair by pair.
+    """
+    static let exitStatuses = """
+    Exit status: 0 no regression, 1 a regression, 2 unreadable or malformed CSV, 3 different
+    schema, 4 nothing to compare, 5 different machines, 6 a likely regression left undecided
+    (more repetitions needed), 64 bad command line, 73 the report could not be written.
+    """
+
+    func validate() throws(UsageError) {
+        guard files.count == 2 else { throw UsageError(message: "needs two files, BASE.csv and NEW.csv (\(Self.usage))") }
+    }
 
     /// The exit status a report calls for.
     static func status(_ report: ComparisonReport) -> Int32 {
@@ -34,68 +70,15 @@ enum CompareCommand {
         return Status.noRegression
     }
 
-    static func run(_ arguments: [String]) -> Int32 {
-        var files: [String] = []
-        var threshold = 5.0, confidence = 0.95
-        var thresholdsFile: String? = nil, unpaired = false
-        var format = Format.table
-        var output: String? = nil
-        var allowMachines = false
-        var args = arguments[...]
-        while let arg = args.popFirst() {
-            var flag = arg, value: String? = nil
-            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
-                flag = String(arg[..<eq]); value = String(arg[arg.index(after: eq)...])
-            }
-            func next() -> String? { value ?? args.popFirst() }
-            switch flag {
-            case "--help", "-h":
-                print(usage)
-                return Status.noRegression
-            case "--allow-different-machines":
-                allowMachines = true
-            case "--unpaired":
-                unpaired = true
-            case "--thresholds":
-                guard let v = next(), !v.isEmpty else { printError("--thresholds needs a file (from ipcbench gate --learn-thresholds)"); return Status.usage }
-                thresholdsFile = v
-            case "--threshold":
-                guard let v = next(), let d = Double(v), d.isFinite, d >= 0, d <= 1000 else {
-                    printError("--threshold: a percentage from 0 to 1000, e.g. 5"); return Status.usage
-                }
-                threshold = d
-            case "--confidence":
-                guard let v = next(), let d = Double(v), d.isFinite, d >= 0.5, d < 1 else {
-                    printError("--confidence: a level from 0.5 to 0.999, e.g. 0.95"); return Status.usage
-                }
-                confidence = d
-            case "--format":
-                guard let v = next(), let f = Format(rawValue: v) else {
-                    printError("--format: one of \(Format.allCases.map(\.rawValue).joined(separator: ", "))"); return Status.usage
-                }
-                format = f
-            case "--output":
-                guard let v = next(), !v.isEmpty else { printError("--output needs a path"); return Status.usage }
-                output = v
-            default:
-                if flag.hasPrefix("-") && flag != "-" {
-                    printError("compare: unknown option '\(echo(flag, limit: 40))' (\(usage))"); return Status.usage
-                }
-                files.append(arg)
-            }
-        }
-        guard files.count == 2 else {
-            printError("compare needs two files, BASE.csv and NEW.csv (\(usage))")
-            return Status.usage
-        }
+    func run() -> Int32 {
         if let output {
             do { try AtomicFile.checkWritable(output) } catch { printError("--output: \(error)"); return Status.usage }
         }
         let base: ResultSet, new: ResultSet
         var settings = CompareSettings()
-        settings.threshold = threshold / 100
+        settings.threshold = thresholdPercent / 100
         settings.alpha = 1 - confidence
-        settings.allowDifferentMachines = allowMachines
+        settings.allowDifferentMachines = allowDifferentMachines
         settings.usePairs = !unpaired
         do {
             base = try ResultSet.load(files[0])
@@ -134,6 +117,6 @@ enum CompareCommand {
         } else {
             print(text, terminator: "")
         }
-        return status(report)
+        return Self.status(report)
     }
 }

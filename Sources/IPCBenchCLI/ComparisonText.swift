@@ -137,7 +137,7 @@ enum ComparisonText {
 
     static func keyJSON(_ k: ScenarioKey) -> JSON {
         .object([("mechanism", .string(k.mechanism)), ("mode", .string(k.mode)), ("payload_bytes", .integer(k.payloadBytes)),
-                 ("placement", .string(k.placement)), ("pairs", .integer(k.pairs)), ("wait", .string(k.wait)), ("copy", .string(k.copy))])
+                 ("placement", .string(k.placement)), ("pairs", .integer(k.pairs)), ("wait", .string(k.wait)), ("copy", .string(k.copy)), ("topology", .string(k.topology)), ("cpu_pair", .string(k.cpuPair))])
     }
 
     static func statesJSON(_ s: HostStates) -> JSON {

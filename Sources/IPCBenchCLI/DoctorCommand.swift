@@ -1,7 +1,17 @@
 import IPCBenchCore
 
 /// `ipcbench doctor`: the environment that decides how stable the numbers will be, with advice.
-enum DoctorCommand {
+struct DoctorCommand: Subcommand {
+    static let name = "doctor"
+    static var flags: [Flag<DoctorCommand>] { [] }
+    /// No options of its own: the program's help.
+    static var help: String { ArgumentParser.help }
+
+    func run() -> Int32 {
+        print(Self.render(.read()), terminator: "")
+        return ExitCode.success
+    }
+
     /// Machine text (CPU model, clock source, CPU lists, advice quoting them) is shown through
     /// ``TextSafety/forTerminal(_:)``: what /proc and /sys say is not trusted to be printable.
     static func render(_ e: EnvironmentCheck) -> String {

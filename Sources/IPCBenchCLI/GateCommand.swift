@@ -1,11 +1,9 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import IPCBenchCore
 
 /// `ipcbench gate`: the paired, sequential A/B regression gate (see `ABGate`), and with
 /// `--learn-thresholds` the A/A run that writes per-scenario noise thresholds.
-enum GateCommand {
+struct GateCommand: Subcommand {
     /// Exit statuses of `gate`; 0, 1 and 6 as in compare.
     enum Status {
         static let pass: Int32 = 0
@@ -18,95 +16,70 @@ enum GateCommand {
         static let cannotWrite: Int32 = 73
     }
 
-    static let help = """
-    usage: ipcbench gate --base PROGRAM [--candidate PROGRAM] [options]
-           ipcbench gate --learn-thresholds FILE [--rounds N] [options]
+    var base: String?
+    var candidate: String?
+    var suiteName = "quick"
+    var mechanisms: [String]?
+    /// nil: 6 minutes, or an hour when learning.
+    var budgetSeconds: Double?
+    var minimumWindowNs: UInt64 = 25_000_000
+    var perSide = 3
+    var maxRounds = 40
+    var rounds = 20
+    var thresholdPercent = 5.0
+    var thresholdsFile: String?
+    var output = "ci-results"
+    var learn: String?
 
+    static let name = "gate"
+    static var flags: [Flag<GateCommand>] {
+        [
+            .value("--base", "PROGRAM", \.base, .anyText, help: "the baseline build's ipcbench binary"),
+            .value("--candidate", "PROGRAM", \.candidate, .anyText, help: "the candidate's (default: this program)"),
+            .value("--suite", "NAME|PATH", \.suiteName, .anyText, help: "the scenarios (default quick)"),
+            .value("--mechanisms", "LIST", \.mechanisms, .mechanisms, help: "keep only these mechanisms of the suite"),
+            .value("--budget", "DURATION", \.budgetSeconds, .longDuration,
+                   help: "measuring time, builds excluded (default 6m, 1h with --learn-thresholds; e.g. 90s, 10m)"),
+            .value("--min-time", "DURATION", \.minimumWindowNs, .duration, help: "shortest measured window (default 25ms)"),
+            .value("--per-side", "N", \.perSide, .count(1...25), help: "repetitions each side runs per pair, back to "
+                + "back; the pair compares their medians (default 3)"),
+            .value("--max-rounds", "N", \.maxRounds, .count(2...1000), help: "at most N pairs per scenario (default 40)"),
+            .value("--threshold", "PERCENT", \.thresholdPercent, .percent,
+                   help: "a change below this is none (default 5; 5 and 5% alike)"),
+            .value("--thresholds", "FILE", \.thresholdsFile, .anyText,
+                   help: "per-scenario thresholds learned on this runner (replace --threshold)"),
+            .value("--output", "DIR", \.output, .anyText, help: "base.csv, candidate.csv, compare.json, summary.md (default ci-results)"),
+            .value("--learn-thresholds", "FILE", \.learn, .anyText, help: "A/A: NEW against itself for --rounds rounds, "
+                + "no early stop; writes each comparison's threshold (its A/A noise) to FILE"),
+            .value("--rounds", "N", \.rounds, .count(2...1000), help: "rounds of --learn-thresholds (default 20)"),
+        ]
+    }
+    static let about = """
     Runs BASE and NEW (two builds of ipcbench) scenario by scenario, back to back, in alternating
     order (A B, B A, …), and judges each scenario on its pairs after every round; a scenario
     stops when all its comparisons are decided (regressed, improved or unchanged), the rest go on
     until decided or until the budget is spent. Each scenario's message count is calibrated once,
-    on NEW, to fill --min-time, and both sides run that count.
-
-      --base PROGRAM          the baseline build's ipcbench binary
-      --candidate PROGRAM     the candidate's (default: this program)
-      --suite NAME|PATH       the scenarios (default quick); --mechanisms LIST keeps only these
-      --budget DURATION       measuring time, builds excluded (default 6m; e.g. 90s, 10m)
-      --min-time DURATION     shortest measured window (default 25ms)
-      --per-side N            repetitions each side runs per pair, back to back; the pair compares
-                              their medians (default 3)
-      --max-rounds N          at most N pairs per scenario (default 40)
-      --threshold PERCENT     a change below this is none (default 5)
-      --thresholds FILE       per-scenario thresholds learned on this runner (replace --threshold)
-      --output DIR            base.csv, candidate.csv, compare.json, summary.md (default ci-results)
-      --learn-thresholds FILE A/A: NEW against itself for --rounds rounds (default 20), no early
-                              stop; writes each comparison's threshold (its A/A noise) to FILE
-
+    on NEW, to fill --min-time, and both sides run that count. --base is required, except with
+    --learn-thresholds FILE, which runs NEW against itself.
+    """
+    static let exitStatuses = """
     Exit status: 0 no regression, 1 a regression (or a scenario that fails only on NEW),
     6 undecided: no regression shown, but an estimate beyond the threshold could not be decided
     within the budget, 4 nothing to compare, 64 bad command line, 65 bad suite file,
     71 a build could not be run, 73 the results could not be written.
     """
 
-    /// `6m`, `90s`, `360` (seconds), from 1 s to 24 h.
-    static func seconds(_ text: String) -> Double? {
-        var t = Substring(text.lowercased()), scale = 1.0
-        if t.hasSuffix("m") { t = t.dropLast(); scale = 60 } else if t.hasSuffix("s") { t = t.dropLast() }
-        guard let v = Double(t), v.isFinite else { return nil }
-        let s = v * scale
-        return s >= 1 && s <= 86_400 ? s : nil
+    func validate() throws(UsageError) {
+        guard base != nil || learn != nil else {
+            throw UsageError(message: "--base PROGRAM is required (the baseline build's ipcbench)")
+        }
     }
 
-    static func run(_ arguments: [String]) -> Int32 {
-        var base: String?, candidate: String?, suiteName = "quick", mechanisms: [String]?
-        var budget = 360.0, minimumWindowNs: UInt64 = 25_000_000, maxRounds = 40, rounds = 20, perSide = 3
-        var threshold = 5.0, thresholdsFile: String?, output = "ci-results", learn: String?
-        var seen: Set<String> = []
-        var args = arguments[...]
+    func run() -> Int32 {
         func fail(_ message: String) -> Int32 { printError("gate: \(message)"); return Status.usage }
-        while let arg = args.popFirst() {
-            var flag = arg, value: String? = nil
-            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
-                flag = String(arg[..<eq]); value = String(arg[arg.index(after: eq)...])
-            }
-            if flag == "--help" || flag == "-h" { print(help); return Status.pass }
-            guard flag.hasPrefix("--") else { return fail("unexpected argument '\(echo(arg))' (see ipcbench gate --help)") }
-            guard seen.insert(flag).inserted else { return fail("\(flag) given twice") }
-            if value == nil {
-                guard let next = args.first, !next.hasPrefix("--") else { return fail("\(echo(flag)) needs a value") }
-                value = args.popFirst()
-            }
-            let v = value!
-            switch flag {
-            case "--base": base = v
-            case "--candidate": candidate = v
-            case "--suite": suiteName = v
-            case "--mechanisms":
-                do { mechanisms = try Setting.mechanisms(v) } catch { return fail("--mechanisms: \(error.message)") }
-            case "--budget":
-                guard let s = seconds(v) else { return fail("--budget: a duration from 1s to 24h, e.g. 6m or 90s") }
-                budget = s
-            case "--min-time":
-                do { minimumWindowNs = try Setting.duration(v) } catch { return fail("--min-time: \(error.message)") }
-            case "--max-rounds", "--rounds":
-                guard let n = Int(v), n >= 2, n <= 1000 else { return fail("\(flag): a whole number from 2 to 1000") }
-                if flag == "--rounds" { rounds = n } else { maxRounds = n }
-            case "--per-side":
-                guard let n = Int(v), n >= 1, n <= 25 else { return fail("--per-side: a whole number from 1 to 25") }
-                perSide = n
-            case "--threshold":
-                guard let d = Double(v), d.isFinite, d >= 0, d <= 1000 else { return fail("--threshold: a percentage from 0 to 1000, e.g. 5") }
-                threshold = d
-            case "--thresholds": thresholdsFile = v
-            case "--output": output = v
-            case "--learn-thresholds": learn = v
-            default: return fail("unknown option '\(echo(flag))' (see ipcbench gate --help)")
-            }
-        }
+        let budget = budgetSeconds ?? (learn != nil ? 3600 : 360)
         let candidateProgram = candidate ?? ProcFiles.executablePath() ?? CommandLine.arguments[0]
-        guard let baseProgram = base ?? (learn != nil ? candidateProgram : nil) else {
-            return fail("--base PROGRAM is required (the baseline build's ipcbench)")
-        }
+        let baseProgram = base ?? candidateProgram
         for program in [baseProgram, candidateProgram] where access(program, X_OK) != 0 {
             printError("gate: \(echo(program, limit: 200)) is not an executable program")
             return Status.setupFailed
@@ -118,12 +91,12 @@ enum GateCommand {
         do { try AtomicFile.checkWritable(output + "/compare.json") } catch { return fail("--output: \(error)") }
 
         var settings = GateSettings(baseProgram: baseProgram, candidateProgram: candidateProgram, scenarios: [])
-        settings.budgetSeconds = learn != nil && !seen.contains("--budget") ? 3600 : budget
+        settings.budgetSeconds = budget
         settings.minimumWindowNs = minimumWindowNs
         settings.maxRounds = maxRounds
         settings.repetitionsPerSide = perSide
         if learn != nil { settings.fixedRounds = rounds }
-        settings.compare.threshold = threshold / 100
+        settings.compare.threshold = thresholdPercent / 100
         if let thresholdsFile {
             do { settings.compare.thresholds = try NoiseThresholds.load(thresholdsFile) } catch {
                 printError("gate: --thresholds: \(error)")
@@ -153,7 +126,7 @@ enum GateCommand {
             printError("gate: \(error)")
             return Status.setupFailed
         }
-        return write(outcome, settings: settings, output: output, learn: learn)
+        return Self.write(outcome, settings: settings, output: output, learn: learn)
     }
 
     static func write(_ outcome: GateOutcome, settings: GateSettings, output: String, learn: String?) -> Int32 {

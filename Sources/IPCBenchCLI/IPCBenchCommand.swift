@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import IPCBenchCore
 
 /// The `ipcbench` program: parse, run, print; returns the exit status.
@@ -14,26 +12,18 @@ public enum IPCBenchCommand {
             return ExitCode.usage
         }
         switch command {
-        case .help:
-            print(ArgumentParser.help)
+        case let .help(text):
+            print(text)
             return ExitCode.success
         case .version:
             print("ipcbench \(ipcbenchVersion)")
             return ExitCode.success
-        case .list:
-            print(ListCommand.render(limits: .current(), machine: .current()), terminator: "")
-            return ExitCode.success
-        case .doctor:
-            print(DoctorCommand.render(.read()), terminator: "")
-            return ExitCode.success
-        case let .run(options):
-            return RunCommand(options: options).execute()
-        case let .compare(args):
-            return CompareCommand.run(args)
-        case let .plot(args):
-            return PlotCommand.run(args)
-        case let .gate(args):
-            return GateCommand.run(args)
+        case let .run(command): return command.run()
+        case let .list(command): return command.run()
+        case let .doctor(command): return command.run()
+        case let .compare(command): return command.run()
+        case let .plot(command): return command.run()
+        case let .gate(command): return command.run()
         }
     }
 }

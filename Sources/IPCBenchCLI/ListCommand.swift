@@ -1,7 +1,17 @@
 import IPCBenchCore
 
 /// `ipcbench list`: what can be measured here, and the limits that decide it.
-enum ListCommand {
+struct ListCommand: Subcommand {
+    static let name = "list"
+    static var flags: [Flag<ListCommand>] { [] }
+    /// No options of its own: the program's help.
+    static var help: String { ArgumentParser.help }
+
+    func run() -> Int32 {
+        print(Self.render(limits: .current(), machine: .current()), terminator: "")
+        return ExitCode.success
+    }
+
     static func render(limits: MachineLimits, machine: MachineInfo) -> String {
         var out = "MECHANISMS\n"
         var rows: [[String]] = [["name", "family", "modes", "copy", "what", "limits here"]]

@@ -1,11 +1,9 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import IPCBenchCore
 
 /// `ipcbench plot RESULTS.csv --output DIR [--baseline BASE.csv] [--threshold PERCENT]`: SVG
 /// charts and an index.html, drawn by ipcbench itself.
-enum PlotCommand {
+struct PlotCommand: Subcommand {
     /// Exit statuses of `plot`.
     enum Status {
         static let success: Int32 = 0
@@ -15,132 +13,91 @@ enum PlotCommand {
         static let cannotWrite: Int32 = 73
     }
 
-    static let usage = "usage: ipcbench plot RESULTS.csv --output DIR [--baseline BASE.csv] [--threshold PERCENT]"
+    var files: [String] = []
+    var baseline: String?
+    /// Required: the parser refuses a command line without it.
+    var output = ""
+    var thresholdPercent = 5.0
+    /// The one results file (``validate()`` makes sure there is one).
+    var results: String { files.first ?? "" }
 
-    static let help = """
-    \(usage)
-
+    static let name = "plot"
+    static var operands: Operands<PlotCommand>? { Operands(synopsis: "RESULTS.csv", target: \.files) }
+    static var flags: [Flag<PlotCommand>] {
+        [
+            .value("--output", "DIR", \.output, .chartFolder, required: true, help: "the folder for the charts (created if needed)"),
+            .value("--baseline", "BASE.csv", \.baseline, .text(ifEmpty: "empty path"),
+                   help: "also chart the change from this run, per scenario and metric (change.svg)"),
+            .value("--threshold", "PERCENT", \.thresholdPercent, .percent,
+                   help: "the band within which a change counts as none, as in ipcbench compare (default 5; 5 and 5% alike)"),
+        ]
+    }
+    static let about = """
     Writes SVG charts and an index.html that shows them into DIR (created if needed):
       throughput-PLACEMENT-WAIT.svg        MiB/s vs payload size, one line per mechanism, memcpy ceiling
       latency-PLACEMENT-WAIT.svg           p50 (solid) and p99 (dashed) round trip vs payload size
       bars-SIZE-PLACEMENT-WAIT.svg         mechanisms side by side at one size, best first
       heatmap-{latency,throughput}-PLACEMENT-WAIT.svg   mechanism x size
       change.svg                           with --baseline: change per scenario and metric, by verdict
-    Values are medians of the ok repetitions. --threshold (default 5) is the band, in percent,
-    within which a change counts as none (as in ipcbench compare).
-
+    Values are medians of the ok repetitions.
+    """
+    static let exitStatuses = """
     Exit status: 0 written, 2 a CSV is unreadable, not a regular file, malformed, has nothing to
     plot or cannot be compared with the baseline, 64 bad command line, 73 the charts could not be
     written.
     """
 
-    struct Options {
-        var results: String
-        var baseline: String?
-        var output: String
-        var thresholdPercent: Double
+    func validate() throws(UsageError) {
+        guard files.count == 1 else {
+            throw UsageError(message: files.isEmpty
+                ? "needs a results file (\(Self.usage))"
+                : "takes one results file, got \(files.count) (use --baseline for the other)")
+        }
     }
 
-    /// `arguments` excludes the word `plot`.
-    static func run(_ arguments: [String]) -> Int32 {
-        let options: Options
-        do {
-            guard let parsed = try parse(arguments) else {
-                print(help)
-                return Status.success
-            }
-            options = parsed
-        } catch {
-            printError(error.message)
-            return Status.usage
-        }
-
+    func run() -> Int32 {
         // A FIFO would block the read forever, a device read without end: regular files only.
-        for path in [options.results] + (options.baseline.map { [$0] } ?? []) {
+        for path in [results] + (baseline.map { [$0] } ?? []) {
             var info = stat()
             if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
                 printError("\(path): not a regular file (a result CSV is a file)")
                 return Status.badInput
             }
         }
-        let results: ResultSet
-        var baseline: ResultSet? = nil
+        let measured: ResultSet
+        var before: ResultSet? = nil
         do {
-            results = try ResultSet.load(options.results)
-            if let path = options.baseline { baseline = try ResultSet.load(path) }
+            measured = try ResultSet.load(results)
+            if let path = baseline { before = try ResultSet.load(path) }
         } catch {
             printError("\(error)")
             return Status.badInput
         }
 
-        let files: [String]
+        let written: [String]
         do {
-            files = try PlotReport.write(results: results, baseline: baseline, to: options.output,
-                                         threshold: options.thresholdPercent / 100)
+            written = try PlotReport.write(results: measured, baseline: before, to: output,
+                                           threshold: thresholdPercent / 100)
         } catch let error as PlotReport.PlotError {
-            printError("\(options.results): \(error)")
+            printError("\(results): \(error)")
             return Status.badInput
         } catch {
             printError("--output: \(error)")
             return Status.cannotWrite
         }
-        let folder = options.output.hasSuffix("/") ? String(options.output.dropLast()) : options.output
-        print(TextSafety.forTerminal("\(files.count - 1) charts in \(folder)/; open \(folder)/index.html"))
+        let folder = output.hasSuffix("/") ? String(output.dropLast()) : output
+        print(TextSafety.forTerminal("\(written.count - 1) charts in \(folder)/; open \(folder)/index.html"))
         return Status.success
     }
+}
 
-    /// nil for --help.
-    static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
-        var files: [String] = []
-        var baseline: String? = nil
-        var output: String? = nil
-        var threshold = 5.0
-        var args = arguments[...]
-        while let arg = args.popFirst() {
-            var flag = arg
-            var inline: String? = nil
-            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
-                flag = String(arg[..<eq])
-                inline = String(arg[arg.index(after: eq)...])
-            }
-            func value() throws(UsageError) -> String {
-                guard let v = inline ?? args.popFirst() else { throw UsageError(message: "\(flag) needs a value (\(usage))") }
-                return v
-            }
-            switch flag {
-            case "--help", "-h":
-                return nil
-            case "--baseline":
-                let v = try value()
-                guard !v.isEmpty else { throw UsageError(message: "--baseline: empty path") }
-                guard baseline == nil else { throw UsageError(message: "--baseline given twice") }
-                baseline = v
-            case "--output":
-                let v = try value()
-                guard !v.isEmpty else { throw UsageError(message: "--output: empty path (a folder for the charts)") }
-                guard v != "-" else { throw UsageError(message: "--output: plot writes several files; give a folder, not -") }
-                guard output == nil else { throw UsageError(message: "--output given twice") }
-                output = v
-            case "--threshold":
-                let v = try value()
-                let digits = v.hasSuffix("%") ? String(v.dropLast()) : v
-                guard let d = Double(digits), d.isFinite, d >= 0, d <= 1000 else {
-                    throw UsageError(message: "--threshold: '\(echo(v, limit: 20))' is not a percentage from 0 to 1000, e.g. 5")
-                }
-                threshold = d
-            default:
-                if flag.hasPrefix("-") && flag != "-" {
-                    throw UsageError(message: "plot: unknown option '\(echo(flag, limit: 40))' (\(usage))")
-                }
-                files.append(arg)
-            }
+extension ValueParser where Value == String {
+    /// A folder for several files, which standard output (`-`) cannot be.
+    static var chartFolder: ValueParser {
+        ValueParser { (text: String) throws(SettingError) in
+            guard !text.isEmpty else { throw SettingError(message: "empty path (a folder for the charts)") }
+            guard text != "-" else { throw SettingError(message: "plot writes several files; give a folder, not -") }
+            return text
         }
-        guard files.count == 1 else {
-            throw UsageError(message: files.isEmpty
-                ? "plot needs a results file (\(usage))"
-                : "plot takes one results file, got \(files.count) (use --baseline for the other)")
-        }
-        guard let output else { throw UsageError(message: "plot: --output DIR is required (\(usage))") }
-        return Options(results: files[0], baseline: baseline, output: output, thresholdPercent: threshold)
     }
 }

@@ -1,24 +1,88 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import IPCBenchCore
 
 /// `ipcbench run`: resolve the plan, check the output paths, measure every scenario
 /// (repetitions outermost, so drift spreads over all scenarios alike), keep each row safe as it
 /// completes, write the CSV atomically.
-struct RunCommand {
-    let options: RunOptions
+struct RunCommand: Subcommand {
+    var suite: String?
+    var overrides = Overrides()
+    /// nil: `results/runs/ipcbench-<timestamp>.csv`; "-": CSV on stdout.
+    var output: String?
+    var quiet = false
+    var keepGoing = false
+    /// Also write the run as JSON here.
+    var json: String?
 
-    func execute() -> Int32 {
+    static let name = "run"
+    /// The default command: `ipcbench --sizes 0` is answered `ipcbench: --sizes: ...`.
+    static let errorPrefix = ""
+    /// The program's help, whose options are this command's.
+    static var help: String { ArgumentParser.help }
+
+    static var flags: [Flag<RunCommand>] {
+        [
+            .value("--suite", "NAME|PATH", \.suite, .suite, help: "quick, default, full (the package's "
+                + "Benchmarks/suites/NAME.suite) or a path to a suite file (one with a / or ending in .suite)"),
+            .value("--mechanisms", "LIST", \.overrides.mechanisms, .mechanisms,
+                   help: "all, a family (kernel, notify, rings, zero-copy, ceilings), or names from `ipcbench list`"),
+            .value("--modes", "LIST", \.overrides.modes, .listOf(Mode.self), help: "latency (round trips), throughput "
+                + "(streaming), openloop (sends at --rate, times each message from its intended send time)"),
+            .value("--rate", "N", \.overrides.rate, .count(1...100_000_000),
+                   help: "open-loop messages per second per pair, 1 to 100000000 (default 10000)"),
+            .toggle("--oneway", \.overrides.oneWay, help: "also time each message one way (sender's stamp to arrival; 16+ bytes)"),
+            .value("--sizes", "LIST", \.overrides.sizes, .sizes, help: "payload bytes: 64, 4K, 4KiB, 1M, 1GiB (1 byte to 1 GiB)"),
+            Flag(name: "--placements", valueName: "LIST", kind: .single,
+                 help: "cross-core, same-core, unpinned (default: cross-core with 2+ CPUs), and matrix: every ordered pair of CPUs",
+                 isList: true) { (command: inout RunCommand, text: String) throws(SettingError) in
+                let (placements, matrix) = try Setting.placements(text)
+                command.overrides.placements = placements
+                command.overrides.matrix = matrix
+            },
+            .value("--cpus", "LIST", \.overrides.cpus, ValueParser(parse: Setting.cpus, isList: true),
+                   help: "the matrix's CPUs, e.g. 0-3,8 (default: every CPU this process may use)"),
+            .value("--cpu-pair", "LIST", \.overrides.cpuPairs, ValueParser(parse: Setting.cpuPairs, isList: true),
+                   help: "matrix cells one by one, producer>consumer, e.g. 0>1,1>0"),
+            .value("--waits", "LIST", \.overrides.waits, .listOf(WaitMode.self), help: "block, spin (non-blocking calls polled in a loop)"),
+            .value("--copy", "LIST", \.overrides.copies, .listOf(CopyMode.self),
+                   help: "copy (through the workers' buffers), zero (in the channel's memory)"),
+            .value("--pairs", "LIST", \.overrides.pairs, .counts(1...64),
+                   help: "channels at once, each with its producer and consumer (or its fan), 1 to 64 (default 1)"),
+            .value("--topology", "LIST", \.overrides.topologies, ValueParser(parse: Setting.topologies, isList: true),
+                   help: "pairs, fan-in:N (N producers, one consumer), fan-out:N (one producer, N competing consumers)"),
+            .value("--repetitions", "N", \.overrides.repetitions, .count(1...1000),
+                   help: "fresh process pairs per scenario, 1 to 1000 (suite default)"),
+            .value("--messages", "N", \.overrides.messages, .count(1...1_000_000_000),
+                   help: "measured messages (throughput) or round trips (latency) per pair"),
+            .value("--warmup", "N", \.overrides.warmup, .count(0...1_000_000_000),
+                   help: "untimed messages first (default: a tenth of --messages, at most 1000)"),
+            .value("--min-time", "DURATION", \.overrides.minimumWindowNs, .duration, help: "grow each scenario's message "
+                + "count (the suite's or --messages) until its window lasts at least this long (e.g. 50ms; untimed pilots first)"),
+            .value("--ring-size", "BYTES", \.overrides.ringBytes, .ringSize, help: "capacity of the shared-memory rings (default 1M)"),
+            .toggle("--verify", \.overrides.verify, help: "check every payload byte, not only the sequence numbers"),
+            .value("--timeout", "SECONDS", \.overrides.timeoutSeconds, .seconds,
+                   help: "per repetition, 0.1 to 86400 (default 60); the workers are killed after it"),
+            .toggle("--keep-going", \.keepGoing, help: "record a failed scenario and go on (default: stop at the first)"),
+            .value("--output", "PATH", \.output, .text(ifEmpty: "empty path (use - for standard output)"),
+                   help: "CSV path (default results/runs/ipcbench-<UTC time>-<ms>-<pid>.csv; - for stdout); "
+                + "each row is also kept in PATH.partial until it is written"),
+            .value("--json", "PATH", \.json, .file(ifEmptyOrDash: "needs a file path"),
+                   help: "also write the run as JSON (the rows plus the machine description; not the --output path)"),
+            .toggle("--quiet", \.quiet, help: "no table and no progress"),
+            .version,
+        ]
+    }
+
+    func run() -> Int32 {
         // A file-size limit must fail the write (EFBIG), not kill the process mid-report.
         signal(SIGXFSZ, SIG_IGN)
 
         let suite: Suite
         do {
-            suite = try SuiteLocator.load(options.suite ?? "default")
+            suite = try SuiteLocator.load(self.suite ?? "default")
         } catch {
             switch error {
-            case .notFound where options.suite == nil:
+            case .notFound where self.suite == nil:
                 // Run outside the package: the built-in copy of the default suite.
                 suite = try! Suite.parse(SuiteLocator.builtInDefault, name: "default (built-in)")
             case .invalid, .notARegularFile: printError("bad suite: \(error)"); return ExitCode.badInput
@@ -28,7 +92,7 @@ struct RunCommand {
         }
         // Counted before a scenario is built: a cross product of long lists would take
         // gigabytes and minutes to build, and years to run.
-        let runs = RunPlan.runCount(suite: suite, overrides: options.overrides)
+        let runs = RunPlan.runCount(suite: suite, overrides: overrides)
         guard runs <= RunPlan.maximumRuns else { return refuse(runs: runs, suite: suite) }
 
         // Block the interrupt signals now, while single-threaded and before anything exists to
@@ -39,7 +103,7 @@ struct RunCommand {
             return ExitCode.setupFailed
         }
         let machine = MachineInfo.current()
-        var plan = RunPlan.make(suite: suite, overrides: options.overrides, cpuCount: machine.cpus)
+        var plan = RunPlan.make(suite: suite, overrides: overrides, cpuCount: machine.cpus)
         guard !plan.scenarios.isEmpty else {
             printError("nothing to run: the options leave no scenario")
             return ExitCode.usage
@@ -47,7 +111,7 @@ struct RunCommand {
         if let signal = interrupts.poll() { return InterruptSignals.exitStatus(for: signal) }
 
         let outputs: RunOutputs
-        switch RunOutputs.prepare(options) {
+        switch RunOutputs.prepare(self) {
         case let .success(prepared): outputs = prepared
         case let .failure(problem):
             printError(problem.message)
@@ -65,9 +129,9 @@ struct RunCommand {
         let coordinator = Coordinator(
             directory: directory, timeoutSeconds: plan.timeoutSeconds, interrupts: interrupts)
         let timestamp = WallClock.iso8601UTC()
-        let showProgress = !options.quiet && isatty(2) == 1
+        let showProgress = !quiet && isatty(2) == 1
         let clockOverhead = MonotonicClock.readOverheadNs()
-        let chatty = !options.quiet && outputs.csv != "-"
+        let chatty = !quiet && outputs.csv != "-"
         if chatty {
             let suiteLabel = plan.suitePath.map { "\(plan.suiteName) (\($0))" } ?? plan.suiteName
             print(TextSafety.forTerminal(
@@ -81,7 +145,7 @@ struct RunCommand {
         var interruptedBy: Int32? = nil
         let total = plan.scenarios.count * plan.repetitions
         var done = 0
-        let calibrate = options.overrides.minimumWindowNs
+        let calibrate = overrides.minimumWindowNs
         sweep: for repetition in 1...plan.repetitions {
             for index in plan.scenarios.indices {
                 if repetition == 1, let minimum = calibrate {
@@ -105,7 +169,7 @@ struct RunCommand {
                 outputs.partial.append(CSVReport.row(result, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead))
                 if result.status == .failed {
                     failed = true
-                    if !options.keepGoing {
+                    if !keepGoing {
                         if showProgress { printToStderr("\r\u{1B}[K") }
                         printError("\(scenario.mechanism) \(scenario.mode.rawValue) \(scenario.payloadBytes) B failed: \(result.note)")
                         break sweep
@@ -144,6 +208,7 @@ struct RunCommand {
         if chatty && !results.isEmpty {
             print("")
             print(SummaryTable.render(results), terminator: "")
+            print(CoreMatrixTable.render(results), terminator: "")
             print("")
             if let written { print("CSV: \(TextSafety.forTerminal(written))") }
             print("Read round trips against the placement: a blocking hand-off across two vCPUs goes through the hypervisor.")
@@ -157,7 +222,7 @@ struct RunCommand {
                 + (written.map { ", \(results.count) complete rows in \($0)" } ?? ""))
             return InterruptSignals.exitStatus(for: signal)
         }
-        if failed && options.keepGoing {
+        if failed && keepGoing {
             printError("some scenarios failed (see the note column)")
         }
         return failed ? ExitCode.scenarioFailed : ExitCode.success
@@ -177,121 +242,5 @@ struct RunCommand {
         printError("the options make \(count) scenario runs (scenarios x repetitions), \(limit); give shorter "
             + "--mechanisms, --modes, --sizes, --placements, --waits or --pairs lists, or fewer --repetitions")
         return ExitCode.usage
-    }
-}
-
-/// Where a run's rows go: the CSV (or standard output), the JSON, and the partial file that
-/// holds each row from the moment it completes until the CSV is written.
-struct RunOutputs {
-    /// The CSV path, or "-" for standard output.
-    let csv: String
-    let json: String?
-    let partial: PartialRows
-    /// The default name was created empty to claim it: removed again if nothing is written.
-    let claimedDefault: Bool
-
-    struct Problem: Error {
-        let message: String
-        /// 64, or 71 when the machine (out of descriptors or memory), not the path, is the cause.
-        var status = ExitCode.usage
-    }
-
-    /// Checks and claims the output paths, before anything is measured.
-    static func prepare(_ options: RunOptions) -> Result<RunOutputs, Problem> {
-        // The JSON first: a bad --json must not leave a claimed default name (or its folder).
-        if let json = options.json {
-            do { try AtomicFile.checkWritable(json) } catch {
-                return .failure(Problem(message: "--json: \(error)", status: error.isResourceExhaustion ? ExitCode.setupFailed : ExitCode.usage))
-            }
-        }
-        var csv = options.output ?? ""
-        var claimed = false
-        if options.output == nil {
-            switch claimDefaultName() {
-            case let .success(path): csv = path; claimed = true
-            case let .failure(problem): return .failure(problem)
-            }
-        }
-        func fail(_ message: String, _ cause: AtomicFile.WriteError? = nil) -> Result<RunOutputs, Problem> {
-            if claimed { unlink(csv) }
-            return .failure(Problem(message: message, status: cause?.isResourceExhaustion == true ? ExitCode.setupFailed : ExitCode.usage))
-        }
-        let partialPath = csv == "-"
-            ? "\(PrivateDirectory.temporaryBase())/ipcbench-\(WallClock.compactUTCMilliseconds())-\(getpid()).partial.csv"
-            : "\(csv).partial"
-        if csv != "-" {
-            do { try AtomicFile.checkWritable(csv) } catch { return fail("--output: \(error)", error) }
-        }
-        // One path cannot be two reports: the JSON's rename would replace the CSV.
-        if let json = options.json, csv != "-", AtomicFile.sameFile(json, csv) || AtomicFile.sameFile(json, partialPath) {
-            return fail("--json: \(json) is the --output file\(AtomicFile.sameFile(json, csv) ? "" : "'s partial file") too; give two paths")
-        }
-        var info = stat()
-        if lstat(partialPath, &info) == 0 {
-            return fail("--output: \(partialPath) exists: the rows of a run that did not finish, or a run writing "
-                + "\(csv) now; move it away or give another --output")
-        }
-        do {
-            let partial = try PartialRows(path: partialPath)
-            return .success(RunOutputs(csv: csv, json: options.json, partial: partial, claimedDefault: claimed))
-        } catch {
-            return fail("--output: cannot keep rows as they complete: \(error)", error)
-        }
-    }
-
-    /// `results/runs/ipcbench-<UTC time>-<ms>-<pid>.csv`, created exclusively so that runs
-    /// started together (in one folder, even in containers with one pid) never share one.
-    static func claimDefaultName() -> Result<String, Problem> {
-        let folder = "results/runs"
-        do { try AtomicFile.createFolders(folder) } catch {
-            return .failure(Problem(message: "the default output folder \(folder) cannot be made here: \(error.reason); give --output PATH"))
-        }
-        let stem = "\(folder)/ipcbench-\(WallClock.compactUTCMilliseconds())-\(getpid())"
-        for attempt in 1...100 {
-            let path = attempt == 1 ? "\(stem).csv" : "\(stem)-\(attempt).csv"
-            do {
-                if try AtomicFile.createExclusively(path) { return .success(path) }
-            } catch {
-                return .failure(Problem(message: "the default output in \(folder) cannot be created: \(error.reason); give --output PATH",
-                                        status: error.isResourceExhaustion ? ExitCode.setupFailed : ExitCode.usage))
-            }
-        }
-        return .failure(Problem(message: "no free name for the default output in \(folder); give --output PATH"))
-    }
-
-    /// Nothing was written: the claimed name and the partial file go.
-    func abandon() {
-        partial.discard()
-        if claimedDefault { unlink(csv) }
-    }
-
-    /// The CSV could not be written: says where the rows are, after putting them somewhere if
-    /// the partial file does not hold them all (a file in $TMPDIR, one in the working folder,
-    /// else standard output).
-    func rescue(_ text: String, rows: Int) -> String {
-        // The claimed name holds nothing: leave no empty report behind.
-        if claimedDefault { unlink(csv) }
-        let all = rows == 1 ? "the row is" : "the \(rows) rows are"
-        if partial.holdsEveryRow && partial.rows == rows {
-            partial.keep()
-            return "\(all) in \(partial.path) (without cv_pct and noisy)"
-        }
-        let name = "ipcbench-rescued-\(WallClock.compactUTCMilliseconds())-\(getpid()).csv"
-        for candidate in ["\(PrivateDirectory.temporaryBase())/\(name)", name] {
-            if (try? AtomicFile.write(text, to: candidate)) != nil {
-                partial.discard()
-                return "\(all) in \(candidate)"
-            }
-        }
-        // What print() holds goes first, so the CSV is not cut into the header lines.
-        fflush(nil)
-        if csv != "-", (try? AtomicFile.write(text, descriptor: 1, name: "standard output")) != nil {
-            partial.discard()
-            return "\(all) on standard output"
-        }
-        partial.keep()
-        return partial.rows > 0
-            ? "\(partial.rows) of the \(rows) rows are in \(partial.path); the rest could not be written anywhere"
-            : "the rows could not be written anywhere"
     }
 }

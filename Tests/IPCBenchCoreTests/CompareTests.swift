@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import XCTest
 @testable import IPCBenchCore
 @testable import IPCBenchCLI

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import XCTest
 @testable import IPCBenchCore
 
@@ -631,6 +629,25 @@ final class FaultTests: LeakCheckedTestCase {
         XCTAssertEqual(out.status, 64, out.stderr)
         XCTAssertTrue(out.stderr.contains("results") && out.stderr.contains("EROFS") && out.stderr.contains("--output"), out.stderr)
         XCTAssertFalse(out.stderr.contains("does not exist"), out.stderr)
+    }
+
+    /// A killed consumer of a fan-out ends the scenario like a killed worker of a pair: the
+    /// others are stopped and reaped, the row says which one died, nothing is left.
+    func testAKilledConsumerOfAFanOutEndsTheScenarioCleanly() throws {
+        let csv = "\(folder.path)/fan.csv"
+        let run = start(["run", "--mechanisms", "posix-mq", "--topology", "fan-out:3", "--modes", "throughput",
+                         "--sizes", "64", "--waits", "block", "--messages", "100000000", "--repetitions", "1",
+                         "--quiet", "--output", csv])
+        let workers = try XCTUnwrap(newWorkers(of: run, count: 4, excluding: []), "no workers appeared")
+        usleep(200_000)
+        // Forked in order: the three consumers, then the producer.
+        kill(workers[1], SIGKILL)
+        XCTAssertNotNil(secondsUntil(timeout: 5) { Set(run.children).isDisjoint(with: workers) }, "the fan was still there")
+        let out = try XCTUnwrap(run.wait(atMost: 30), "the run did not finish")
+        XCTAssertEqual(out.status, 1, out.stderr)
+        let row = try XCTUnwrap(ResultSet.load(csv).rows.first)
+        XCTAssertEqual(row.status, "failed")
+        XCTAssertTrue(row.note.contains("consumer 1 of group 0 was killed by signal 9"), row.note)
     }
 
     func testTwoRunsAtOnceBothCompleteCleanly() throws {

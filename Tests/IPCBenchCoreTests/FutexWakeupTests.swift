@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import XCTest
 @testable import IPCBenchCore
 
@@ -34,8 +32,8 @@ final class FutexWakeupTests: LeakCheckedTestCase {
         try producer.send(&value, count: 8)
 
         let plan = WorkloadPlan(payloadBytes: 8, messages: 1, warmupMessages: 0, verify: true)
-        let control = try ControlBlock(pairs: 1)
-        let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, pairs: 1)
+        let control = try ControlBlock(workers: 2)
+        let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, parties: 1)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
         defer { buffer.deallocate() }
         var transfer = CopyingTransfer(endpoint: consumer, sendBuffer: buffer, receiveBuffer: buffer, plan: plan)

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import XCTest
 @testable import IPCBenchCore
 
@@ -28,11 +26,11 @@ final class IntegrityTests: LeakCheckedTestCase {
         for m in messages { _ = m.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) } }
         close(fds[1])
         defer { close(fds[0]) }
-        let control = try ControlBlock(pairs: 1)
+        let control = try ControlBlock(workers: 2)
         let endpoint = StreamEndpoint(sendFD: -1, receiveFD: fds[0], spin: .block(spinFirst: false))
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
         defer { buffer.deallocate() }
-        let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, pairs: 1)
+        let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, parties: 1)
         let plan = WorkloadPlan(payloadBytes: n, messages: count, warmupMessages: 0, verify: verify)
         do {
             var transfer = CopyingTransfer(endpoint: endpoint, sendBuffer: buffer, receiveBuffer: buffer, plan: plan)
@@ -64,11 +62,11 @@ final class IntegrityTests: LeakCheckedTestCase {
         XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0, &fds), 0)
         defer { close(fds[0]); close(fds[1]) }
         for s: UInt64 in [1, 3, 2] { _ = message(s).withUnsafeBytes { send(fds[0], $0.baseAddress, $0.count, 0) } }
-        let control = try ControlBlock(pairs: 1)
+        let control = try ControlBlock(workers: 2)
         let endpoint = DatagramEndpoint(fd: fds[1], spin: .block(spinFirst: false))
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         defer { buffer.deallocate() }
-        let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, pairs: 1)
+        let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, parties: 1)
         let plan = WorkloadPlan(payloadBytes: size, messages: 3, warmupMessages: 0, verify: false)
         var transfer = CopyingTransfer(endpoint: endpoint, sendBuffer: buffer, receiveBuffer: buffer, plan: plan)
         XCTAssertThrowsError(try Workloads.streamConsumer(&transfer, plan: plan, sink: sink)) { error in
@@ -111,9 +109,9 @@ final class IntegrityTests: LeakCheckedTestCase {
         defer { for fd in forward + backward { close(fd) } }
         // The "consumer" already answered with message 7 instead of 1.
         _ = message(7).withUnsafeBytes { write(backward[1], $0.baseAddress, $0.count) }
-        let control = try ControlBlock(pairs: 1)
+        let control = try ControlBlock(workers: 2)
         let hist = RecordingHistogram(over: control.histogramMemory(0))
-        let sink = WorkloadSink(report: control.report(0), histogram: hist, warmedUp: control.warmedUp, pairs: 1)
+        let sink = WorkloadSink(report: control.report(0), histogram: hist, warmedUp: control.warmedUp, parties: 1)
         let endpoint = StreamEndpoint(sendFD: forward[1], receiveFD: backward[0], spin: .block(spinFirst: false))
         let send = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         let receive = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
@@ -126,7 +124,7 @@ final class IntegrityTests: LeakCheckedTestCase {
     }
 
     func testAWorkerFailureReachesTheReportInWords() throws {
-        let control = try ControlBlock(pairs: 1)
+        let control = try ControlBlock(workers: 2)
         control.report(0).pointee.recordFailure(.system(call: "msgsnd", errno: EINVAL))
         XCTAssertEqual(control.report(0).pointee.failureDescription, "msgsnd: EINVAL (Invalid argument)")
         control.report(1).pointee.recordFailure(.sequenceMismatch(expected: 5, received: 9))

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 import XCTest
 @testable import IPCBenchCore
@@ -159,8 +157,8 @@ final class MemfdPassingTests: LeakCheckedTestCase {
         for zero in [false, true] {
             try sendCrafted(1, size: large)
             try sendCrafted(2, size: large, corruptAt: corruptAt)
-            let control = try ControlBlock(pairs: 1)
-            let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, pairs: 1)
+            let control = try ControlBlock(workers: 2)
+            let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, parties: 1)
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: large, alignment: 64)
             defer { buffer.deallocate() }
             do {

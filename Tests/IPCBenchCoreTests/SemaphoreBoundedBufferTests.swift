@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import XCTest
 @testable import IPCBenchCore
 
@@ -68,8 +66,8 @@ final class SemaphoreBoundedBufferTests: LeakCheckedTestCase {
 
             let consumer = try buffer.endpoint(.consumer, peer: 0, spin: .block(spinFirst: false))
             let plan = WorkloadPlan(payloadBytes: size, messages: 2, warmupMessages: 0, verify: true)
-            let control = try ControlBlock(pairs: 1)
-            let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, pairs: 1)
+            let control = try ControlBlock(workers: 2)
+            let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, parties: 1)
             let received = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
             defer { received.deallocate() }
             do {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// How `compare` judges: the thresholds, the error rate and the evidence it accepts.
 public struct CompareSettings: Sendable {

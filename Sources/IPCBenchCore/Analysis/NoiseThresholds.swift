@@ -81,6 +81,4 @@ public struct NoiseThresholds: Sendable {
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#endif

@@ -8,8 +8,13 @@ public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertib
     public var wait: String
     /// `copy` or `zero`; rows written before the copy dimension read as `copy`.
     public var copy: String
+    /// `pairs`, `fan-in:N`, `fan-out:N`; rows written before topologies read as `pairs`.
+    public var topology: String
+    /// `P>C` for a core-matrix cell, empty otherwise.
+    public var cpuPair: String
 
-    public init(mechanism: String, mode: String, payloadBytes: Int, placement: String, pairs: Int, wait: String, copy: String = "copy") {
+    public init(mechanism: String, mode: String, payloadBytes: Int, placement: String, pairs: Int, wait: String,
+                copy: String = "copy", topology: String = "pairs", cpuPair: String = "") {
         self.mechanism = mechanism
         self.mode = mode
         self.payloadBytes = payloadBytes
@@ -17,23 +22,27 @@ public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertib
         self.pairs = pairs
         self.wait = wait
         self.copy = copy
+        self.topology = topology
+        self.cpuPair = cpuPair
     }
 
     /// The key a scenario's rows carry.
     public init(_ s: Scenario) {
         self.init(mechanism: s.mechanism, mode: s.mode.rawValue, payloadBytes: s.payloadBytes,
-                  placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue, copy: s.copy.rawValue)
+                  placement: s.placement.rawValue, pairs: s.pairs, wait: s.wait.rawValue, copy: s.copy.rawValue,
+                  topology: s.topology.rawValue, cpuPair: s.cpuPair?.description ?? "")
     }
 
     public var description: String {
         "\(mechanism) \(mode) \(ByteSize.format(payloadBytes)) \(placement) \(wait)" + (copy == "copy" ? "" : " \(copy)")
+            + (topology == "pairs" ? "" : " \(topology)") + (cpuPair.isEmpty ? "" : " cpus \(cpuPair)")
             + (pairs > 1 ? " x\(pairs)" : "")
     }
 
     public static func < (a: ScenarioKey, b: ScenarioKey) -> Bool {
         let (x, y) = ((a.mechanism, a.mode, a.payloadBytes, a.placement, a.pairs, a.wait),
                       (b.mechanism, b.mode, b.payloadBytes, b.placement, b.pairs, b.wait))
-        return x == y ? a.copy < b.copy : x < y
+        return x == y ? (a.copy, a.topology, a.cpuPair) < (b.copy, b.topology, b.cpuPair) : x < y
     }
 }
 
@@ -81,7 +90,7 @@ public struct ResultSet: Sendable {
         "oneway_p90_ns", "oneway_p99_ns", "oneway_p999_ns", "oneway_max_ns", "oneway_mean_ns", "target_msgs_per_s", "cpu_ns_per_msg", "ctx_switches_per_msg",
         "futex_calls_per_msg", "lost_msgs", "reordered_msgs", "warmup_messages", "window_ns", "ring_bytes",
         "cv_pct", "involuntary_switches", "steal_pct", "loadavg_1m", "clock_overhead_ns",
-        "min_window_ms", "probe_ns", "probe_end_ns", "ab_pair", "ab_position",
+        "min_window_ms", "probe_ns", "probe_end_ns", "producer_cpu", "consumer_cpu", "ab_pair", "ab_position",
     ]
 
     public enum LoadError: Error, CustomStringConvertible {
@@ -153,7 +162,9 @@ public struct ResultSet: Sendable {
             let key = ScenarioKey(
                 mechanism: cell("mechanism"), mode: cell("mode"), payloadBytes: bytes,
                 placement: cell("placement"), pairs: pairs, wait: cell("wait"),
-                copy: index["copy"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "copy")
+                copy: index["copy"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "copy",
+                topology: index["topology"].map { cells[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "pairs",
+                cpuPair: index["cpu_pair"].map { cells[$0] } ?? "")
             var row = ResultRow(key: key, repetition: repetition, status: status,
                                 note: index["note"].map { cells[$0] } ?? "", values: values, machine: machine)
             row.timestamp = index["timestamp"].map { cells[$0] } ?? ""

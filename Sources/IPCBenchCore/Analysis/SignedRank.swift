@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Wilcoxon's signed-rank statistics for paired differences (here: the log of candidate over
 /// base, one per A/B pair): an exact two-sided p-value, the Hodges-Lehmann estimate of the

@@ -107,9 +107,7 @@ public enum Statistics {
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// SplitMix64: tiny, fast, reproducible.
 struct StatisticsRNG: RandomNumberGenerator {

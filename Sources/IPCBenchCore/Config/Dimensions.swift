@@ -43,3 +43,71 @@ public enum CopyMode: String, CaseIterable, Sendable, Hashable {
     /// it lies, without a copy into a buffer of its own.
     case zero
 }
+
+/// Who talks to whom on one channel (`--topology`).
+public enum Topology: Hashable, Sendable {
+    /// One producer, one consumer per channel (`--pairs` channels side by side).
+    case pairs
+    /// N producers, one consumer on one channel: the server pattern.
+    case fanIn(Int)
+    /// One producer, N consumers on one channel; the mechanisms that carry it are queues, so
+    /// each message goes to exactly one of the consumers (whichever takes it first).
+    case fanOut(Int)
+
+    /// The most producers or consumers one channel may have.
+    public static let maximumFan = 64
+
+    public var rawValue: String {
+        switch self {
+        case .pairs: return "pairs"
+        case let .fanIn(n): return "fan-in:\(n)"
+        case let .fanOut(n): return "fan-out:\(n)"
+        }
+    }
+
+    public init?(rawValue: String) {
+        let parts = rawValue.lowercased().split(separator: ":", omittingEmptySubsequences: false)
+        if parts == ["pairs"] { self = .pairs; return }
+        guard parts.count == 2, parts[1].count <= 3, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
+              let n = Int(parts[1]), (1...Topology.maximumFan).contains(n) else { return nil }
+        switch parts[0] {
+        case "fan-in": self = .fanIn(n)
+        case "fan-out": self = .fanOut(n)
+        default: return nil
+        }
+    }
+
+    /// Producers and consumers on one channel.
+    public var producers: Int { if case let .fanIn(n) = self { return n } else { return 1 } }
+    public var consumers: Int { if case let .fanOut(n) = self { return n } else { return 1 } }
+
+    public var isFan: Bool { self != .pairs }
+}
+
+/// Two CPUs named outright: a cell of the core matrix (`--placements matrix`). Every producer
+/// of the scenario is pinned to `producer`, every consumer to `consumer`.
+public struct CPUPair: Hashable, Sendable, CustomStringConvertible {
+    public var producer: Int32
+    public var consumer: Int32
+
+    public init(producer: Int32, consumer: Int32) {
+        self.producer = producer
+        self.consumer = consumer
+    }
+
+    /// `0>1`: producer on CPU 0, consumer on CPU 1 (the CSV's `cpu_pair`).
+    public var description: String { "\(producer)>\(consumer)" }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ">", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 5 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let p = Int32(parts[0]), let c = Int32(parts[1]) else { return nil }
+        self.init(producer: p, consumer: c)
+    }
+
+    /// Every ordered pair of `cpus`, a CPU with itself included (the matrix's diagonal is
+    /// same-core).
+    public static func matrix(_ cpus: [Int32]) -> [CPUPair] {
+        cpus.flatMap { p in cpus.map { CPUPair(producer: p, consumer: $0) } }
+    }
+}

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Command-line values that replace a suite's; nil leaves the suite's value.
 public struct Overrides: Sendable {
@@ -8,9 +6,14 @@ public struct Overrides: Sendable {
     public var modes: [Mode]?
     public var sizes: [Int]?
     public var placements: [Placement]?
+    /// `--placements` named `matrix`; `--cpus` chose its CPUs.
+    public var matrix: Bool?
+    public var cpus: [Int32]?
+    public var cpuPairs: [CPUPair]?
     public var waits: [WaitMode]?
     public var copies: [CopyMode]?
     public var pairs: [Int]?
+    public var topologies: [Topology]?
     public var messages: Int?
     public var warmup: Int?
     public var ringBytes: Int?
@@ -26,8 +29,8 @@ public struct Overrides: Sendable {
 
     /// Whether any value that shapes scenarios was given.
     public var shapesScenarios: Bool {
-        mechanisms != nil || modes != nil || sizes != nil || placements != nil || waits != nil
-            || copies != nil || pairs != nil || messages != nil || warmup != nil || ringBytes != nil || rate != nil || oneWay != nil
+        mechanisms != nil || modes != nil || sizes != nil || placements != nil || matrix != nil || cpus != nil || cpuPairs != nil || waits != nil
+            || copies != nil || pairs != nil || topologies != nil || messages != nil || warmup != nil || ringBytes != nil || rate != nil || oneWay != nil
     }
 }
 
@@ -56,7 +59,8 @@ public struct RunPlan: Sendable {
             for mechanism in sweep.mechanisms {
                 guard let d = dimensions(sweep, mechanism, overrides) else { continue }
                 var product = 1
-                for n in [d.modes.count, d.sizes.count, sweep.placements?.count ?? 1, d.waits.count, d.copies.count, sweep.pairs.count] {
+                for n in [d.modes.count, d.sizes.count, placements(sweep, .crossCore).count, d.waits.count, d.copies.count,
+                          sweep.pairs.count, sweep.topologies.count] {
                     product = saturatingProduct(product, n)
                 }
                 let (sum, overflow) = total.addingReportingOverflow(product)
@@ -64,6 +68,18 @@ public struct RunPlan: Sendable {
             }
         }
         return saturatingProduct(total, overrides.repetitions ?? suite.repetitions)
+    }
+
+    /// The sweep's placements, then the cells of its core matrix (same-core on the diagonal).
+    static func placements(_ sweep: Sweep, _ defaultPlacement: Placement) -> [(Placement, CPUPair?)] {
+        let cells = (sweep.matrix ? CPUPair.matrix(sweep.cpus.isEmpty ? CPUSet.allowed() : sweep.cpus) : [])
+            + sweep.cpuPairs
+        var out: [(Placement, CPUPair?)] = (sweep.placements ?? (cells.isEmpty ? [defaultPlacement] : [])).map { ($0, nil) }
+        var seen: Set<CPUPair> = []
+        for cell in cells where seen.insert(cell).inserted {
+            out.append((cell.producer == cell.consumer ? .sameCore : .crossCore, cell))
+        }
+        return out
     }
 
     /// The lists one mechanism of a sweep runs. A mechanism a group chose (``Sweep/fitted``)
@@ -104,10 +120,18 @@ public struct RunPlan: Sendable {
             planned.insert(mechanism)
             for mode in modes {
                 for size in sizes {
-                    for placement in sweep.placements ?? [defaultPlacement] {
+                    for (placement, cpuPair) in placements(sweep, defaultPlacement) {
                         for wait in waits {
                             for copy in copies {
-                                for pairs in sweep.pairs {
+                                for (pairs, topology) in sweep.pairs.flatMap({ p in sweep.topologies.map { (p, $0) } }) {
+                                    // A fan streams in copy mode; a mode or copy mode the command line did not
+                                    // ask for is left out of it, as is a fan a group's mechanism cannot carry.
+                                    if topology.isFan {
+                                        if mode != .throughput && overrides.modes == nil { continue }
+                                        if copy != .copy && overrides.copies == nil { continue }
+                                        if let t = MechanismRegistry.named(mechanism)?.traits, fit, overrides.topologies == nil,
+                                           (topology.producers > 1 && !t.fanIn) || (topology.consumers > 1 && !t.fanOut) { continue }
+                                    }
                                     let given = mode == .latency ? sweep.latencyMessages : sweep.throughputMessages
                                     var messages = given ?? Scenario.defaultMessages(mode: mode, payloadBytes: size, rate: sweep.rate)
                                     if overrides.messages == nil {
@@ -117,7 +141,8 @@ public struct RunPlan: Sendable {
                                     }
                                     let scenario = Scenario(
                                         mechanism: mechanism, mode: mode, payloadBytes: size,
-                                        placement: placement, pairs: pairs, wait: wait, copy: copy, messages: messages,
+                                        placement: placement, pairs: pairs, wait: wait, copy: copy, topology: topology, cpuPair: cpuPair,
+                                        messages: messages,
                                         warmupMessages: sweep.warmupMessages,
                                         verify: overrides.verify ?? suite.verify, ringBytes: sweep.ringBytes,
                                         rate: mode == .openLoop ? sweep.rate : nil, oneWay: sweep.oneWay)
@@ -167,8 +192,12 @@ public struct RunPlan: Sendable {
             if let v = overrides.modes { sweep.modes = v }
             if let v = overrides.sizes { sweep.sizes = v }
             if let v = overrides.placements { sweep.placements = v }
+            if let v = overrides.matrix { sweep.matrix = v }
+            if let v = overrides.cpus { sweep.cpus = v }
+            if let v = overrides.cpuPairs { sweep.cpuPairs = v }
             if let v = overrides.waits { sweep.waits = v }
             if let v = overrides.copies { sweep.copies = v }
+            if let v = overrides.topologies { sweep.topologies = v }
             if let v = overrides.pairs { sweep.pairs = v }
             if let v = overrides.messages { (sweep.latencyMessages, sweep.throughputMessages) = (v, v) }
             if let v = overrides.warmup { sweep.warmupMessages = v }
@@ -177,115 +206,5 @@ public struct RunPlan: Sendable {
             if let v = overrides.oneWay { sweep.oneWay = v }
             return sweep
         }
-    }
-}
-
-/// Finds `NAME.suite` in the package's own `Benchmarks/suites/`, and nowhere else: the package
-/// is found from the executable's real path (`<package>/.build/<triple>/<config>/ipcbench`, a
-/// folder with `Package.swift` and `Benchmarks/suites`). Neither the working folder nor the
-/// folders above a copied binary (`/tmp`) are searched: anyone who can write there could plant
-/// a `default.suite` that replaces the real one. Any other file is named by its path.
-public enum SuiteLocator {
-    public enum LookupError: Error, CustomStringConvertible {
-        case notFound(String, searched: [String])
-        case unreadable(String, Int32)
-        case notARegularFile(String)
-        case invalid(String, Suite.ParseError)
-
-        public var description: String {
-            switch self {
-            case let .notFound(name, searched) where searched.isEmpty:
-                return "suite '\(name)' not found: this ipcbench is not inside its package (<package>/.build/…), "
-                    + "so only a path to a .suite file can name a suite"
-            case let .notFound(name, searched):
-                return "suite '\(name)' not found (looked in \(searched.joined(separator: ", ")))"
-            case let .unreadable(path, code): return "cannot read suite file \(path): \(errnoName(code)) (\(errnoText(code)))"
-            case let .invalid(path, error): return "\(path): \(error)"
-            case let .notARegularFile(path): return "suite \(path) is not a regular file"
-            }
-        }
-    }
-
-    /// The package's `Benchmarks/suites`, or nil when this executable is not under a package's
-    /// `.build` folder (an installed or copied binary).
-    public static func packageSuitesFolder() -> String? {
-        guard let exe = ProcFiles.executablePath() else { return nil }
-        let parts = exe.split(separator: "/", omittingEmptySubsequences: false)
-        guard let build = parts.lastIndex(of: ".build"), build > 0 else { return nil }
-        let root = parts[..<build].joined(separator: "/")
-        let folder = "\(root)/Benchmarks/suites"
-        var info = stat()
-        guard stat("\(root)/Package.swift", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-              stat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return nil }
-        return folder
-    }
-
-    /// Where suite names are looked up: the package's folder, if there is one.
-    public static func searchFolders() -> [String] {
-        packageSuitesFolder().map { [$0] } ?? []
-    }
-
-    /// `name` is a suite name (`quick`) or a path to a file (anything with a `/` or ending in
-    /// `.suite`). The suite remembers the file it came from (``Suite/path``).
-    public static func load(_ name: String) throws(LookupError) -> Suite {
-        let isPath = name.contains("/") || name.hasSuffix(".suite")
-        if name == "default" { return try! Suite.parse(builtInDefault, name: "default (built-in)") }
-        let candidates = isPath ? [name] : searchFolders().map { "\($0)/\(name).suite" }
-        for path in candidates where access(path, F_OK) == 0 {
-            var info = stat()
-            // A FIFO would block the open forever, a device read without end.
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw .notARegularFile(path) }
-            guard let text = ProcFiles.read(path, limit: (1 << 20) + 1) else { throw .unreadable(path, errno) }
-            let suiteName = isPath ? String(path.split(separator: "/").last ?? "suite").replacingSuffix(".suite") : name
-            do {
-                var suite = try Suite.parse(text, name: suiteName)
-                suite.path = path
-                return suite
-            } catch {
-                throw .invalid(path, error)
-            }
-        }
-        throw .notFound(name, searched: isPath ? [name] : searchFolders())
-    }
-
-    /// What a bare `ipcbench` runs (`--suite default`): the only definition of the default
-    /// suite. It names families, not mechanisms, so a new mechanism joins it by being
-    /// registered; each runs only where it can (``Sweep/fitted``).
-    public static let builtInDefault = """
-        # default: every mechanism at 64 B, 4 KiB and 64 KiB, in both modes, both waits and,
-        # where the channel can lend its memory, both copy modes; each only where it can run
-        # (eventfd, signal and futex carry 8 bytes, latency only), with the two ceilings every
-        # row is read against: memcpy (throughput) and cacheline (latency).
-        repetitions = 3
-        modes = latency, throughput
-        sizes = 64, 4K, 64K
-        waits = block, spin
-        copy = copy, zero
-        messages.latency = 2000
-        [all]
-        mechanisms = all
-        """
-
-    /// The suite names in the package's folder.
-    public static func available() -> [String] {
-        for folder in searchFolders() {
-            guard let dir = opendir(folder) else { continue }
-            defer { closedir(dir) }
-            var names: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                    String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self))
-                }
-                if name.hasSuffix(".suite") { names.append(name.replacingSuffix(".suite")) }
-            }
-            return (["default"] + names).sorted()
-        }
-        return ["default"]
-    }
-}
-
-extension String {
-    func replacingSuffix(_ suffix: String) -> String {
-        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// One block of a suite: the cross product of its lists becomes scenarios.
 public struct Sweep: Sendable, Equatable {
@@ -10,10 +8,17 @@ public struct Sweep: Sendable, Equatable {
     public var sizes: [Int] = [64, 4096, 65536]
     /// nil: cross-core where the process may use two CPUs, else same-core.
     public var placements: [Placement]?
+    /// `placements = matrix`: every ordered pair of these CPUs (empty: every CPU the process may
+    /// use when the run starts, or the `cpus` key).
+    public var matrix = false
+    public var cpus: [Int32] = []
+    /// Matrix cells named one by one (`cpu-pair = 0>1, 1>0`).
+    public var cpuPairs: [CPUPair] = []
     public var waits: [WaitMode] = [.block]
     /// Copy modes; a mechanism that cannot lend its memory runs only `copy`.
     public var copies: [CopyMode] = [.copy]
     public var pairs: [Int] = [1]
+    public var topologies: [Topology] = [.pairs]
     /// Per-mode message counts; nil picks ``Scenario/defaultMessages(mode:payloadBytes:)``.
     public var latencyMessages: Int?
     public var throughputMessages: Int?
@@ -56,7 +61,7 @@ public struct Suite: Sendable, Equatable {
     }
 
     public static let keys = [
-        "mechanisms", "modes", "sizes", "placements", "waits", "copy", "pairs", "messages",
+        "mechanisms", "modes", "sizes", "placements", "waits", "copy", "pairs", "topology", "cpus", "cpu-pair", "messages",
         "messages.latency", "messages.throughput", "warmup", "ring-size", "rate", "oneway",
         "repetitions", "timeout", "verify",
     ]
@@ -149,9 +154,12 @@ extension Sweep {
         case "mechanisms": (mechanisms, fitted) = try Setting.mechanismSelection(value)
         case "modes": modes = try Setting.list(value, Mode.self)
         case "sizes": sizes = try Setting.sizes(value)
-        case "placements": placements = try Setting.list(value, Placement.self)
+        case "placements": (placements, matrix) = try Setting.placements(value)
+        case "cpus": cpus = try Setting.cpus(value)
+        case "cpu-pair": cpuPairs = try Setting.cpuPairs(value)
         case "waits": waits = try Setting.list(value, WaitMode.self)
         case "copy": copies = try Setting.list(value, CopyMode.self)
+        case "topology": topologies = try Setting.topologies(value)
         case "pairs": pairs = try Setting.counts(value, range: 1...64)
         case "messages":
             let n = try Setting.count(value, range: 1...1_000_000_000)
@@ -193,6 +201,59 @@ public enum Setting {
                 throw SettingError(message: "unknown '\(echo(name))' (choices: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             if seen.insert(v.rawValue).inserted { out.append(v) }
+        }
+        return out
+    }
+
+    /// Placements, and `matrix` for every ordered pair of CPUs; `matrix` alone leaves no other.
+    public static func placements(_ value: String) throws(SettingError) -> (placements: [Placement], matrix: Bool) {
+        let names = items(value)
+        let matrix = names.contains { $0.lowercased() == "matrix" }
+        let rest = names.filter { $0.lowercased() != "matrix" }
+        if matrix && rest.isEmpty { return ([], true) }
+        for name in rest where Placement(rawValue: name.lowercased()) == nil {
+            let choices = (["matrix"] + Placement.allCases.map(\.rawValue)).joined(separator: ", ")
+            throw SettingError(message: rest.isEmpty || name.isEmpty ? "empty list (choices: \(choices))" : "unknown '\(echo(name))' (choices: \(choices))")
+        }
+        return (try list(rest.joined(separator: ","), Placement.self), matrix)
+    }
+
+    /// CPU numbers and ranges (`0-3,8`), as taskset takes them.
+    public static func cpus(_ value: String) throws(SettingError) -> [Int32] {
+        var out: [Int32] = []
+        for item in items(value) {
+            let ends = item.split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(ends.count), ends.allSatisfy({ !$0.isEmpty && $0.count <= 4 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+                  let low = Int32(ends[0]), let high = Int32(ends.last!), low <= high, high < 4096 else {
+                throw SettingError(message: "'\(echo(item))' is not a CPU number or range (e.g. 0-3,8)")
+            }
+            for c in low...high where !out.contains(c) { out.append(c) }
+        }
+        guard !out.isEmpty, out.count <= 64 else { throw SettingError(message: "give between 1 and 64 CPUs") }
+        return out
+    }
+
+    /// Core-matrix cells, `P>C` each (producer's CPU, consumer's CPU).
+    public static func cpuPairs(_ value: String) throws(SettingError) -> [CPUPair] {
+        var out: [CPUPair] = []
+        for item in items(value) {
+            guard let pair = CPUPair(item), pair.producer < 4096, pair.consumer < 4096 else {
+                throw SettingError(message: "'\(echo(item))' is not a CPU pair (producer>consumer, e.g. 0>1)")
+            }
+            if !out.contains(pair) { out.append(pair) }
+        }
+        return out
+    }
+
+    /// `pairs`, `fan-in:N`, `fan-out:N` (N from 1 to 64).
+    public static func topologies(_ value: String) throws(SettingError) -> [Topology] {
+        let names = items(value)
+        let choices = "pairs, fan-in:N, fan-out:N with N from 1 to \(Topology.maximumFan)"
+        guard !names.isEmpty, !names.contains("") else { throw SettingError(message: "empty list (choices: \(choices))") }
+        var out: [Topology] = []
+        for name in names {
+            guard let t = Topology(rawValue: name) else { throw SettingError(message: "unknown topology '\(echo(name))' (choices: \(choices))") }
+            if !out.contains(t) { out.append(t) }
         }
         return out
     }

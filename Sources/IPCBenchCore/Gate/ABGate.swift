@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// What the gate runs and how long it may take.
 public struct GateSettings: Sendable {

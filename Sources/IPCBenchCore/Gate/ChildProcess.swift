@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// Runs another program to completion and collects what it printed: how the gate runs the

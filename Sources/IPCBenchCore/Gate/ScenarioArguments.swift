@@ -4,8 +4,9 @@ public enum ScenarioArguments {
     /// One repetition of `scenario`, its CSV on standard output. With `minimumWindowNs`, the
     /// count is calibrated (`--min-time`) instead of given.
     public static func run(_ s: Scenario, timeoutSeconds: Double, minimumWindowNs: UInt64? = nil, repetitions: Int = 1) -> [String] {
-        var args = ["run", "--mechanisms", s.mechanism, "--modes", s.mode.rawValue, "--sizes", String(s.payloadBytes),
-                    "--placements", s.placement.rawValue, "--waits", s.wait.rawValue, "--pairs", String(s.pairs),
+        let placement = s.cpuPair.map { ["--cpu-pair", $0.description] } ?? ["--placements", s.placement.rawValue]
+        var args = ["run", "--mechanisms", s.mechanism, "--modes", s.mode.rawValue, "--sizes", String(s.payloadBytes)]
+            + placement + ["--waits", s.wait.rawValue, "--pairs", String(s.pairs),
                     "--warmup", String(s.warmupMessages), "--ring-size", String(s.ringBytes),
                     "--repetitions", String(repetitions), "--timeout", formatSeconds(timeoutSeconds),
                     "--keep-going", "--quiet", "--output", "-"]
@@ -16,6 +17,7 @@ public enum ScenarioArguments {
         if s.verify { args.append("--verify") }
         // Only when in place: a build from before the copy dimension copies, and knows no --copy.
         if s.copy == .zero { args += ["--copy", s.copy.rawValue] }
+        if s.topology != .pairs { args += ["--topology", s.topology.rawValue] }
         return args
     }
 }

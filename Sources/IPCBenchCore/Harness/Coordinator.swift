@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 import Synchronization
 
@@ -50,22 +48,47 @@ public final class Coordinator {
         if !traits.copyModes.contains(scenario.copy) {
             return "\(type.name) cannot lend its memory: --copy \(traits.copyModes.map(\.rawValue).joined(separator: ", ")) only"
         }
+        if scenario.topology.isFan, let why = fanLimitation(scenario, traits) { return why }
         if scenario.carriesTimestamp && scenario.payloadBytes < 16 {
             return "one-way times need 16-byte payloads (sequence number and send time)"
         }
-        if scenario.placement == .crossCore && cpus.count < 2 {
+        if let pair = scenario.cpuPair {
+            for cpu in [pair.producer, pair.consumer] where !cpus.contains(cpu) {
+                return "CPU \(cpu) is not one this process may use (\(cpus.map(String.init).joined(separator: ",")))"
+            }
+        } else if scenario.placement == .crossCore && cpus.count < 2 {
             return "cross-core needs two CPUs; this process may use \(cpus.count)"
         }
         return nil
     }
 
-    /// The CPU a worker is pinned to, or nil when unpinned.
-    func cpu(pair: Int, role: Role, placement: Placement) -> Int32? {
+    /// Why a fan cannot run: what the mechanism declares, and what fans measure.
+    private func fanLimitation(_ scenario: Scenario, _ traits: MechanismTraits) -> String? {
+        let name = scenario.mechanism
+        switch scenario.topology {
+        case .fanIn where !traits.fanIn:
+            return "\(name) cannot take several producers on one channel (one writer per channel, or writes of several could interleave)"
+        case .fanOut where !traits.fanOut:
+            return "\(name) cannot hand one channel's messages to several consumers"
+        default: break
+        }
+        if scenario.mode != .throughput {
+            return "a fan streams (--modes throughput) and times each message one way; there is no single partner for a round trip"
+        }
+        if scenario.copy != .copy { return "fans run with --copy copy" }
+        return nil
+    }
+
+    /// The CPU a worker is pinned to, or nil when unpinned: cross-core spreads the workers over
+    /// the allowed CPUs in order (a pair's producer and consumer on two neighbours), same-core
+    /// puts a whole group on one.
+    func cpu(worker index: Int, group: Int, role: Role, _ scenario: Scenario) -> Int32? {
+        if let pair = scenario.cpuPair { return role == .producer ? pair.producer : pair.consumer }
         guard !cpus.isEmpty else { return nil }
-        switch placement {
+        switch scenario.placement {
         case .unpinned: return nil
-        case .sameCore: return cpus[pair % cpus.count]
-        case .crossCore: return cpus[(2 * pair + (role == .producer ? 0 : 1)) % cpus.count]
+        case .sameCore: return cpus[group % cpus.count]
+        case .crossCore: return cpus[index % cpus.count]
         }
     }
 
@@ -93,47 +116,52 @@ public final class Coordinator {
         _ type: M.Type, _ scenario: Scenario, _ repetition: Int,
         loops: @escaping WorkerLoops.Body<M.Endpoint>
     ) throws(IPCError) -> RepetitionResult {
-        let pairs = scenario.pairs
-        let control = try ControlBlock(pairs: pairs)
+        let layout = WorkerLayout(groups: scenario.pairs, topology: scenario.topology, oneSided: M.oneSided)
+        let control = try ControlBlock(workers: layout.count)
         // Each buffer has writable headroom before it (a System V message's mtype goes there).
         let headroom = max(64, MemoryRegion.roundToCacheLine(M.traits.headroomBytes))
         let bufferStride = headroom + MemoryRegion.roundToCacheLine(max(scenario.payloadBytes, 8))
-        let buffers = try MemoryRegion(byteCount: 2 * pairs * 2 * bufferStride, sharing: .private)
+        let buffers = try MemoryRegion(byteCount: layout.count * 2 * bufferStride, sharing: .private)
         let plan = WorkloadPlan(
             payloadBytes: scenario.payloadBytes, messages: scenario.messages,
             warmupMessages: scenario.warmupMessages, verify: scenario.verify,
             carriesTimestamp: scenario.carriesTimestamp, periodNs: scenario.rate.map { 1e9 / Double($0) })
         if janitor == nil { janitor = try Janitor(folder: directory.path) }
         let spec = ChannelSpec(
-            mode: scenario.mode, payloadBytes: scenario.payloadBytes, pairs: pairs, wait: scenario.wait,
+            mode: scenario.mode, payloadBytes: scenario.payloadBytes, pairs: layout.groups, wait: scenario.wait,
             copy: scenario.copy, directory: directory, ringBytes: scenario.ringBytes, janitor: janitor, limits: limits)
 
         var channels: [M] = []
         defer { for c in channels { c.closeDescriptors(); c.destroy() } }
-        for _ in 0..<pairs { channels.append(try M(spec)) }
+        for _ in 0..<layout.groups { channels.append(try M(spec)) }
 
         var workerMask = sigset_t()
         sigemptyset(&workerMask)
         for s in M.traits.workerBlockedSignals { sigaddset(&workerMask, s) }
-        let spin = SpinPolicy.for(scenario.wait, placement: scenario.placement)
+        // More workers than CPUs: some share one, and a worker that polls must yield to its
+        // neighbour instead of pausing through the neighbour's time slice.
+        let crowded = scenario.placement == .crossCore && (layout.count > cpus.count || scenario.cpuPair != nil && layout.count > 2)
+        let waitPlacement = crowded ? Placement.sameCore : scenario.placement
+        let spin = SpinPolicy.for(scenario.wait, placement: waitPlacement)
         let me = getpid()
 
         var workers = WorkerSet()
         defer { workers.killAndReapAll() }
-        let roles: [Role] = M.oneSided ? [.producer] : [.consumer, .producer]
-        for pair in 0..<pairs {
-            for role in roles {
-                let index = ControlBlock.worker(pair, role)
+        // Consumers first, so that a producer never sends into a channel nobody holds yet.
+        for group in 0..<layout.groups {
+            for index in layout.all(.consumer).filter({ layout.group(of: $0) == group })
+                + layout.all(.producer).filter({ layout.group(of: $0) == group }) {
                 let context = WorkerContext(
-                    pair: pair, role: role, mode: scenario.mode, lossy: M.lossy, plan: plan, control: control,
+                    index: index, layout: layout, mode: scenario.mode, topology: scenario.topology, lossy: M.lossy,
+                    plan: plan, control: control,
                     buffer: buffers.base + index * 2 * bufferStride + headroom, bufferStride: bufferStride,
                     headroom: headroom,
-                    cpu: cpu(pair: pair, role: role, placement: scenario.placement), spin: spin,
-                    pacing: SpinPolicy.for(.spin, placement: scenario.placement),
+                    cpu: cpu(worker: index, group: group, role: layout.role(of: index), scenario), spin: spin,
+                    pacing: SpinPolicy.for(.spin, placement: waitPlacement),
                     coordinator: me, mask: workerMask,
                     inheritedToClose: [interrupts?.fd ?? -1, janitor?.descriptor ?? -1])
                 let pid = try workers.spawn(worker: index, groupLeader: workers.pids.first) {
-                    runWorker(channels[pair], others: channels, context, loops: loops)
+                    runWorker(channels[group], others: channels, context, loops: loops)
                 }
                 control.pid(index).pointee = pid
             }
@@ -141,14 +169,14 @@ public final class Coordinator {
         for c in channels { c.closeDescriptors() }
 
         let deadline = MonotonicClock.nowNs() + UInt64(timeoutSeconds * 1e9)
-        let expected = UInt32(roles.count * pairs)
+        let expected = UInt32(layout.count)
         // Setup: wait (in short polls) until every worker is pinned and holds its side.
         while control.ready.pointee.load(ordering: .acquiring) < expected {
             if let outcome = workers.watch(timeoutMs: 1, interrupts: interrupts), outcome != .allExited {
-                return failure(scenario, repetition, outcome, &workers, control)
+                return failure(scenario, repetition, outcome, &workers, control, layout)
             }
             if MonotonicClock.nowNs() > deadline {
-                return failure(scenario, repetition, .timedOut, &workers, control)
+                return failure(scenario, repetition, .timedOut, &workers, control, layout)
             }
         }
         control.go.pointee.store(1, ordering: .releasing)
@@ -158,19 +186,22 @@ public final class Coordinator {
             let remainingMs = deadline > MonotonicClock.nowNs() ? Int32((deadline - MonotonicClock.nowNs()) / 1_000_000) + 1 : 0
             guard let outcome = workers.watch(timeoutMs: remainingMs, interrupts: interrupts) else {
                 if MonotonicClock.nowNs() >= deadline {
-                    return failure(scenario, repetition, .timedOut, &workers, control)
+                    return failure(scenario, repetition, .timedOut, &workers, control, layout)
                 }
                 continue
             }
             if outcome == .allExited { break }
-            return failure(scenario, repetition, outcome, &workers, control)
+            return failure(scenario, repetition, outcome, &workers, control, layout)
         }
-        return success(scenario, repetition, control, oneSided: M.oneSided, lossy: M.lossy)
+        var result = success(scenario, repetition, control, layout, lossy: M.lossy)
+        result.producerCPU = cpu(worker: layout.index(0, .producer), group: 0, role: .producer, scenario)
+        if layout.consumers > 0 { result.consumerCPU = cpu(worker: layout.index(0, .consumer), group: 0, role: .consumer, scenario) }
+        return result
     }
 
     private func failure(
         _ scenario: Scenario, _ repetition: Int, _ outcome: WorkerSet.Outcome,
-        _ workers: inout WorkerSet, _ control: ControlBlock
+        _ workers: inout WorkerSet, _ control: ControlBlock, _ layout: WorkerLayout
     ) -> RepetitionResult {
         if outcome == .workerFailed { workers.settle() }
         let firstFailed = workers.firstFailure
@@ -185,11 +216,10 @@ public final class Coordinator {
             note = "a worker failed"
         }
         if let (index, status) = firstFailed {
-            let role = index % 2 == 0 ? "producer" : "consumer"
             if let why = control.report(index).pointee.failureDescription {
-                note = "\(role) of pair \(index / 2): \(why)"
+                note = "\(layout.describe(index)): \(why)"
             } else {
-                note = "\(role) of pair \(index / 2) \(WorkerSet.describe(status))"
+                note = "\(layout.describe(index)) \(WorkerSet.describe(status))"
             }
         }
         var result = RepetitionResult(scenario: scenario, repetition: repetition, status: .failed, note: note)
@@ -197,38 +227,54 @@ public final class Coordinator {
         return result
     }
 
-    private func success(_ scenario: Scenario, _ repetition: Int, _ control: ControlBlock, oneSided: Bool, lossy: Bool) -> RepetitionResult {
+    private func success(
+        _ scenario: Scenario, _ repetition: Int, _ control: ControlBlock, _ layout: WorkerLayout, lossy: Bool
+    ) -> RepetitionResult {
         var result = RepetitionResult(scenario: scenario, repetition: repetition, status: .ok)
+        let oneSided = layout.consumers == 0
         var start = UInt64.max, end: UInt64 = 0, cpu: UInt64 = 0, switches: UInt64 = 0
         var futexCalls: UInt64 = 0, countsFutex = false, lost: UInt64 = 0, reordered: UInt64 = 0
-        var involuntary: UInt64 = 0
+        var involuntary: UInt64 = 0, received: UInt64 = 0
         var histogram = Histogram(), oneWay = Histogram()
-        for pair in 0..<scenario.pairs {
-            let producer = control.report(ControlBlock.worker(pair, .producer)).pointee
-            let consumer = control.report(ControlBlock.worker(pair, .consumer)).pointee
+        // The window: from the first producer's first measured send to the last consumer's
+        // last receive (round trips and ceilings end at the producer).
+        let endsAtConsumer = scenario.mode != .latency && !oneSided
+        for index in layout.all(.producer) {
+            let producer = control.report(index).pointee
             start = min(start, producer.startNs)
-            end = max(end, scenario.mode != .latency && !oneSided ? consumer.endNs : producer.endNs)
-            for r in oneSided ? [producer] : [producer, consumer] {
-                cpu += r.cpuNs
-                switches += r.voluntarySwitches + r.involuntarySwitches
-                involuntary += r.involuntarySwitches
-                futexCalls += r.futexCalls
-                lost += r.lost
-                reordered += r.reordered
-                countsFutex = countsFutex || r.countsFutexCalls != 0
-            }
+            if !endsAtConsumer { end = max(end, producer.endNs) }
             if scenario.mode == .latency {
-                histogram.merge(RecordingHistogram(existing: control.histogramMemory(ControlBlock.worker(pair, .producer))).snapshot())
+                histogram.merge(RecordingHistogram(existing: control.histogramMemory(index)).snapshot())
             }
+        }
+        for index in layout.all(.consumer) {
+            let consumer = control.report(index).pointee
+            if endsAtConsumer { end = max(end, consumer.endNs) }
+            received &+= consumer.messages
             if scenario.carriesTimestamp {
-                oneWay.merge(RecordingHistogram(existing: control.histogramMemory(ControlBlock.worker(pair, .consumer))).snapshot())
+                oneWay.merge(RecordingHistogram(existing: control.histogramMemory(index)).snapshot())
             }
+        }
+        for index in 0..<layout.count {
+            let r = control.report(index).pointee
+            cpu += r.cpuNs
+            switches += r.voluntarySwitches + r.involuntarySwitches
+            involuntary += r.involuntarySwitches
+            futexCalls += r.futexCalls
+            lost += r.lost
+            reordered += r.reordered
+            countsFutex = countsFutex || r.countsFutexCalls != 0
         }
         if !oneSided {
             result.probeNs = control.probeBeforeNs.pointee
             result.probeEndNs = control.probeAfterNs.pointee
         }
-        result.totalMessages = scenario.messages * scenario.pairs
+        result.totalMessages = scenario.messages * layout.totalProducers
+        // Competing consumers share the messages: together they must have taken every one.
+        if case .fanOut = scenario.topology, received != UInt64(result.totalMessages) {
+            return RepetitionResult(scenario: scenario, repetition: repetition, status: .failed,
+                                    note: "the consumers received \(received) of \(result.totalMessages) messages")
+        }
         result.involuntarySwitches = Int(involuntary)
         if lossy {
             result.lostMessages = Int(lost)
@@ -242,136 +288,13 @@ public final class Coordinator {
             // Each worker counted only its part of the window, but a worker's end may pass the
             // window's by a call's tail (a TCP send that delivers inline): cap at what the
             // workers can spend inside it.
-            let workers = UInt64((oneSided ? 1 : 2) * scenario.pairs)
+            let workers = UInt64(layout.count)
             let cpuInWindow = min(cpu, workers &* (result.windowNs ?? 0))
             result.cpuNsPerMessage = Double(cpuInWindow) / Double(result.totalMessages)
             result.contextSwitchesPerMessage = Double(switches) / Double(result.totalMessages)
             if countsFutex { result.futexCallsPerMessage = Double(futexCalls) / Double(result.totalMessages) }
         }
         return result
-    }
-}
-
-/// Everything a worker needs, built by the coordinator before fork.
-struct WorkerContext {
-    let pair: Int
-    let role: Role
-    let mode: Mode
-    /// Messages may be lost (`udp`): the loops count losses instead of failing.
-    let lossy: Bool
-    let plan: WorkloadPlan
-    let control: ControlBlock
-    /// This worker's two payload buffers, `headroom` writable bytes before each.
-    let buffer: UnsafeMutableRawPointer
-    let bufferStride: Int
-    let headroom: Int
-    let cpu: Int32?
-    let spin: SpinPolicy
-    /// How an open-loop producer waits for its next send time (always polling).
-    let pacing: SpinPolicy
-    let coordinator: pid_t
-    let mask: sigset_t
-    /// The coordinator's own descriptors (signalfd, the janitor's pipe) a worker must not keep.
-    let inheritedToClose: [Int32]
-}
-
-/// The body of a worker process: set up, wait for the start, run the loop, report, `_exit`.
-/// Only system calls and memory mapped before the fork; never returns.
-func runWorker<M: Mechanism>(
-    _ channel: M, others: [M], _ context: WorkerContext, loops: WorkerLoops.Body<M.Endpoint>
-) -> Never {
-    let index = ControlBlock.worker(context.pair, context.role)
-    let report = context.control.report(index)
-    func fail(_ error: IPCError) -> Never {
-        report.pointee.recordFailure(error)
-        _exit(1)
-    }
-    // Die with the coordinator, whatever kills it; say which side we are in ps and top.
-    _ = ipc_set_parent_death_signal(SIGKILL)
-    _ = ipc_set_process_name(context.role == .producer ? "ipcbench-prod" : "ipcbench-cons")
-    if getppid() != context.coordinator { _exit(2) }
-    signal(SIGPIPE, SIG_IGN)
-    // A crashing worker must die at once with its signal, for the coordinator to report; the
-    // Swift runtime's crash handler, inherited through fork, would print and linger instead.
-    for crash in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(crash, SIG_DFL) }
-    var mask = context.mask
-    sigprocmask(SIG_SETMASK, &mask, nil)
-    for fd in context.inheritedToClose where fd >= 0 { close(fd) }
-    for other in others where other !== channel { other.closeDescriptors() }
-    do throws(IPCError) {
-        if let cpu = context.cpu { try CPUSet.pin(to: cpu) }
-    } catch { fail(error) }
-
-    // Touch both buffers now so page faults are not measured.
-    memset(context.buffer, 0x5A, context.bufferStride - context.headroom)
-    memset(context.buffer + context.bufferStride, 0xA5, context.bufferStride - context.headroom)
-    // The latency producer records round trips; consumers record one-way times when carried.
-    let records = (context.mode == .latency && context.role == .producer)
-        || (context.plan.carriesTimestamp && context.role == .consumer)
-    let histogram: RecordingHistogram? = records ? RecordingHistogram(over: context.control.histogramMemory(index)) : nil
-    let sink = WorkloadSink(
-        report: report, histogram: histogram, warmedUp: context.control.warmedUp,
-        pairs: UInt32(context.control.pairs), oneSided: M.oneSided,
-        pacing: context.pacing,
-        producerReport: context.role == .consumer ? context.control.report(ControlBlock.worker(context.pair, .producer)) : nil)
-
-    context.control.ready.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
-    Futex.waitUntil(context.control.go, reaches: 1)
-
-    let peerIndex = ControlBlock.worker(context.pair, context.role == .producer ? .consumer : .producer)
-    let peer = context.control.pid(peerIndex).pointee
-    // The mechanism's own setup that the peer depends on, by every worker before any sends.
-    do throws(IPCError) {
-        try channel.prepare(context.role, peer: peer)
-    } catch { fail(error) }
-    let workers = UInt32((M.oneSided ? 1 : 2) * context.control.pairs)
-    context.control.prepared.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
-    Futex.wakeAll(context.control.prepared)
-    Futex.waitUntil(context.control.prepared, reaches: workers)
-
-    // The host state before warm-up, on pair 0's two CPUs; the other pairs wait so that
-    // nothing runs beside it.
-    let probes = !M.oneSided
-    if probes { probeHost(context, before: true) }
-    /// After the loop: the host state again, then report done and leave.
-    func finish() -> Never {
-        if probes { probeHost(context, before: false) }
-        report.pointee.state = WorkerReport.State.done.rawValue
-        _exit(0)
-    }
-
-    do throws(IPCError) {
-        var endpoint = try channel.endpoint(context.role, peer: peer, spin: context.spin)
-        try loops(&endpoint, context, sink)
-    } catch { fail(error) }
-    finish()
-}
-
-/// Pair 0 measures the host state (`HostProbe`); before the loop the other pairs wait for it,
-/// after the loop pair 0's two sides first wait for each other so the probe never overlaps a
-/// window.
-private func probeHost(_ context: WorkerContext, before: Bool) {
-    let control = context.control
-    if context.pair != 0 {
-        if before { Futex.waitUntil(control.probed, reaches: 1) }
-        return
-    }
-    if !before {
-        control.finished.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
-        Futex.wakeAll(control.finished)
-        Futex.waitUntil(control.finished, reaches: 2)
-    }
-    if context.role == .producer {
-        let ns = HostProbe.initiate(control.probeLine, spin: context.pacing)
-        if before {
-            control.probeBeforeNs.pointee = ns
-            control.probed.pointee.store(1, ordering: .releasing)
-            Futex.wakeAll(control.probed)
-        } else {
-            control.probeAfterNs.pointee = ns
-        }
-    } else {
-        HostProbe.respond(control.probeLine, spin: context.pacing)
     }
 }
 

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Synchronization
 
 /// The host's state for one repetition, measured on the very CPUs the pair runs on: the round

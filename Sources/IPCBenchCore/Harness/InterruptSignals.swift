@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// SIGINT, SIGTERM and SIGHUP turned into a readable descriptor (signalfd), so the coordinator

@@ -8,6 +8,10 @@ public struct Scenario: Hashable, Sendable {
     public var wait: WaitMode
     /// Through the workers' buffers, or in the channel's memory (`--copy`).
     public var copy: CopyMode
+    /// One producer and one consumer per channel, or several on one side (`--topology`).
+    public var topology: Topology
+    /// The two CPUs named outright (a core-matrix cell), overriding where `placement` would pin.
+    public var cpuPair: CPUPair?
     /// Measured messages (throughput) or round trips (latency) per pair and repetition.
     public var messages: Int
     public var warmupMessages: Int
@@ -23,7 +27,7 @@ public struct Scenario: Hashable, Sendable {
 
     public init(
         mechanism: String, mode: Mode, payloadBytes: Int, placement: Placement = .crossCore,
-        pairs: Int = 1, wait: WaitMode = .block, copy: CopyMode = .copy, messages: Int, warmupMessages: Int? = nil,
+        pairs: Int = 1, wait: WaitMode = .block, copy: CopyMode = .copy, topology: Topology = .pairs, cpuPair: CPUPair? = nil, messages: Int, warmupMessages: Int? = nil,
         verify: Bool = false, ringBytes: Int = 1 << 20, rate: Int? = nil, oneWay: Bool = false
     ) {
         self.mechanism = mechanism
@@ -33,6 +37,8 @@ public struct Scenario: Hashable, Sendable {
         self.pairs = pairs
         self.wait = wait
         self.copy = copy
+        self.topology = topology
+        self.cpuPair = cpuPair
         self.messages = messages
         self.warmupMessages = warmupMessages ?? Scenario.defaultWarmup(messages: messages)
         self.verify = verify
@@ -48,7 +54,8 @@ public struct Scenario: Hashable, Sendable {
     public static let defaultRate = 10_000
 
     /// Whether messages carry a send timestamp after the sequence number (bytes 8..<16).
-    public var carriesTimestamp: Bool { oneWay || mode == .openLoop }
+    /// Fans time every message one way: there is no round trip to time.
+    public var carriesTimestamp: Bool { oneWay || mode == .openLoop || topology.isFan }
 
     /// A tenth of the measured count, at most 1000.
     public static func defaultWarmup(messages: Int) -> Int { min(1000, messages / 10) }
@@ -108,6 +115,9 @@ public struct RepetitionResult: Sendable {
     /// after the window, in ns (`HostProbe`); nil for one-sided ceilings.
     public var probeNs: UInt64?
     public var probeEndNs: UInt64?
+    /// The CPUs pair 0's producer and consumer were pinned to (nil when unpinned).
+    public var producerCPU: Int32?
+    public var consumerCPU: Int32?
     /// Set when SIGINT, SIGTERM or SIGHUP reached the coordinator during this repetition.
     public var interruptedBy: Int32?
 

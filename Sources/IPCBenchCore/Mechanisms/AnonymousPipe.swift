@@ -1,34 +1,38 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// `pipe`: two anonymous pipes (pipe2), one per direction.
 public final class AnonymousPipe: Mechanism {
     public static let name = "pipe"
     public static let summary = "anonymous pipes (pipe2), one per direction"
-    public static let traits = MechanismTraits(family: .kernel)
+    public static let traits = MechanismTraits.sharedQueue(.kernel)
 
     private var ends = DuplexDescriptors()
 
-    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? { nil }
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        AnonymousPipe.sharedLimitation(scenario)
+    }
+
+    /// Several writers or readers on one pipe keep messages whole only up to PIPE_BUF.
+    static func sharedLimitation(_ scenario: Scenario) -> String? {
+        guard scenario.topology.isFan, scenario.payloadBytes > Int(PIPE_BUF) else { return nil }
+        return "a pipe keeps a write whole only up to PIPE_BUF (\(PIPE_BUF) bytes): larger messages of several producers or consumers would interleave"
+    }
 
     public static func limitsSummary(_ limits: MachineLimits) -> String {
         "any size (a byte stream; writes over the pipe's 64 KiB buffer are split); pipe-max-size \(limits.pipeMaxSize)"
     }
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
+        // Should a call fail, the ends already open close with `ends`.
         var fds: [Int32] = [-1, -1]
-        do {
-            _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
-            (ends.forwardRead, ends.forwardWrite) = (fds[0], fds[1])
-            _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
-            (ends.backwardRead, ends.backwardWrite) = (fds[0], fds[1])
-            if spec.wait == .spin { try ends.setNonBlockingAll() }
-        } catch {
-            ends.closeAll()
-            throw error
-        }
+        _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
+        ends.forwardRead = OwnedDescriptor(fds[0])
+        ends.forwardWrite = OwnedDescriptor(fds[1])
+        _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
+        ends.backwardRead = OwnedDescriptor(fds[0])
+        ends.backwardWrite = OwnedDescriptor(fds[1])
+        if spec.wait == .spin { try ends.setNonBlockingAll() }
     }
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> StreamEndpoint {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Synchronization
 
 /// `cacheline`: the ceiling for latency. Two processes pass an 8-byte value back and forth
@@ -9,14 +7,7 @@ import Synchronization
 public final class CacheLineBounce: Mechanism {
     public static let name = "cacheline"
     public static let summary = "ceiling: two processes bouncing one cache line (8-byte payload, spin)"
-    public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .ceilings)
-        t.modes = [.latency]
-        t.waits = [.spin]
-        t.fixedPayloadBytes = 8
-        t.ceiling = .latency
-        return t
-    }
+    public static let traits = MechanismTraits(family: .ceilings, modes: [.latency], waits: [.spin], fixedPayloadBytes: 8, ceiling: .latency)
 
     private let line: MemoryRegion
 

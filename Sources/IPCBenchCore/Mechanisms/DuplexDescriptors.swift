@@ -1,55 +1,38 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Four descriptors, two one-way paths: producer→consumer (`forward`) and consumer→producer
-/// (`backward`). Pipes, FIFOs and eventfds all reduce to this; each worker keeps the two ends it
-/// uses and closes the others, so a dead peer shows up as EOF or EPIPE rather than a hang.
-struct DuplexDescriptors {
-    var forwardRead: Int32 = -1
-    var forwardWrite: Int32 = -1
-    var backwardRead: Int32 = -1
-    var backwardWrite: Int32 = -1
+/// (`backward`). Pipes and FIFOs reduce to this; each worker keeps the two ends it uses and
+/// closes the others, so a dead peer shows up as EOF or EPIPE rather than a hang.
+struct DuplexDescriptors: ~Copyable {
+    var forwardRead = OwnedDescriptor()
+    var forwardWrite = OwnedDescriptor()
+    var backwardRead = OwnedDescriptor()
+    var backwardWrite = OwnedDescriptor()
 
     /// (send, receive) for a role, closing the two ends the role does not use.
     mutating func take(_ role: Role) -> (send: Int32, receive: Int32) {
         switch role {
         case .producer:
-            closeDescriptor(forwardRead); closeDescriptor(backwardWrite)
-            forwardRead = -1; backwardWrite = -1
-            return (forwardWrite, backwardRead)
+            forwardRead.close()
+            backwardWrite.close()
+            return (forwardWrite.raw, backwardRead.raw)
         case .consumer:
-            closeDescriptor(forwardWrite); closeDescriptor(backwardRead)
-            forwardWrite = -1; backwardRead = -1
-            return (backwardWrite, forwardRead)
+            forwardWrite.close()
+            backwardRead.close()
+            return (backwardWrite.raw, forwardRead.raw)
         }
     }
 
     mutating func closeAll() {
-        for fd in [forwardRead, forwardWrite, backwardRead, backwardWrite] { closeDescriptor(fd) }
-        self = DuplexDescriptors()
+        forwardRead.close()
+        forwardWrite.close()
+        backwardRead.close()
+        backwardWrite.close()
     }
 
     func setNonBlockingAll() throws(IPCError) {
-        for fd in [forwardRead, forwardWrite, backwardRead, backwardWrite] where fd >= 0 {
+        for fd in [forwardRead.raw, forwardWrite.raw, backwardRead.raw, backwardWrite.raw] where fd >= 0 {
             try setNonBlocking(fd, true)
         }
-    }
-}
-
-/// A worker's side of a byte stream: one descriptor to write, one to read (may be the same).
-public struct StreamEndpoint: MessageEndpoint {
-    let sendFD: Int32
-    let receiveFD: Int32
-    let spin: SpinPolicy
-
-    @inline(__always)
-    public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
-        try DescriptorIO.writeAll(sendFD, buffer, count, spin)
-    }
-
-    @inline(__always)
-    public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
-        try DescriptorIO.readAll(receiveFD, buffer, count, spin)
     }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// `eventfd`: two eventfd counters, one per direction. A message is the 8-byte value added to
@@ -8,15 +6,10 @@ import CIPCShim
 public final class EventCounter: Mechanism {
     public static let name = "eventfd"
     public static let summary = "eventfd counters, one per direction (8-byte payload)"
-    public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .notify)
-        t.modes = [.latency]
-        t.fixedPayloadBytes = 8
-        return t
-    }
+    public static let traits = MechanismTraits(family: .notify, modes: [.latency], fixedPayloadBytes: 8)
 
-    private var forward: Int32 = -1
-    private var backward: Int32 = -1
+    private var forward = OwnedDescriptor()
+    private var backward = OwnedDescriptor()
 
     public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
         if scenario.mode != .latency { return "eventfd is a counter: writes add up, so a stream of messages cannot be told apart" }
@@ -28,28 +21,21 @@ public final class EventCounter: Mechanism {
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         let flags = Int32(EFD_CLOEXEC_VALUE) | (spec.wait == .spin ? O_NONBLOCK : 0)
-        do {
-            forward = try sys("eventfd") { ipc_eventfd(0, flags) }
-            backward = try sys("eventfd") { ipc_eventfd(0, flags) }
-        } catch {
-            closeDescriptors()
-            throw error
-        }
+        forward = OwnedDescriptor(try sys("eventfd") { ipc_eventfd(0, flags) })
+        backward = OwnedDescriptor(try sys("eventfd") { ipc_eventfd(0, flags) })
     }
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> StreamEndpoint {
         // An eventfd is read and written through the same descriptor: each side keeps both.
         switch role {
-        case .producer: return StreamEndpoint(sendFD: forward, receiveFD: backward, spin: spin)
-        case .consumer: return StreamEndpoint(sendFD: backward, receiveFD: forward, spin: spin)
+        case .producer: return StreamEndpoint(sendFD: forward.raw, receiveFD: backward.raw, spin: spin)
+        case .consumer: return StreamEndpoint(sendFD: backward.raw, receiveFD: forward.raw, spin: spin)
         }
     }
 
     public func closeDescriptors() {
-        closeDescriptor(forward)
-        closeDescriptor(backward)
-        forward = -1
-        backward = -1
+        forward.close()
+        backward.close()
     }
 }
 

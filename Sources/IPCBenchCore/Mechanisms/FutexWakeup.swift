@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 import Synchronization
 
@@ -13,12 +11,7 @@ import Synchronization
 public final class FutexWakeup: Mechanism {
     public static let name = "futex"
     public static let summary = "futex word in shared memory: value in a mailbox, sequence bumped, FUTEX_WAKE (8-byte payload)"
-    public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .notify)
-        t.modes = [.latency]
-        t.fixedPayloadBytes = 8
-        return t
-    }
+    public static let traits = MechanismTraits(family: .notify, modes: [.latency], fixedPayloadBytes: 8)
 
     /// Two cache lines: producer→consumer at 0, consumer→producer at 64.
     private let lines: MemoryRegion

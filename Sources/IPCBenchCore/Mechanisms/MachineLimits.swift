@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// The kernel limits that decide which payload sizes a mechanism can carry on this machine,

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// What the coordinator knows when it makes a channel, before forking the workers.
 public struct ChannelSpec {
@@ -69,8 +67,30 @@ public struct MechanismTraits: Sendable {
     public var lossy = false
     /// Signals a worker must have blocked before any peer sends (only `signal` needs one).
     public var workerBlockedSignals: [Int32] = []
+    /// One channel can take several producers (`fan-in:N`) or several competing consumers
+    /// (`fan-out:N`): each message goes in and comes out whole, whoever else uses the channel.
+    public var fanIn = false
+    public var fanOut = false
 
-    public init(family: MechanismFamily) { self.family = family }
+    public init(
+        family: MechanismFamily, modes: [Mode] = Mode.allCases, waits: [WaitMode] = WaitMode.allCases,
+        copyModes: [CopyMode] = [.copy], fixedPayloadBytes: Int? = nil, ceiling: Ceiling? = nil
+    ) {
+        self.family = family
+        self.modes = modes
+        self.waits = waits
+        self.copyModes = copyModes
+        self.fixedPayloadBytes = fixedPayloadBytes
+        self.ceiling = ceiling
+    }
+
+    /// A kernel queue that keeps message boundaries with many writers and readers.
+    static func sharedQueue(_ family: MechanismFamily) -> MechanismTraits {
+        var t = MechanismTraits(family: family)
+        t.fanIn = true
+        t.fanOut = true
+        return t
+    }
 
     /// No consumer is forked: a ceiling measured by one process alone.
     public var oneSided: Bool { ceiling == .throughput }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// `memfd-pass`: messages handed over as memory, the way Windows ALPC passes large messages as
@@ -23,18 +21,16 @@ import CIPCShim
 public final class MemfdPassing: Mechanism {
     public static let name = "memfd-pass"
     public static let summary = "sealed memfd per message passed with SCM_RIGHTS (SOCK_SEQPACKET), mapped by the receiver; up to 4 KiB inline"
-    public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .zeroCopy)
-        t.copyModes = [.copy, .zero]
-        return t
-    }
+    public static let traits = MechanismTraits(family: .zeroCopy, copyModes: [.copy, .zero])
 
     /// Messages up to one page travel inline: below it a memfd's fixed cost (creating and sizing
     /// it, two mappings, two unmappings, two closes and a page fault on each side) is more than
     /// copying the bytes twice through the socket.
     public static let inlineLimitBytes = 4096
 
-    var pair: SocketPair
+    private let pair: SocketPair
+    /// Set for messages by memfd: each worker shrinks its own send buffer before it sends.
+    private let shrinksSendBuffer: Bool
     /// Two inline-sized pages (outgoing, incoming) each worker writes and reads in place; mapped
     /// privately before the fork, so every worker has its own.
     private let staging: MemoryRegion
@@ -63,20 +59,13 @@ public final class MemfdPassing: Mechanism {
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         pair = try SocketPair(type: Int32(SOCK_SEQPACKET.rawValue), nonBlocking: spec.wait == .spin)
-        do {
-            if spec.payloadBytes > Self.inlineLimitBytes {
-                try Self.shrinkSendBuffer(pair.ends.0)
-                try Self.shrinkSendBuffer(pair.ends.1)
-            }
-            staging = try MemoryRegion(byteCount: 2 * Self.inlineLimitBytes, sharing: .private)
-        } catch {
-            pair.closeAll()
-            throw error
-        }
+        shrinksSendBuffer = spec.payloadBytes > Self.inlineLimitBytes
+        staging = try MemoryRegion(byteCount: 2 * Self.inlineLimitBytes, sharing: .private)
     }
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> MemfdEndpoint {
         let fd = pair.take(role)
+        if shrinksSendBuffer { try Self.shrinkSendBuffer(fd) }
         return MemfdEndpoint(
             socket: fd, spin: spin, outgoingStaging: staging.base, incomingStaging: staging.base + Self.inlineLimitBytes)
     }
@@ -85,7 +74,9 @@ public final class MemfdPassing: Mechanism {
 
     /// With messages by memfd only the 8-byte handle packets are queued, and with the default
     /// buffer hundreds of them fit: a producer faster than its consumer could hold hundreds of
-    /// 1 GiB memfds. At its minimum (the kernel raises 1 to SOCK_MIN_SNDBUF) a few fit.
+    /// 1 GiB memfds. At its minimum (the kernel raises 1 to SOCK_MIN_SNDBUF) a few fit. A unix
+    /// socket charges a packet to its sender's buffer until it is read, so each side's own
+    /// buffer bounds what it has in flight.
     static func shrinkSendBuffer(_ socket: Int32) throws(IPCError) {
         var minimum: Int32 = 1
         _ = try sys("setsockopt SO_SNDBUF") {
@@ -95,16 +86,16 @@ public final class MemfdPassing: Mechanism {
 
     private static func probeHandlesInFlight() -> Int {
         let fallback = 8
-        guard var probe = try? SocketPair(type: Int32(SOCK_SEQPACKET.rawValue), nonBlocking: true) else { return fallback }
-        defer { probe.closeAll() }
-        guard (try? shrinkSendBuffer(probe.ends.0)) != nil else { return fallback }
-        let memfd = ipc_memfd_create("ipcbench-probe")
-        guard memfd >= 0 else { return fallback }
-        defer { closeDescriptor(memfd) }
+        var fds: [Int32] = [-1, -1]
+        let type = Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        guard socketpair(AF_UNIX, type, 0, &fds) == 0 else { return fallback }
+        let sender = OwnedDescriptor(fds[0]), receiver = OwnedDescriptor(fds[1])
+        let memfd = OwnedDescriptor(ipc_memfd_create("ipcbench-probe"))
+        guard receiver.isOpen, memfd.isOpen, (try? shrinkSendBuffer(sender.raw)) != nil else { return fallback }
         let length: UInt64 = 0
         var queued = 0
         while queued < 1024, withUnsafeBytes(of: length, {
-            ipc_send_with_fd(probe.ends.0, $0.baseAddress, 8, memfd, Int32(MSG_NOSIGNAL))
+            ipc_send_with_fd(sender.raw, $0.baseAddress, 8, memfd.raw, Int32(MSG_NOSIGNAL))
         }) == 8 {
             queued += 1
         }
@@ -139,24 +130,10 @@ struct MemfdMessage {
         unmap()
         _ = try sys("fcntl F_ADD_SEALS") { ipc_memfd_seal(fd) }
         let length = UInt64(count)
-        var spins: UInt32 = 0
-        while true {
-            let sent: Int
-            if spin.isBlocking {
-                sent = try sys("sendmsg") {
-                    withUnsafeBytes(of: length) { ipc_send_with_fd(socket, $0.baseAddress, 8, fd, Int32(MSG_NOSIGNAL)) }
-                }
-            } else if let n = try sysNonBlocking("sendmsg", {
-                withUnsafeBytes(of: length) { ipc_send_with_fd(socket, $0.baseAddress, 8, fd, Int32(MSG_NOSIGNAL)) }
-            }) {
-                sent = n
-            } else {
-                spin.backoff(&spins)
-                continue
-            }
-            if sent != 8 { throw .messageSize(expected: 8, received: sent) }
-            return
+        let sent = try spin.call("sendmsg") {
+            withUnsafeBytes(of: length) { ipc_send_with_fd(socket, $0.baseAddress, 8, fd, Int32(MSG_NOSIGNAL)) }
         }
+        if sent != 8 { throw .messageSize(expected: 8, received: sent) }
     }
 
     /// recvmsg one handle packet, check that it is a sealed memfd of `count` bytes, map it
@@ -164,21 +141,7 @@ struct MemfdMessage {
     static func receive(_ socket: Int32, count: Int, _ spin: SpinPolicy) throws(IPCError) -> MemfdMessage {
         var length: UInt64 = 0
         var fd: Int32 = -1, extra: Int32 = -1, flags: Int32 = 0
-        var spins: UInt32 = 0
-        var got = 0
-        while true {
-            if spin.isBlocking {
-                got = try sys("recvmsg") { ipc_receive_with_fds(socket, &length, 8, Int32(MSG_TRUNC), &fd, &extra, &flags) }
-            } else if let n = try sysNonBlocking("recvmsg", {
-                ipc_receive_with_fds(socket, &length, 8, Int32(MSG_TRUNC), &fd, &extra, &flags)
-            }) {
-                got = n
-            } else {
-                spin.backoff(&spins)
-                continue
-            }
-            break
-        }
+        let got = try spin.call("recvmsg") { ipc_receive_with_fds(socket, &length, 8, Int32(MSG_TRUNC), &fd, &extra, &flags) }
         var message = MemfdMessage(fd: fd, count: count)
         do throws(IPCError) {
             if got == 0 && fd < 0 { throw .peerClosed }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `memcpy`: the ceiling for throughput. One process copies each payload into the next slot of
 /// a ring-sized buffer (`--ring-size`), exactly the copy a ring's producer makes, with no other
@@ -9,11 +7,8 @@ public final class MemoryCopy: Mechanism {
     public static let name = "memcpy"
     public static let summary = "ceiling: one core copying each payload into a ring-sized buffer (no IPC)"
     public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .ceilings)
-        t.modes = [.throughput]
-        t.waits = [.spin]
+        var t = MechanismTraits(family: .ceilings, modes: [.throughput], waits: [.spin], ceiling: .throughput)
         t.usesRingSize = true
-        t.ceiling = .throughput
         return t
     }
 

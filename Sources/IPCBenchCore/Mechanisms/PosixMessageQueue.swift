@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// `posix-mq`: two POSIX message queues (mq_open), one per direction, created O_EXCL with an
@@ -8,7 +6,7 @@ import CIPCShim
 public final class PosixMessageQueue: Mechanism {
     public static let name = "posix-mq"
     public static let summary = "POSIX message queues (mq_open 0600, unlinked before use)"
-    public static let traits = MechanismTraits(family: .kernel)
+    public static let traits = MechanismTraits.sharedQueue(.kernel)
 
     private var forward: mqd_t = -1
     private var backward: mqd_t = -1
@@ -78,38 +76,16 @@ public final class PosixMessageQueue: Mechanism {
 
         @inline(__always)
         public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
-            var spins: UInt32 = 0
-            while true {
-                if spin.isBlocking {
-                    _ = try sys("mq_send") { mq_send(sendQueue, buffer.assumingMemoryBound(to: CChar.self), count, 0) }
-                    return
-                }
-                if try sysNonBlocking("mq_send", { mq_send(sendQueue, buffer.assumingMemoryBound(to: CChar.self), count, 0) }) != nil {
-                    return
-                }
-                spin.backoff(&spins)
-            }
+            _ = try spin.call("mq_send") { mq_send(sendQueue, buffer.assumingMemoryBound(to: CChar.self), count, 0) }
         }
 
         @inline(__always)
         public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
-            var spins: UInt32 = 0
             var priority: UInt32 = 0
-            while true {
-                let got: Int
-                if spin.isBlocking {
-                    got = try sys("mq_receive") { mq_receive(receiveQueue, buffer.assumingMemoryBound(to: CChar.self), count, &priority) }
-                } else if let n = try sysNonBlocking("mq_receive", {
-                    mq_receive(receiveQueue, buffer.assumingMemoryBound(to: CChar.self), count, &priority)
-                }) {
-                    got = n
-                } else {
-                    spin.backoff(&spins)
-                    continue
-                }
-                if got != count { throw .messageSize(expected: count, received: got) }
-                return
+            let got = try spin.call("mq_receive") {
+                mq_receive(receiveQueue, buffer.assumingMemoryBound(to: CChar.self), count, &priority)
             }
+            if got != count { throw .messageSize(expected: count, received: got) }
         }
     }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// `signal`: a queued real-time signal (SIGRTMIN) sent with sigqueue, whose 8-byte value is the
@@ -9,9 +7,7 @@ public final class RealtimeSignal: Mechanism {
     public static let name = "signal"
     public static let summary = "SIGRTMIN with a value (sigqueue), received with sigwaitinfo (8-byte payload)"
     public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .notify)
-        t.modes = [.latency]
-        t.fixedPayloadBytes = 8
+        var t = MechanismTraits(family: .notify, modes: [.latency], fixedPayloadBytes: 8)
         t.workerBlockedSignals = [ipc_sigrtmin()]
         return t
     }
@@ -55,15 +51,9 @@ public final class RealtimeSignal: Mechanism {
 
         @inline(__always)
         public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
-            var spins: UInt32 = 0
             var zero = timespec()
             while true {
-                if spin.isBlocking {
-                    _ = try sys("sigwaitinfo") { sigwaitinfo(&set, &info) }
-                } else if try sysNonBlocking("sigtimedwait", { sigtimedwait(&set, &info, &zero) }) == nil {
-                    spin.backoff(&spins)
-                    continue
-                }
+                _ = try spin.call("sigwaitinfo", { sigwaitinfo(&set, &info) }, poll: { sigtimedwait(&set, &info, &zero) })
                 // Only our peer's signals count; anything else (another sender) is dropped.
                 guard ipc_siginfo_sender(&info) == peer else { continue }
                 buffer.storeBytes(of: ipc_siginfo_value_u64(&info), as: UInt64.self)

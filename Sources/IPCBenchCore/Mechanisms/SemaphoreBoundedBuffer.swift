@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `shm-sem`: the textbook bounded buffer. Each direction is an array of
 /// ``SlotLayout/slotCount`` slots in POSIX shared memory (shm_open O_EXCL 0600, unlinked once
@@ -18,12 +16,8 @@ import Glibc
 public final class SemaphoreBoundedBuffer: Mechanism {
     public static let name = "shm-sem"
     public static let summary = "bounded buffer of 8 slots in POSIX shared memory guarded by sem_init(pshared) semaphores"
-    public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .rings)
-        t.copyModes = [.copy, .zero]
-        t.usesRingSize = true
-        return t
-    }
+    /// What the rings declare: `--ring-size`, both copy modes.
+    public static let traits = RingPair.traits
 
     private var mapping: UnsafeMutableRawPointer?
     private let mappingBytes: Int
@@ -142,12 +136,7 @@ struct SlotBuffer {
 /// with the spin policy's backoff otherwise.
 @inline(__always)
 func semaphoreWait(_ semaphore: UnsafeMutablePointer<sem_t>, _ spin: SpinPolicy) throws(IPCError) {
-    if spin.isBlocking {
-        _ = try sys("sem_wait") { sem_wait(semaphore) }
-        return
-    }
-    var spins: UInt32 = 0
-    while try sysNonBlocking("sem_trywait", { sem_trywait(semaphore) }) == nil { spin.backoff(&spins) }
+    _ = try spin.call("sem_wait", { sem_wait(semaphore) }, poll: { sem_trywait(semaphore) })
 }
 
 @inline(__always)

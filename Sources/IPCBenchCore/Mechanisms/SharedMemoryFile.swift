@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `shm-mmap`: the ring in a file (0600, O_EXCL, in the run's private folder) mapped
 /// MAP_SHARED, unlinked as soon as it is mapped. Where the temp folder is on a disk, the page

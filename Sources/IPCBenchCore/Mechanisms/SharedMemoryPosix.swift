@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `shm-posix`: the ring in POSIX shared memory (shm_open O_EXCL 0600 with an unpredictable
 /// name, mmap MAP_SHARED), unlinked as soon as it is mapped, before the workers are forked.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `shm-sysv`: the ring in a System V segment (shmget IPC_PRIVATE 0600), marked IPC_RMID right
 /// after the coordinator attaches it: the kernel frees it when the last process detaches, so

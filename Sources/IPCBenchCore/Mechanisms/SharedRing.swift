@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 import Synchronization
 
@@ -378,8 +376,7 @@ struct RingPair {
 
     /// What every ring-backed mechanism declares: `--ring-size`, and both copy modes.
     static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .rings)
-        t.copyModes = [.copy, .zero]
+        var t = MechanismTraits(family: .rings, copyModes: [.copy, .zero])
         t.usesRingSize = true
         return t
     }

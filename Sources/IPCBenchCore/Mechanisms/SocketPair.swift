@@ -1,52 +1,47 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A connected pair of Unix sockets (socketpair): no path on disk, nothing to unlink.
-/// The producer keeps `ends.0`, the consumer `ends.1`.
-struct SocketPair {
-    private(set) var ends: (Int32, Int32) = (-1, -1)
+/// The producer keeps one end, the consumer the other.
+final class SocketPair {
+    private var producerEnd: OwnedDescriptor
+    private var consumerEnd: OwnedDescriptor
 
     init(type: Int32, nonBlocking: Bool) throws(IPCError) {
         var fds: [Int32] = [-1, -1]
         _ = try sys("socketpair") { socketpair(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) }
-        ends = (fds[0], fds[1])
+        producerEnd = OwnedDescriptor(fds[0])
+        consumerEnd = OwnedDescriptor(fds[1])
         if nonBlocking {
-            do {
-                try setNonBlocking(fds[0], true)
-                try setNonBlocking(fds[1], true)
-            } catch {
-                closeAll()
-                throw error
-            }
+            try setNonBlocking(fds[0], true)
+            try setNonBlocking(fds[1], true)
         }
     }
 
-    mutating func take(_ role: Role) -> Int32 {
+    func take(_ role: Role) -> Int32 {
         switch role {
         case .producer:
-            closeDescriptor(ends.1); ends.1 = -1
-            return ends.0
+            consumerEnd.close()
+            return producerEnd.raw
         case .consumer:
-            closeDescriptor(ends.0); ends.0 = -1
-            return ends.1
+            producerEnd.close()
+            return consumerEnd.raw
         }
     }
 
-    mutating func closeAll() {
-        closeDescriptor(ends.0)
-        closeDescriptor(ends.1)
-        ends = (-1, -1)
+    func closeAll() {
+        producerEnd.close()
+        consumerEnd.close()
     }
 
     /// Whether one message of `bytes` fits through a fresh pair of this type with the kernel's
     /// default buffers: the kernel answers EMSGSIZE when it does not, so ask it.
     static func carries(type: Int32, bytes: Int) -> Bool {
-        guard var pair = try? SocketPair(type: type, nonBlocking: true) else { return false }
+        guard let pair = try? SocketPair(type: type, nonBlocking: true) else { return false }
         defer { pair.closeAll() }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
         defer { buffer.deallocate() }
-        let sent = send(pair.ends.0, buffer, bytes, Int32(MSG_NOSIGNAL))
+        // The other end stays open: a datagram to a closed peer is refused, not measured.
+        let sent = send(pair.producerEnd.raw, buffer, bytes, Int32(MSG_NOSIGNAL))
         return sent == bytes
     }
 
@@ -83,7 +78,7 @@ public struct DatagramEndpoint: MessageEndpoint {
 protocol PacketSocketMechanism: Mechanism where Endpoint == DatagramEndpoint {
     static var socketType: Int32 { get }
     static var unit: String { get }
-    var pair: SocketPair { get set }
+    var pair: SocketPair { get }
 }
 
 extension PacketSocketMechanism {
@@ -98,15 +93,8 @@ extension PacketSocketMechanism {
     }
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> DatagramEndpoint {
-        var p = pair
-        let fd = p.take(role)
-        pair = p
-        return DatagramEndpoint(fd: fd, spin: spin)
+        DatagramEndpoint(fd: pair.take(role), spin: spin)
     }
 
-    public func closeDescriptors() {
-        var p = pair
-        p.closeAll()
-        pair = p
-    }
+    public func closeDescriptors() { pair.closeAll() }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// What a worker does when a non-blocking call would block.
@@ -42,87 +40,32 @@ public enum SpinPolicy: Sendable {
     }
 }
 
-/// Whole-message reads and writes on a byte-stream or datagram descriptor, blocking or polled.
-enum DescriptorIO {
+extension SpinPolicy {
+    /// The one block-or-poll loop. Blocking, `block` runs once (EINTR retried); polling, `poll`
+    /// (the call's non-blocking form) runs until it stops saying "would block" (EAGAIN, or
+    /// `wouldBlock`: msgrcv says ENOMSG), with a `backoff` between tries. Any other failure
+    /// becomes an error naming `call`.
     @inline(__always)
-    static func writeAll(
-        _ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, _ spin: SpinPolicy
-    ) throws(IPCError) {
-        var done = 0
-        var spins: UInt32 = 0
-        while done < count {
-            if spin.isBlocking {
-                done += try sys("write") { write(fd, buffer + done, count - done) }
-            } else if let n = try sysNonBlocking("write", { write(fd, buffer + done, count - done) }) {
-                done += n
-            } else {
-                spin.backoff(&spins)
-            }
-        }
-    }
-
-    @inline(__always)
-    static func readAll(
-        _ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ spin: SpinPolicy
-    ) throws(IPCError) {
-        var done = 0
-        var spins: UInt32 = 0
-        while done < count {
-            let n: Int
-            if spin.isBlocking {
-                n = try sys("read") { read(fd, buffer + done, count - done) }
-            } else if let m = try sysNonBlocking("read", { read(fd, buffer + done, count - done) }) {
-                n = m
-            } else {
-                spin.backoff(&spins)
-                continue
-            }
-            if n == 0 { throw .peerClosed }
-            done += n
-        }
-    }
-
-    /// Sends one datagram (or sequenced packet) of exactly `count` bytes.
-    @inline(__always)
-    static func sendDatagram(
-        _ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, _ spin: SpinPolicy
-    ) throws(IPCError) {
+    func call<R: FixedWidthInteger>(
+        _ name: StaticString, wouldBlock: Int32 = EAGAIN, _ block: () -> R, poll: () -> R
+    ) throws(IPCError) -> R {
+        if isBlocking { return try sys(name, block) }
         var spins: UInt32 = 0
         while true {
-            let sent: Int
-            if spin.isBlocking {
-                sent = try sys("send") { send(fd, buffer, count, Int32(MSG_NOSIGNAL)) }
-            } else if let n = try sysNonBlocking("send", { send(fd, buffer, count, Int32(MSG_NOSIGNAL)) }) {
-                sent = n
-            } else {
-                spin.backoff(&spins)
-                continue
+            let result = poll()
+            if result != -1 { return result }
+            let code = errno
+            if code != EAGAIN && code != EWOULDBLOCK && code != wouldBlock && code != EINTR {
+                throw .system(call: name, errno: code)
             }
-            if sent != count { throw .messageSize(expected: count, received: sent) }
-            return
+            backoff(&spins)
         }
     }
 
-    /// Receives one datagram; MSG_TRUNC makes the kernel report its real length, so an
-    /// oversized one is caught instead of silently cut.
+    /// ``call(_:wouldBlock:_:poll:)`` for a call whose blocking and polling forms are the same
+    /// (the descriptor's O_NONBLOCK decides).
     @inline(__always)
-    static func receiveDatagram(
-        _ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ spin: SpinPolicy
-    ) throws(IPCError) {
-        var spins: UInt32 = 0
-        while true {
-            let got: Int
-            if spin.isBlocking {
-                got = try sys("recv") { recv(fd, buffer, count, Int32(MSG_TRUNC)) }
-            } else if let n = try sysNonBlocking("recv", { recv(fd, buffer, count, Int32(MSG_TRUNC)) }) {
-                got = n
-            } else {
-                spin.backoff(&spins)
-                continue
-            }
-            if got == 0 && count > 0 { throw .peerClosed }
-            if got != count { throw .messageSize(expected: count, received: got) }
-            return
-        }
+    func call<R: FixedWidthInteger>(_ name: StaticString, _ body: () -> R) throws(IPCError) -> R {
+        try call(name, body, poll: body)
     }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `sysv-mq`: two System V message queues (msgget IPC_PRIVATE, 0600), one per direction.
 ///
@@ -10,7 +8,7 @@ public final class SystemVMessageQueue: Mechanism {
     public static let name = "sysv-mq"
     public static let summary = "System V message queues (msgget IPC_PRIVATE 0600)"
     public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .kernel)
+        var t = MechanismTraits.sharedQueue(.kernel)
         t.headroomBytes = headroomBytes
         return t
     }
@@ -80,37 +78,16 @@ public final class SystemVMessageQueue: Mechanism {
         public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
             let message = UnsafeMutableRawPointer(mutating: buffer) - headroomBytes
             message.storeBytes(of: 1, as: Int.self)
-            var spins: UInt32 = 0
-            while true {
-                if spin.isBlocking {
-                    _ = try sys("msgsnd") { msgsnd(sendQueue, message, count, 0) }
-                    return
-                }
-                if try sysNonBlocking("msgsnd", { msgsnd(sendQueue, message, count, IPC_NOWAIT) }) != nil { return }
-                spin.backoff(&spins)
-            }
+            _ = try spin.call("msgsnd", { msgsnd(sendQueue, message, count, 0) },
+                              poll: { msgsnd(sendQueue, message, count, IPC_NOWAIT) })
         }
 
         @inline(__always)
         public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
             let message = buffer - headroomBytes
-            var spins: UInt32 = 0
-            while true {
-                let got: Int
-                if spin.isBlocking {
-                    got = try sys("msgrcv") { msgrcv(receiveQueue, message, count, 0, 0) }
-                } else {
-                    let n = msgrcv(receiveQueue, message, count, 0, IPC_NOWAIT)
-                    if n < 0 {
-                        let code = errno
-                        if code == ENOMSG || code == EINTR { spin.backoff(&spins); continue }
-                        throw .system(call: "msgrcv", errno: code)
-                    }
-                    got = n
-                }
-                if got != count { throw .messageSize(expected: count, received: got) }
-                return
-            }
+            let got = try spin.call("msgrcv", wouldBlock: ENOMSG, { msgrcv(receiveQueue, message, count, 0, 0) },
+                                    poll: { msgrcv(receiveQueue, message, count, 0, IPC_NOWAIT) })
+            if got != count { throw .messageSize(expected: count, received: got) }
         }
     }
 }

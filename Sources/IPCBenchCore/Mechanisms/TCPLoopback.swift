@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `tcp`: one TCP connection over 127.0.0.1 with TCP_NODELAY.
 ///

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `udp`: two UDP sockets on 127.0.0.1, each connect()ed to the other, so the kernel drops any
 /// datagram from a third party. UDP may drop (a full receive buffer) and, in principle, reorder:
@@ -10,8 +8,7 @@ public final class UDPLoopback: Mechanism {
     public static let name = "udp"
     public static let summary = "UDP over 127.0.0.1 (connected sockets), loss and reordering counted"
     public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .kernel)
-        t.modes = [.latency, .throughput]
+        var t = MechanismTraits(family: .kernel, modes: [.latency, .throughput])
         t.lossy = true
         return t
     }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `unix-stream`: a connected pair of SOCK_STREAM Unix sockets.
 public final class UnixStreamSocket: Mechanism {
@@ -8,7 +6,7 @@ public final class UnixStreamSocket: Mechanism {
     public static let summary = "Unix domain stream sockets (socketpair SOCK_STREAM)"
     public static let traits = MechanismTraits(family: .kernel)
 
-    private var pair: SocketPair
+    private let pair: SocketPair
 
     public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? { nil }
 

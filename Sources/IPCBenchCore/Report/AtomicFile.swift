@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Writes a file all at once: a private temp file in the same folder, fsync, rename. Readers
 /// see the old file or the whole new one, never half a report.

@@ -1,19 +1,17 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The CSV contract: one row per scenario and repetition, RFC 4180 quoting, columns in this
 /// order (README "CSV columns" documents each). Empty cells where a figure does not apply.
 public enum CSVReport {
     public static let columns = [
-        "mechanism", "mode", "payload_bytes", "placement", "pairs", "wait", "copy", "repetition", "messages",
+        "mechanism", "mode", "payload_bytes", "placement", "pairs", "wait", "copy", "topology", "cpu_pair", "repetition", "messages",
         "status", "note", "msgs_per_s", "mib_per_s",
         "rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns", "rtt_max_ns",
         "rtt_mean_ns", "rtt_stddev_ns",
         "oneway_min_ns", "oneway_p50_ns", "oneway_p90_ns", "oneway_p99_ns", "oneway_p999_ns", "oneway_max_ns",
         "oneway_mean_ns", "target_msgs_per_s", "cpu_ns_per_msg", "ctx_switches_per_msg",
         "futex_calls_per_msg", "lost_msgs", "reordered_msgs", "warmup_messages", "window_ns", "min_window_ms", "verify", "ring_bytes",
-        "cv_pct", "noisy", "involuntary_switches", "steal_pct", "loadavg_1m", "probe_ns", "probe_end_ns",
+        "cv_pct", "noisy", "involuntary_switches", "steal_pct", "loadavg_1m", "probe_ns", "probe_end_ns", "producer_cpu", "consumer_cpu", "cpu_relation",
         "clock_overhead_ns", "ab_pair", "ab_position", "hostname", "kernel", "cpu_model", "cpus", "timestamp", "ipcbench_version",
     ]
 
@@ -25,7 +23,10 @@ public enum CSVReport {
         func num(_ v: Double?, _ d: Int) -> String { v.map { fixed($0, d) } ?? "" }
         let values: [String: String] = [
             "mechanism": s.mechanism, "mode": s.mode.rawValue, "payload_bytes": String(s.payloadBytes),
-            "placement": s.placement.rawValue, "pairs": String(s.pairs), "wait": s.wait.rawValue, "copy": s.copy.rawValue,
+            "placement": s.placement.rawValue, "pairs": String(s.pairs), "wait": s.wait.rawValue, "copy": s.copy.rawValue, "topology": s.topology.rawValue,
+            "cpu_pair": s.cpuPair?.description ?? "",
+            "producer_cpu": r.producerCPU.map(String.init) ?? "", "consumer_cpu": r.consumerCPU.map(String.init) ?? "",
+            "cpu_relation": relation(r),
             "repetition": String(r.repetition), "messages": String(s.messages * s.pairs),
             "status": r.status.rawValue, "note": r.note,
             "msgs_per_s": num(r.messagesPerSecond, 1), "mib_per_s": num(r.mibPerSecond, 3),
@@ -54,6 +55,14 @@ public enum CSVReport {
             "cpus": String(machine.cpus), "timestamp": timestamp, "ipcbench_version": ipcbenchVersion,
         ]
         return columns.map { values[$0] ?? "" }
+    }
+
+    /// How pair 0's two CPUs are related, as /sys declares it (read once per process).
+    private static let topology = CPUTopology.read()
+
+    static func relation(_ r: RepetitionResult) -> String {
+        guard let p = r.producerCPU, let c = r.consumerCPU else { return "" }
+        return topology.relation(p, c)
     }
 
     /// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 // The chart types of `ipcbench plot`, drawn as SVG by hand: a line chart on log axes, horizontal
 // bars, a heatmap and a change chart. They know only labels and numbers, never rows or files.

@@ -52,7 +52,7 @@ public indirect enum JSON {
     /// A CSV cell as JSON: empty is null, a number is a number, anything else a string.
     public static func cell(_ text: String, column: String) -> JSON {
         if text.isEmpty { return .null }
-        if ["mechanism", "mode", "placement", "wait", "copy", "status", "note", "hostname", "kernel", "cpu_model",
+        if ["mechanism", "mode", "placement", "wait", "copy", "topology", "cpu_pair", "cpu_relation", "status", "note", "hostname", "kernel", "cpu_model",
             "timestamp", "ipcbench_version"].contains(column) { return .string(text) }
         if text == "true" || text == "false" { return .bool(text == "true") }
         if let i = Int(text) { return .integer(i) }

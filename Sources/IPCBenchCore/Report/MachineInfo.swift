@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The machine a run happened on, stamped on every row so results from different machines are
 /// never mistaken for each other.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Fixed-point text for reports, without Foundation: `fixed(3.14159, 2)` is "3.14". Total over
 /// every Double: at most 17 decimals are written, and a value too large for fixed point comes

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A run's rows kept safe while it goes on: each completed row is appended to a CSV next to
 /// the report (`<output>.partial`) and fsynced, so a report that cannot be written at the end

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `ipcbench plot`: SVG charts of a result file (and of its change against a baseline) plus an
 /// `index.html` that shows them together. Every value is the median of the scenario's `ok`

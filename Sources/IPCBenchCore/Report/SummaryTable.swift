@@ -14,7 +14,10 @@ public enum SummaryTable {
             let ok = runs.filter { $0.status == .ok }
             func med(_ f: (RepetitionResult) -> Double?) -> Double? { median(ok.compactMap(f)) }
             // Open loop has no round trips: its figure is the one-way time from the intended send.
-            let timed: (RepetitionResult) -> Histogram? = { scenario.mode == .openLoop ? $0.oneWay : $0.latency }
+            // So has a fan: each message is timed one way.
+            let timed: (RepetitionResult) -> Histogram? = {
+                scenario.mode == .openLoop || scenario.topology.isFan ? $0.oneWay : $0.latency
+            }
             let p50 = med { timed($0)?.percentile(50).map { Double($0) } }
             let p99 = med { timed($0)?.percentile(99).map { Double($0) } }
             let mib = med { $0.mibPerSecond }
@@ -36,7 +39,9 @@ public enum SummaryTable {
             }
             rows.append([
                 scenario.mechanism, scenario.mode.rawValue, ByteSize.format(scenario.payloadBytes),
-                scenario.placement.rawValue, scenario.wait.rawValue, scenario.copy.rawValue, String(scenario.pairs), "\(ok.count)/\(runs.count)",
+                scenario.placement.rawValue, scenario.wait.rawValue, scenario.copy.rawValue,
+                scenario.topology == .pairs ? String(scenario.pairs) : "\(scenario.pairs) \(scenario.topology.rawValue)",
+                "\(ok.count)/\(runs.count)",
                 p50.map(humanDuration) ?? "-", p99.map(humanDuration) ?? "-",
                 mib.map { fixed($0, $0 < 10 ? 2 : 1) } ?? "-", rate.map { fixed($0, 0) } ?? "-",
                 cpu.map(humanDuration) ?? "-", ctx.map { fixed($0, 2) } ?? "-",

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// CLOCK_MONOTONIC in nanoseconds: system-wide, so stamps from two processes compare directly.
 public enum MonotonicClock {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// Everything that can go wrong while moving or checking a message, and while setting a run up.

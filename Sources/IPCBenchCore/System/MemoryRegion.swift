@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// An anonymous mapping made before fork: `shared` is seen by every process (control block,
 /// histograms), `private` becomes copy-on-write per process (payload buffers). munmap on release.

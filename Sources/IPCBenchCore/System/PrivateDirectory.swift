@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A folder only this user can enter (mkdtemp, 0700), for FIFOs and mapped files. Objects
 /// created in it are unlinked as soon as both workers hold them; `remove()` clears the rest.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Reads small text files such as `/proc/sys/fs/mqueue/msg_max` without Foundation.
 public enum ProcFiles {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// Unpredictable bytes from the kernel (getrandom), for object names and tokens.

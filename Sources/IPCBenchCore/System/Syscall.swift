@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CIPCShim
 
 /// The one door every system call goes through: `-1` plus errno becomes an ``IPCError`` that
@@ -46,4 +44,30 @@ func setNonBlocking(_ fd: Int32, _ enabled: Bool) throws(IPCError) {
     let flags = try sys("fcntl") { fcntl(fd, F_GETFL) }
     let wanted = enabled ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)
     if wanted != flags { _ = try sys("fcntl") { fcntl(fd, F_SETFL, wanted) } }
+}
+
+/// A descriptor this process owns. It is closed exactly once: by `close()`, or when its owner
+/// lets go of it — so an initialiser that throws halfway closes what it had opened without a
+/// catch-close-rethrow of its own. A forked worker leaves with `_exit`, so nothing is closed
+/// behind the mechanism's back there.
+struct OwnedDescriptor: ~Copyable {
+    private(set) var raw: Int32
+
+    init(_ raw: Int32 = -1) { self.raw = raw }
+
+    var isOpen: Bool { raw >= 0 }
+
+    mutating func close() {
+        closeDescriptor(raw)
+        raw = -1
+    }
+
+    /// Gives the descriptor up without closing it: whoever takes the number owns it now.
+    consuming func release() -> Int32 {
+        let r = raw
+        discard self
+        return r
+    }
+
+    deinit { closeDescriptor(raw) }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Synchronization
 
 /// The measured loops for lossy mechanisms (`udp`): a missing message is counted, not fatal.
@@ -111,7 +109,7 @@ enum LossyWorkloads {
     ) throws(IPCError) {
         let size = plan.payloadBytes
         var sequence: UInt64 = 0
-        Futex.waitUntil(sink.warmedUp, reaches: sink.pairs)
+        Futex.waitUntil(sink.warmedUp, reaches: sink.parties)
         for _ in 0..<plan.warmupMessages {
             sequence &+= 1
             Framing.stamp(sequence, into: buffer, size: size)

@@ -37,6 +37,21 @@ struct CopyingTransfer<E: MessageEndpoint>: MessageTransfer {
         return oneWay
     }
 
+    /// Receives whichever message comes next (several producers, or competing consumers) and
+    /// checks its bytes against the sequence number it carries; returns that number and, when
+    /// `timed`, its one-way time.
+    @inline(__always)
+    mutating func receiveAny(timed: Bool) throws(IPCError) -> (sequence: UInt64, oneWayNs: UInt64) {
+        let size = plan.payloadBytes
+        try endpoint.receive(into: receiveBuffer, count: size)
+        let oneWay = timed ? MonotonicClock.nowNs() &- Framing.time(in: receiveBuffer) : 0
+        let sequence = Framing.sequence(in: receiveBuffer, size: size)
+        if plan.verify, let offset = Framing.firstCorruptOffset(sequence, in: receiveBuffer, size: size, firstWord: plan.patternWord) {
+            throw .payloadCorrupt(sequence: sequence, offset: offset)
+        }
+        return (sequence, oneWay)
+    }
+
     /// The received bytes go back as they are.
     @inline(__always)
     mutating func echo(_ sequence: UInt64) throws(IPCError) {

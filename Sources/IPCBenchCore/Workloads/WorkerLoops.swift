@@ -24,6 +24,23 @@ enum WorkerLoops {
             }
             return
         }
+        if context.topology.isFan {
+            var transfer = CopyingTransfer(endpoint: endpoint, sendBuffer: context.buffer, receiveBuffer: context.buffer, plan: plan)
+            defer { endpoint = transfer.endpoint }
+            switch (context.topology, context.role) {
+            case (.fanIn, .producer):
+                try FanWorkloads.fanInProducer(&transfer, member: context.member, plan: plan, sink: sink)
+            case let (.fanIn(producers), .consumer):
+                try FanWorkloads.fanInConsumer(&transfer, producers: producers, plan: plan, sink: sink)
+            case let (.fanOut(consumers), .producer):
+                try FanWorkloads.fanOutProducer(&transfer, consumers: consumers, plan: plan, sink: sink)
+            case (.fanOut, .consumer):
+                try FanWorkloads.fanOutConsumer(&transfer, plan: plan, sink: sink)
+            case (.pairs, _):
+                break
+            }
+            return
+        }
         switch context.role {
         case .producer:
             var transfer = CopyingTransfer(endpoint: endpoint, sendBuffer: context.buffer, receiveBuffer: second, plan: plan)

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Synchronization
 
 /// What one worker must do in one repetition.
@@ -31,13 +29,15 @@ public struct WorkloadPlan: Sendable {
     var patternWord: Int { carriesTimestamp ? 2 : 1 }
 }
 
-/// Where a worker's window and cost go, and the barrier all pairs pass after warm-up.
+/// Where a worker's window and cost go, and the barrier every worker passes after warm-up.
 struct WorkloadSink {
     let report: UnsafeMutablePointer<WorkerReport>
     /// Round trips (latency producer) or one-way times (consumers, when timestamps are carried).
     let histogram: RecordingHistogram?
     let warmedUp: UnsafeMutablePointer<Atomic<UInt32>>
-    let pairs: UInt32
+    /// Workers that count themselves through the warm-up barrier: producers of round trips and
+    /// ceilings, consumers of streams (each consumer once it drained its warm-up).
+    let parties: UInt32
     /// No consumer exists (`memcpy`): producers count the warm-up barrier themselves.
     var oneSided = false
     /// How an open-loop producer waits for the next scheduled send.
@@ -51,11 +51,11 @@ struct WorkloadSink {
     /// CPU clock around all of it but this last stretch, so the reads spend slack, never send time.
     static let pacingMarginNs: UInt64 = 5_000
 
-    /// Counts this pair as warmed up and waits for the others, so all pairs measure together.
+    /// Counts this worker as warmed up and waits for the others, so all measure together.
     func passWarmupBarrier() {
         warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
         Futex.wakeAll(warmedUp)
-        Futex.waitUntil(warmedUp, reaches: pairs)
+        Futex.waitUntil(warmedUp, reaches: parties)
     }
 
     /// Context switches, futex count and CPU clock when the measured window opened.
@@ -192,7 +192,7 @@ enum Workloads {
             sink.passWarmupBarrier()
         } else {
             // The consumers count the barrier after draining the warm-up: the channel is empty now.
-            Futex.waitUntil(sink.warmedUp, reaches: sink.pairs)
+            Futex.waitUntil(sink.warmedUp, reaches: sink.parties)
         }
         var window = WorkloadSink.Window()
         sink.beginWindow(&window, futexCalls: transfer.futexCalls)

@@ -1,0 +1,1 @@
+"""Tests of scripts/ipcbench_tools: python3 -m unittest discover -s scripts/tests -t scripts"""
