@@ -273,9 +273,26 @@ final class MemfdPassingTests: LeakCheckedTestCase {
         XCTAssertNil(MemfdPassing.limitation(Scenario(mechanism: "memfd-pass", mode: .latency, payloadBytes: 8, messages: 3), limits: limits))
     }
 
-    /// The send buffer is at its minimum for messages by memfd, so only a few wait in the socket.
-    func testOnlyAFewMemfdsWaitInTheSocket() {
+    /// A worker's send buffer is at its minimum for messages by memfd, so only a few wait in
+    /// the socket; inline messages keep the default buffer, as `unix-seqpacket` has it.
+    func testOnlyAFewMemfdsWaitInTheSocket() throws {
         XCTAssertGreaterThanOrEqual(MemfdPassing.handlesInFlight, 1)
         XCTAssertLessThanOrEqual(MemfdPassing.handlesInFlight, 64)
+        let directory = try PrivateDirectory()
+        defer { directory.remove() }
+        var sendBuffers: [Int: Int32] = [:]
+        for size in [64, large] {
+            let channel = try MemfdPassing(ChannelSpec(
+                mode: .throughput, payloadBytes: size, pairs: 1, wait: .block, copy: .copy, directory: directory,
+                ringBytes: 1 << 20, janitor: nil, limits: .current()))
+            defer { channel.closeDescriptors() }
+            let producer = try channel.endpoint(.producer, peer: 0, spin: .block(spinFirst: false))
+            var bytes: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            XCTAssertEqual(getsockopt(producer.socket, SOL_SOCKET, SO_SNDBUF, &bytes, &length), 0)
+            sendBuffers[size] = bytes
+        }
+        XCTAssertEqual(sendBuffers[64], Int32(MachineLimits.current().socketSendBufferDefault), "inline: the default buffer")
+        XCTAssertLessThan(sendBuffers[large] ?? .max, 16 << 10, "by memfd: the minimum")
     }
 }
