@@ -5,7 +5,7 @@
 # broke (or --strict finds a FAIL).
 set -euo pipefail
 
-all_mechanisms=pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,tcp,posix-mq,sysv-mq,eventfd,signal,shm-posix,memcpy,cacheline
+all_mechanisms=pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,tcp,posix-mq,sysv-mq,eventfd,signal,futex,shm-posix,shm-sem,memfd-pass,memcpy,cacheline
 
 usage() {
     cat <<EOF
@@ -114,8 +114,8 @@ is_shared_memory() { [[ $1 == shm-posix || $1 == memcpy || $1 == cacheline ]]; }
 sizes_for() {
     local mechanism=$1 mode=$2
     case $mechanism:$mode in
-        eventfd:latency | signal:latency | cacheline:latency) echo 8 ;;
-        eventfd:* | signal:* | cacheline:* | memcpy:latency) ;;
+        eventfd:latency | signal:latency | futex:latency | cacheline:latency) echo 8 ;;
+        eventfd:* | signal:* | futex:* | cacheline:* | memcpy:latency) ;;
         *:latency) echo 64 4096 65536 ;;
         *:throughput) echo 4096 65536 ;;
     esac
@@ -124,7 +124,7 @@ sizes_for() {
 # The kernel mechanisms block; the ring both polls and sleeps; the ceilings only poll.
 waits_for() {
     case $1 in
-        shm-posix) echo spin block ;;
+        shm-posix | shm-sem | futex) echo spin block ;;
         memcpy | cacheline) echo spin ;;
         *) echo block ;;
     esac

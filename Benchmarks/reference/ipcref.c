@@ -9,7 +9,8 @@
 //
 // The kernel mechanisms block. The shared-memory ones wait as ipcbench's --waits says: shm-posix
 // polls (spin) or polls for up to 60 µs and then sleeps on a futex (block, the default);
-// cacheline only polls; memcpy never waits.
+// shm-sem polls sem_trywait (spin) or sleeps in sem_wait (block); futex polls its word (spin)
+// or sleeps in FUTEX_WAIT (block); cacheline only polls; memcpy never waits.
 //
 // Build: cc -std=c11 -O2 -D_GNU_SOURCE -o ipcref ipcref.c -lrt
 
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <semaphore.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
@@ -66,7 +68,7 @@ struct shared {
     uint64_t start_ns;              // throughput: producer, just before its first measured send
     uint64_t end_ns;                // throughput: consumer, just after its last measured receive
     struct child_failure failure[2];
-    uint64_t futex_calls[2];        // shm-posix: each child's, written as it finishes
+    uint64_t futex_calls[2];        // shm-posix, futex: each child's, written as it finishes
     uint64_t samples_ns[];          // latency: one per measured round trip
 };
 
@@ -190,6 +192,21 @@ struct ring {
     uint64_t capacity;   // a power of two
 };
 
+// shm-sem: one direction's header (three semaphores and each slot's message length) and slots.
+struct slot_header;
+struct slot_buffer {
+    struct slot_header *header;
+    unsigned char *slots;
+    size_t slot_bytes;   // the ring capacity / SEM_SLOTS
+    unsigned next;       // the next slot this side fills or drains: only this side moves it
+};
+
+// futex: one direction's 32-bit sequence word (the futex) and 8-byte value, on one cache line.
+struct futex_mailbox {
+    _Atomic uint32_t sequence;
+    _Atomic uint64_t value;
+};
+
 // Each side keeps its own index and the last value it read of the other side's, so it reads
 // the other side's cache line only when that stale copy says the ring is full (or empty).
 struct ring_writer {
@@ -219,6 +236,11 @@ struct endpoint {
     uint64_t last_seen;               // cacheline: the incoming value already taken
     unsigned char *area;              // memcpy: the ring-sized destination
     size_t area_bytes, area_offset;   // memcpy
+    struct slot_buffer slots_out;     // shm-sem: the buffer this side fills
+    struct slot_buffer slots_in;      // shm-sem: the buffer this side drains
+    struct futex_mailbox *mailbox_out;   // futex: where this side's messages go
+    struct futex_mailbox *mailbox_in;    // futex: where the other side's arrive
+    uint32_t mailbox_seen;            // futex: the incoming sequence already taken
 };
 
 struct channel {
@@ -231,6 +253,7 @@ struct channel {
     int msqid_count;
     void *mapping;            // shared or private memory to unmap once the children are reaped
     size_t mapping_bytes;
+    struct slot_header *slot_headers[2];   // shm-sem: semaphores to destroy before the unmap
 };
 
 static void channel_init(struct channel *ch, size_t payload_bytes, size_t ring_capacity,
@@ -276,8 +299,12 @@ static void channel_close_fds(struct channel *ch) {
 }
 
 // Parent, after the children are reaped: nothing the channel made survives this.
+static void sem_buffer_destroy(struct slot_header *header);
+
 static void channel_destroy(struct channel *ch) {
     channel_close_fds(ch);
+    for (int i = 0; i < 2; i++)
+        if (ch->slot_headers[i]) sem_buffer_destroy(ch->slot_headers[i]);
     for (int i = 0; i < ch->msqid_count; i++)
         if (msgctl(ch->msqids[i], IPC_RMID, NULL) != 0) report_error("msgctl IPC_RMID");
     ch->msqid_count = 0;
@@ -931,6 +958,260 @@ static bool open_cacheline(struct channel *ch) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// shm-sem: the textbook bounded buffer. Per direction SEM_SLOTS slots of ring capacity /
+// SEM_SLOTS bytes in one shm_open mapping, guarded by three process-shared semaphores: the
+// producer waits on empty and mutex, puts, posts mutex and full; the consumer waits on full and
+// mutex, takes, posts mutex and empty. A message larger than a slot goes in consecutive slots,
+// each a full put or take. Each slot records the length of the message it is part of, which the
+// consumer checks. The layout is ipcbench's SlotLayout (SemaphoreBoundedBuffer.swift).
+
+enum { SEM_SLOTS = 8, SEM_HEADER_BYTES = 4096 };
+
+struct slot_header {
+    _Alignas(CACHE_LINE_BYTES) sem_t empty;
+    _Alignas(CACHE_LINE_BYTES) sem_t full;
+    _Alignas(CACHE_LINE_BYTES) sem_t mutex;
+    _Alignas(CACHE_LINE_BYTES) uint64_t lengths[SEM_SLOTS];
+};
+
+_Static_assert(offsetof(struct slot_header, full) == 64, "full at 64");
+_Static_assert(offsetof(struct slot_header, mutex) == 128, "mutex at 128");
+_Static_assert(offsetof(struct slot_header, lengths) == 192, "lengths at 192");
+_Static_assert(sizeof(struct slot_header) <= SEM_HEADER_BYTES, "the header fits its page");
+
+// wait(): sem_wait when the policy sleeps, else sem_trywait polled.
+static inline void sem_acquire(const struct endpoint *end, sem_t *sem) {
+    if (policy_sleeps(end->wait)) {
+        while (sem_wait(sem) != 0)
+            if (errno != EINTR) child_fail("sem_wait");
+        return;
+    }
+    uint32_t misses = 0;
+    while (sem_trywait(sem) != 0) {
+        if (errno != EAGAIN && errno != EINTR) child_fail("sem_trywait");
+        poll_backoff(end->wait, &misses);
+    }
+}
+
+static inline void sem_release(sem_t *sem) {
+    if (sem_post(sem) != 0) child_fail("sem_post");
+}
+
+static void sem_send(struct endpoint *end, const unsigned char *buf, size_t n) {
+    struct slot_buffer *b = &end->slots_out;
+    size_t done = 0;
+    do {
+        size_t piece = n - done < b->slot_bytes ? n - done : b->slot_bytes;
+        sem_acquire(end, &b->header->empty);
+        sem_acquire(end, &b->header->mutex);
+        memcpy(b->slots + b->next * b->slot_bytes, buf + done, piece);
+        b->header->lengths[b->next] = n;
+        sem_release(&b->header->mutex);
+        sem_release(&b->header->full);
+        b->next = b->next == SEM_SLOTS - 1 ? 0 : b->next + 1;
+        done += piece;
+    } while (done < n);
+}
+
+static void sem_receive(struct endpoint *end, unsigned char *buf, size_t n) {
+    struct slot_buffer *b = &end->slots_in;
+    size_t done = 0;
+    do {
+        size_t piece = n - done < b->slot_bytes ? n - done : b->slot_bytes;
+        sem_acquire(end, &b->header->full);
+        sem_acquire(end, &b->header->mutex);
+        if (b->header->lengths[b->next] != n) {
+            errno = 0;
+            child_fail("shm-sem: a message of another length than the payload");
+        }
+        memcpy(buf + done, b->slots + b->next * b->slot_bytes, piece);
+        sem_release(&b->header->mutex);
+        sem_release(&b->header->empty);
+        b->next = b->next == SEM_SLOTS - 1 ? 0 : b->next + 1;
+        done += piece;
+    } while (done < n);
+}
+
+static void sem_buffer_destroy(struct slot_header *header) {
+    sem_destroy(&header->empty);
+    sem_destroy(&header->full);
+    sem_destroy(&header->mutex);
+}
+
+static struct slot_buffer sem_buffer_at(unsigned char *base, size_t capacity) {
+    return (struct slot_buffer){(struct slot_header *)base, base + SEM_HEADER_BYTES, capacity / SEM_SLOTS, 0};
+}
+
+static bool open_shm_sem(struct channel *ch) {
+    size_t buffer_bytes = SEM_HEADER_BYTES + ch->ring_capacity, bytes = 2 * buffer_bytes;
+    int fd = shm_create_unlinked();
+    if (fd < 0) return report_error("shm_open");
+    void *base = MAP_FAILED;
+    if (ftruncate(fd, (off_t)bytes) != 0)
+        report_error("ftruncate");
+    else if ((base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+        report_error("mmap");
+    close(fd);
+    if (base == MAP_FAILED) return false;
+    ch->mapping = base;
+    ch->mapping_bytes = bytes;
+    struct slot_buffer forward = sem_buffer_at(base, ch->ring_capacity);
+    struct slot_buffer backward = sem_buffer_at((unsigned char *)base + buffer_bytes, ch->ring_capacity);
+    struct slot_header *headers[2] = {forward.header, backward.header};
+    for (int i = 0; i < 2; i++) {
+        if (sem_init(&headers[i]->empty, 1, SEM_SLOTS) != 0 || sem_init(&headers[i]->full, 1, 0) != 0 ||
+            sem_init(&headers[i]->mutex, 1, 1) != 0)
+            return report_error("sem_init");
+        ch->slot_headers[i] = headers[i];
+    }
+    ch->end[PRODUCER].slots_out = ch->end[CONSUMER].slots_in = forward;
+    ch->end[CONSUMER].slots_out = ch->end[PRODUCER].slots_in = backward;
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// futex: the sender stores the 8-byte value in its direction's mailbox, bumps the 32-bit
+// sequence beside it and calls FUTEX_WAKE for every message; the receiver sleeps in FUTEX_WAIT
+// while the sequence is the one it last took (block) or polls it (spin).
+
+static void futex_send(struct endpoint *end, const unsigned char *buf, size_t n) {
+    (void)n;
+    uint64_t value;
+    memcpy(&value, buf, sizeof value);
+    atomic_store_explicit(&end->mailbox_out->value, value, memory_order_relaxed);
+    atomic_fetch_add_explicit(&end->mailbox_out->sequence, 1, memory_order_release);
+    futex_wake_one(&end->mailbox_out->sequence);
+    end->futex_calls++;
+}
+
+static void futex_receive(struct endpoint *end, unsigned char *buf, size_t n) {
+    (void)n;
+    uint32_t misses = 0;
+    for (;;) {
+        uint32_t sequence = atomic_load_explicit(&end->mailbox_in->sequence, memory_order_acquire);
+        if (sequence != end->mailbox_seen) {
+            end->mailbox_seen = sequence;
+            uint64_t value = atomic_load_explicit(&end->mailbox_in->value, memory_order_relaxed);
+            memcpy(buf, &value, sizeof value);
+            return;
+        }
+        if (policy_sleeps(end->wait)) {
+            futex_wait(&end->mailbox_in->sequence, sequence);   // returns at once if it moved
+            end->futex_calls++;
+        } else {
+            poll_backoff(end->wait, &misses);
+        }
+    }
+}
+
+static bool open_futex(struct channel *ch) {
+    void *lines = mmap(NULL, 2 * CACHE_LINE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (lines == MAP_FAILED) return report_error("mmap");
+    ch->mapping = lines;   // zero-filled: sequence 0, nothing sent
+    ch->mapping_bytes = 2 * CACHE_LINE_BYTES;
+    struct futex_mailbox *forward = lines, *backward = (void *)((unsigned char *)lines + CACHE_LINE_BYTES);
+    ch->end[PRODUCER].mailbox_out = ch->end[CONSUMER].mailbox_in = forward;
+    ch->end[CONSUMER].mailbox_out = ch->end[PRODUCER].mailbox_in = backward;
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// memfd-pass: over a SOCK_SEQPACKET pair, a message of at most MEMFD_INLINE_BYTES goes inline;
+// a larger one is a fresh memfd: created, sized, mapped (MAP_POPULATE), filled, unmapped,
+// sealed against shrinking, growing and writing, passed with SCM_RIGHTS beside its 8-byte
+// length, and closed. The receiver checks the length, the seals and the size, maps it read-only,
+// copies it out, unmaps and closes it. For messages by memfd the send buffers are at their
+// minimum, so only a few memfds wait in a socket.
+
+enum { MEMFD_INLINE_BYTES = 4096 };
+#define MEMFD_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
+
+static void memfd_send(struct endpoint *end, const unsigned char *buf, size_t n) {
+    if (n <= MEMFD_INLINE_BYTES) {
+        datagram_send(end, buf, n);
+        return;
+    }
+    int fd = memfd_create("ipcref-message", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) child_fail("memfd_create");
+    if (ftruncate(fd, (off_t)n) != 0) child_fail("ftruncate");
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (p == MAP_FAILED) child_fail("mmap");
+    memcpy(p, buf, n);
+    if (munmap(p, n) != 0) child_fail("munmap");
+    if (fcntl(fd, F_ADD_SEALS, MEMFD_SEALS) != 0) child_fail("fcntl F_ADD_SEALS");
+
+    uint64_t length = n;
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {.iov_base = &length, .iov_len = sizeof length};
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer,
+                             .msg_controllen = sizeof control.buffer};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &fd, sizeof fd);
+    for (;;) {
+        ssize_t done = sendmsg(end->tx, &message, MSG_NOSIGNAL);
+        if (done == (ssize_t)sizeof length) break;
+        if (done >= 0 || errno != EINTR) child_fail("sendmsg");
+    }
+    close(fd);
+}
+
+static void memfd_receive(struct endpoint *end, unsigned char *buf, size_t n) {
+    if (n <= MEMFD_INLINE_BYTES) {
+        datagram_receive(end, buf, n);
+        return;
+    }
+    uint64_t length = 0;
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {.iov_base = &length, .iov_len = sizeof length};
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer,
+                             .msg_controllen = sizeof control.buffer};
+    ssize_t done;
+    while ((done = recvmsg(end->rx, &message, MSG_CMSG_CLOEXEC)) < 0)
+        if (errno != EINTR) child_fail("recvmsg");
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    errno = 0;
+    if (done == 0) child_fail("recvmsg: end of stream");
+    if (done != (ssize_t)sizeof length || length != n) child_fail("memfd-pass: a message of another length than the payload");
+    if (!header || header->cmsg_type != SCM_RIGHTS || header->cmsg_len != CMSG_LEN(sizeof(int)) ||
+        (message.msg_flags & MSG_CTRUNC))
+        child_fail("memfd-pass: not exactly one descriptor came with the message");
+    int fd;
+    memcpy(&fd, CMSG_DATA(header), sizeof fd);
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0) child_fail("fcntl F_GET_SEALS");
+    struct stat info;
+    if (fstat(fd, &info) != 0) child_fail("fstat");
+    errno = 0;
+    if ((seals & MEMFD_SEALS) != MEMFD_SEALS) child_fail("memfd-pass: the memfd came without its seals");
+    if (info.st_size != (off_t)n) child_fail("memfd-pass: a memfd of another size than the payload");
+    void *p = mmap(NULL, n, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (p == MAP_FAILED) child_fail("mmap");
+    memcpy(buf, p, n);
+    if (munmap(p, n) != 0) child_fail("munmap");
+    close(fd);
+}
+
+static bool open_memfd_pass(struct channel *ch) {
+    if (!open_socketpair(ch, SOCK_SEQPACKET)) return false;
+    if (ch->payload_bytes <= MEMFD_INLINE_BYTES) return true;
+    int minimum = 1;   // the kernel raises it to SOCK_MIN_SNDBUF
+    for (int r = 0; r < 2; r++)
+        if (setsockopt(ch->end[r].tx, SOL_SOCKET, SO_SNDBUF, &minimum, sizeof minimum) != 0)
+            return report_error("setsockopt SO_SNDBUF");
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The mechanisms. Adding one is its open/send/receive functions and one line here.
 
 typedef void send_fn(struct endpoint *, const unsigned char *buf, size_t n);
@@ -962,7 +1243,10 @@ static const struct mechanism mechanisms[] = {
     {"sysv-mq",        0, BOTH_MODES, BLOCKS,         false, open_sysv_mq,        NULL,           sysv_mq_send,   sysv_mq_receive},
     {"eventfd",        8, LATENCY,    BLOCKS,         false, open_eventfd,        NULL,           eventfd_send,   eventfd_receive},
     {"signal",         8, LATENCY,    BLOCKS,         false, open_signal,         signal_block,   signal_send,    signal_receive},
+    {"futex",          8, LATENCY,    BLOCKS | SPINS, false, open_futex,          NULL,           futex_send,     futex_receive},
     {"shm-posix",      0, BOTH_MODES, BLOCKS | SPINS, false, open_shm_posix,      ring_prepare,   ring_send,      ring_receive},
+    {"shm-sem",        0, BOTH_MODES, BLOCKS | SPINS, false, open_shm_sem,        NULL,           sem_send,       sem_receive},
+    {"memfd-pass",     0, BOTH_MODES, BLOCKS,         false, open_memfd_pass,     NULL,           memfd_send,     memfd_receive},
     {"memcpy",         0, THROUGHPUT, SPINS,          true,  open_memcpy,         memcpy_prepare, memcpy_send,    memcpy_receive},
     {"cacheline",      8, LATENCY,    SPINS,          false, open_cacheline,      NULL,           cacheline_send, cacheline_receive},
 };
@@ -1096,6 +1380,10 @@ static void run_workload(const struct run *run, struct endpoint *end, enum role 
         run_workload_with(run, end, role, memcpy_send, memcpy_receive);
     else if (send == cacheline_send)
         run_workload_with(run, end, role, cacheline_send, cacheline_receive);
+    else if (send == sem_send)
+        run_workload_with(run, end, role, sem_send, sem_receive);
+    else if (send == futex_send)
+        run_workload_with(run, end, role, futex_send, futex_receive);
     else
         run_workload_with(run, end, role, send, run->mechanism->receive);
 }
@@ -1220,7 +1508,7 @@ static void print_result(const struct run *run, unsigned repetition) {
                (unsigned long long)(shared->end_ns - shared->start_ns));
     }
     // Both children, warm-up included (ipcbench's futex_calls_per_msg counts the window only).
-    if (run->mechanism->send == ring_send)
+    if (run->mechanism->send == ring_send || run->mechanism->send == futex_send)
         printf(" futex_calls=%llu", (unsigned long long)(shared->futex_calls[0] + shared->futex_calls[1]));
     printf("\n");
     fflush(stdout);
@@ -1276,10 +1564,10 @@ static _Noreturn void usage(const char *problem) {
     for (int i = 0; i < MECHANISM_COUNT; i++) fprintf(stderr, "%s%s", i ? ", " : "", mechanisms[i].name);
     fprintf(stderr, "\n  MODE         latency | throughput\n"
                     "  PLACEMENT    cross-core | same-core | unpinned\n"
-                    "  --wait       shm-posix: block (default) or spin; cacheline and memcpy: spin;\n"
-                    "               the kernel mechanisms: block\n"
-                    "  --ring-size  shm-posix and memcpy: ring capacity, a power of two from 4096 to\n"
-                    "               1073741824 (default 1048576)\n"
+                    "  --wait       shm-posix, shm-sem, futex: block (default) or spin; cacheline and\n"
+                    "               memcpy: spin; the kernel mechanisms: block\n"
+                    "  --ring-size  shm-posix, shm-sem and memcpy: ring capacity (shm-sem: 8 slots of an\n"
+                    "               eighth), a power of two from 4096 to 1073741824 (default 1048576)\n"
                     "  --spin-before-sleep-ns\n"
                     "               shm-posix --wait block, cross-core: how long a side polls before it\n"
                     "               sleeps (default 60000, as ipcbench)\n");

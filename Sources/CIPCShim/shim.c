@@ -10,9 +10,11 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -127,4 +129,57 @@ long ipc_process_vm_read(pid_t pid, void *local, const void *remote, unsigned lo
 
 int ipc_set_ptracer(pid_t pid) {
     return prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0);
+}
+
+int ipc_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING); }
+
+enum { IPC_MEMFD_SEALS = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL };
+
+int ipc_memfd_seal(int fd) { return fcntl(fd, F_ADD_SEALS, IPC_MEMFD_SEALS); }
+
+int ipc_memfd_is_sealed(int fd) {
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0) return -1;
+    return (seals & IPC_MEMFD_SEALS) == IPC_MEMFD_SEALS;
+}
+
+ssize_t ipc_send_with_fd(int socket, const void *data, size_t length, int fd, int flags) {
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {.iov_base = (void *)data, .iov_len = length};
+    struct msghdr message = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof control.buffer};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &fd, sizeof fd);
+    return sendmsg(socket, &message, flags);
+}
+
+ssize_t ipc_receive_with_fds(int socket, void *data, size_t length, int flags, int *fd, int *extra_fd,
+                             int *message_flags) {
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {.iov_base = data, .iov_len = length};
+    struct msghdr message = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof control.buffer};
+    *fd = *extra_fd = -1;
+    *message_flags = 0;
+    ssize_t n = recvmsg(socket, &message, flags | MSG_CMSG_CLOEXEC);
+    if (n < 0) return n;
+    *message_flags = message.msg_flags;
+    // A Unix socket hands every descriptor of a message over in one SCM_RIGHTS header.
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    if (header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+        size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        if (count >= 1) memcpy(fd, CMSG_DATA(header), sizeof(int));
+        if (count >= 2) memcpy(extra_fd, CMSG_DATA(header) + sizeof(int), sizeof(int));
+    }
+    return n;
 }

@@ -56,7 +56,8 @@ final class EachMechanismTests: LeakCheckedTestCase {
     /// The names below, kept beside the registry: a mechanism without its own test fails here.
     static let covered = [
         "pipe", "fifo", "unix-stream", "unix-dgram", "unix-seqpacket", "tcp", "udp", "posix-mq", "sysv-mq",
-        "eventfd", "signal", "shm-posix", "shm-sysv", "shm-mmap", "vmsplice", "cma", "memcpy", "cacheline",
+        "eventfd", "signal", "futex", "shm-posix", "shm-sysv", "shm-mmap", "shm-sem", "vmsplice", "cma", "memfd-pass",
+        "memcpy", "cacheline",
     ]
 
     func testEveryRegisteredMechanismHasItsOwnTest() {
@@ -74,11 +75,14 @@ final class EachMechanismTests: LeakCheckedTestCase {
     func testSysVMQ() { assertMovesIntact("sysv-mq") }
     func testEventfd() { assertMovesIntact("eventfd") }
     func testSignal() { assertMovesIntact("signal") }
+    func testFutex() { assertMovesIntact("futex") }
     func testShmPosix() { assertMovesIntact("shm-posix") }
     func testShmSysV() { assertMovesIntact("shm-sysv") }
     func testShmMmap() { assertMovesIntact("shm-mmap") }
     func testVmsplice() { assertMovesIntact("vmsplice") }
     func testCma() { assertMovesIntact("cma") }
+    func testShmSem() { assertMovesIntact("shm-sem") }
+    func testMemfdPass() { assertMovesIntact("memfd-pass") }
     func testMemcpy() { assertMovesIntact("memcpy") }
     func testCacheline() { assertMovesIntact("cacheline") }
 

@@ -141,6 +141,29 @@ final class FaultTests: LeakCheckedTestCase {
         XCTAssertEqual(results.rows.first?.status, .failed)
     }
 
+    /// Killed in the middle of a message: `shm-sem` with a side perhaps holding the mutex,
+    /// `memfd-pass` with memfds mapped, half filled and in flight. The survivor is ended within
+    /// the usual time and nothing of either is left.
+    func testAWorkerKilledMidMessageFailsItsScenarioAndLeavesNothing() throws {
+        for (mechanism, killProducer) in [("shm-sem", false), ("shm-sem", true), ("memfd-pass", false), ("memfd-pass", true)] {
+            let what = "\(mechanism), \(killProducer ? "producer" : "consumer") killed"
+            let before = SystemObjects.snapshot()
+            let csv = "\(folder.path)/mid-\(mechanism)-\(killProducer).csv"
+            let run = start(
+                ["run", "--mechanisms", mechanism, "--modes", "throughput", "--waits", "block", "--sizes", "64K",
+                 "--ring-size", "16K", "--messages", "100000000", "--repetitions", "1", "--quiet", "--output", csv])
+            let pair = try XCTUnwrap(newWorkers(of: run, count: 2, excluding: []), "\(what): no workers appeared")
+            usleep(200_000)  // into the measured loop
+            kill(killProducer ? pair.last! : pair.first!, SIGKILL)
+            let out = try XCTUnwrap(run.wait(atMost: 5), "\(what): still running 5 s after a worker was killed")
+            XCTAssertEqual(out.status, 1, "\(what): \(out.stderr)")
+            let note = try XCTUnwrap(ResultSet.load(csv).rows.first?.note)
+            XCTAssertTrue(note.contains("\(killProducer ? "producer" : "consumer") of pair 0 was killed by signal 9"), "\(what): \(note)")
+            for pid in pair { XCTAssertNil(ProgramRunner.status(of: pid), "\(what): worker \(pid) is still alive") }
+            XCTAssertEqual(settledLeaks(since: before), [], what)
+        }
+    }
+
     // MARK: - 2. A worker stopped (SIGSTOP)
 
     func testAStoppedWorkerIsEndedByTheTimeoutLeavingNoStoppedOrZombieProcess() throws {
@@ -429,7 +452,7 @@ final class FaultTests: LeakCheckedTestCase {
         let csv = "\(folder.path)/private.csv"
         let devShmBefore = SystemObjects.entries("/dev/shm")
         let run = start(
-            ["run", "--mechanisms", "fifo,tcp,posix-mq,sysv-mq,shm-posix,shm-sysv,shm-mmap", "--modes", "latency",
+            ["run", "--mechanisms", "fifo,tcp,posix-mq,sysv-mq,shm-posix,shm-sysv,shm-mmap,shm-sem", "--modes", "latency",
              "--sizes", "64", "--messages", "4000", "--waits", "block", "--repetitions", "1", "--quiet", "--output", csv])
         var problems: Set<String> = []
         var sawTempFolder = false, sawQueue = false, sawSegment = false, sawSocket = false

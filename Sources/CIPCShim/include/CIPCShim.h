@@ -80,6 +80,28 @@ long ipc_process_vm_read(pid_t pid, void *local, const void *remote, unsigned lo
 // prctl(PR_SET_PTRACER, pid): Yama's opt-in for one process to ptrace (and so cross-memory
 // attach to) this one; prctl is variadic and PR_SET_PTRACER a Yama constant.
 int ipc_set_ptracer(pid_t pid);
+// memfd_create is declared only under _GNU_SOURCE. Close-on-exec, sealing allowed.
+int ipc_memfd_create(const char *name);
+
+// F_ADD_SEALS and the F_SEAL_* flags are declared only under _GNU_SOURCE. Seals a memfd
+// against shrinking, growing and writing, and the seals themselves: what a receiver that maps
+// it needs to trust it. Returns fcntl's result.
+int ipc_memfd_seal(int fd);
+
+// F_GET_SEALS, as above. 1 when every seal ipc_memfd_seal adds is present, 0 when one is
+// missing, -1 (errno set) when the descriptor cannot be asked.
+int ipc_memfd_is_sealed(int fd);
+
+// CMSG_SPACE/CMSG_FIRSTHDR/CMSG_DATA are macros over msghdr's control buffer. One sendmsg with
+// `length` bytes of data and `fd` as SCM_RIGHTS; returns sendmsg's result.
+ssize_t ipc_send_with_fd(int socket, const void *data, size_t length, int fd, int flags);
+
+// One recvmsg with room for one SCM_RIGHTS descriptor, which the control buffer's alignment
+// makes room for two: *fd and *extra_fd get what arrived (-1 for none), so the caller can close
+// an unexpected second one; *message_flags is msg_flags (MSG_TRUNC, MSG_CTRUNC). Returns
+// recvmsg's result.
+ssize_t ipc_receive_with_fds(int socket, void *data, size_t length, int flags, int *fd, int *extra_fd,
+                             int *message_flags);
 
 // The CPU's spin-wait hint (x86 PAUSE, arm64 YIELD) has no Swift spelling.
 static inline void ipc_cpu_relax(void) {

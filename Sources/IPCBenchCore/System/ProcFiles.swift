@@ -40,6 +40,16 @@ public enum ProcFiles {
         guard let text = read(path) else { return nil }
         return Int(text.trimmingCharacters(in: " \n\t"))
     }
+
+    /// A field of /proc/meminfo (`MemAvailable`) in bytes, or nil.
+    public static func memoryInfoBytes(_ field: String) -> Int? {
+        guard let text = read("/proc/meminfo") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            guard let kib = line.dropFirst(field.count + 1).split(separator: " ").first.flatMap({ Int($0) }) else { return nil }
+            return kib * 1024
+        }
+        return nil
+    }
 }
 
 extension String {

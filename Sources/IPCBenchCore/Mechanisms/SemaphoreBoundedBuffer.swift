@@ -1,0 +1,313 @@
+import Glibc
+
+/// `shm-sem`: the textbook bounded buffer. Each direction is an array of
+/// ``SlotLayout/slotCount`` slots in POSIX shared memory (shm_open O_EXCL 0600, unlinked once
+/// mapped) guarded by three process-shared POSIX semaphores (`sem_init(pshared: 1)`):
+/// `empty` = slots free, `full` = slots filled, and a `mutex`, used as the course notes teach:
+/// the producer does wait(empty), wait(mutex), put, post(mutex), post(full); the consumer
+/// wait(full), wait(mutex), take, post(mutex), post(empty). The mutex is not needed with one
+/// producer and one consumer, and it is kept: it serialises the two sides' copies, which is what
+/// the textbook buffer costs beside the lock-free ring (`shm-posix`).
+///
+/// A slot is `--ring-size` / 8 bytes; a larger message is carried in consecutive slots, each
+/// a full put or take. `block` waits in sem_wait (glibc sleeps on a futex); `spin` polls
+/// sem_trywait. In place (`--copy zero`) the slot is lent to the worker between wait(mutex) and
+/// post(mutex).
+public final class SemaphoreBoundedBuffer: Mechanism {
+    public static let name = "shm-sem"
+    public static let summary = "bounded buffer of 8 slots in POSIX shared memory guarded by sem_init(pshared) semaphores"
+    /// What the rings declare: `--ring-size`, both copy modes.
+    public static let traits = RingPair.traits
+
+    private var mapping: UnsafeMutableRawPointer?
+    private let mappingBytes: Int
+    private let forward: SlotBuffer
+    private let backward: SlotBuffer
+
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
+        RingLayout.isValidCapacity(scenario.ringBytes) ? nil
+            : "ring size \(scenario.ringBytes) is not a power of two from 4K to 1G (\(SlotLayout.slotCount) slots of an eighth each)"
+    }
+
+    public static func limitsSummary(_ limits: MachineLimits) -> String {
+        "any size (larger than a slot: carried in consecutive slots); \(SlotLayout.slotCount) slots of --ring-size / \(SlotLayout.slotCount)"
+    }
+
+    public init(_ spec: ChannelSpec) throws(IPCError) {
+        let bufferBytes = SlotLayout.bytes(dataBytes: spec.ringBytes)
+        mappingBytes = 2 * bufferBytes
+        let name = "/ipcbench-\(SecureRandom.token())"
+        let fd = try sys("shm_open") { shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        shm_unlink(name)
+        defer { closeDescriptor(fd) }
+        let p = try RingPair.mapShared(fd, bytes: mappingBytes, reserve: "posix_fallocate of the slots in /dev/shm")
+        mapping = p
+        forward = SlotBuffer(p, dataBytes: spec.ringBytes)
+        backward = SlotBuffer(p + bufferBytes, dataBytes: spec.ringBytes)
+        do throws(IPCError) {
+            try forward.initialize()
+            do throws(IPCError) { try backward.initialize() } catch { forward.destroy(); throw error }
+        } catch {
+            munmap(p, mappingBytes)
+            mapping = nil
+            throw error
+        }
+    }
+
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> SlotEndpoint {
+        switch role {
+        case .producer: return SlotEndpoint(writer: SlotWriter(forward, spin), reader: SlotReader(backward, spin))
+        case .consumer: return SlotEndpoint(writer: SlotWriter(backward, spin), reader: SlotReader(forward, spin))
+        }
+    }
+
+    /// The mapping is inherited, not a descriptor: it goes with the process.
+    public func closeDescriptors() {}
+
+    /// After the workers are reaped: no process waits on the semaphores any more.
+    public func destroy() {
+        guard let mapping else { return }
+        forward.destroy()
+        backward.destroy()
+        munmap(mapping, mappingBytes)
+        self.mapping = nil
+    }
+}
+
+/// The layout of one direction: a header page with the three semaphores (a cache line each)
+/// and each slot's message length, then the slots.
+///
+/// Eight slots: the buffer size of the usual textbook example, and enough for a producer to run
+/// seven messages ahead of its consumer in a stream.
+enum SlotLayout {
+    static let slotCount = 8
+    static let headerBytes = 4096
+    static let emptyOffset = 0
+    static let fullOffset = 64
+    static let mutexOffset = 128
+    /// One UInt64 per slot: the length of the message the slot is part of.
+    static let lengthsOffset = 192
+
+    static func bytes(dataBytes: Int) -> Int { headerBytes + dataBytes }
+}
+
+/// One direction's slots and semaphores as seen from one process.
+struct SlotBuffer {
+    let base: UnsafeMutableRawPointer
+    let slotBytes: Int
+
+    init(_ base: UnsafeMutableRawPointer, dataBytes: Int) {
+        self.base = base
+        self.slotBytes = dataBytes / SlotLayout.slotCount
+    }
+
+    var empty: UnsafeMutablePointer<sem_t> { (base + SlotLayout.emptyOffset).assumingMemoryBound(to: sem_t.self) }
+    var full: UnsafeMutablePointer<sem_t> { (base + SlotLayout.fullOffset).assumingMemoryBound(to: sem_t.self) }
+    var mutex: UnsafeMutablePointer<sem_t> { (base + SlotLayout.mutexOffset).assumingMemoryBound(to: sem_t.self) }
+
+    @inline(__always)
+    func slot(_ index: Int) -> UnsafeMutableRawPointer { base + SlotLayout.headerBytes + index * slotBytes }
+
+    @inline(__always)
+    func length(_ index: Int) -> UnsafeMutablePointer<UInt64> {
+        (base + SlotLayout.lengthsOffset + 8 * index).assumingMemoryBound(to: UInt64.self)
+    }
+
+    /// empty = slotCount, full = 0, mutex = 1, all shared between processes (sem_init pshared 1).
+    func initialize() throws(IPCError) {
+        _ = try sys("sem_init") { sem_init(empty, 1, UInt32(SlotLayout.slotCount)) }
+        do throws(IPCError) {
+            _ = try sys("sem_init") { sem_init(full, 1, 0) }
+            do throws(IPCError) { _ = try sys("sem_init") { sem_init(mutex, 1, 1) } } catch { sem_destroy(full); throw error }
+        } catch {
+            sem_destroy(empty)
+            throw error
+        }
+    }
+
+    func destroy() {
+        sem_destroy(empty)
+        sem_destroy(full)
+        sem_destroy(mutex)
+    }
+}
+
+/// wait() and post() on a process-shared semaphore: sem_wait when blocking, sem_trywait polled
+/// with the spin policy's backoff otherwise.
+@inline(__always)
+func semaphoreWait(_ semaphore: UnsafeMutablePointer<sem_t>, _ spin: SpinPolicy) throws(IPCError) {
+    _ = try spin.call("sem_wait", { sem_wait(semaphore) }, poll: { sem_trywait(semaphore) })
+}
+
+@inline(__always)
+func semaphorePost(_ semaphore: UnsafeMutablePointer<sem_t>) throws(IPCError) {
+    _ = try sys("sem_post") { sem_post(semaphore) }
+}
+
+/// The producing side of one direction: put() one slot at a time.
+struct SlotWriter {
+    let buffer: SlotBuffer
+    let spin: SpinPolicy
+    /// The next slot to fill: only this side moves it, so it lives here, not in shared memory.
+    var next = 0
+    /// In place: bytes of the message still to lend, the stretch lent, the message's length.
+    var remaining = 0
+    var lent = 0
+    var messageBytes = 0
+
+    init(_ buffer: SlotBuffer, _ spin: SpinPolicy) {
+        self.buffer = buffer
+        self.spin = spin
+    }
+
+    /// wait(empty); wait(mutex): the slot `next` is this side's until ``release()``.
+    @inline(__always)
+    mutating func acquire() throws(IPCError) -> UnsafeMutableRawPointer {
+        try semaphoreWait(buffer.empty, spin)
+        try semaphoreWait(buffer.mutex, spin)
+        return buffer.slot(next)
+    }
+
+    /// post(mutex); post(full), and on to the next slot.
+    @inline(__always)
+    mutating func release(messageBytes: Int) throws(IPCError) {
+        buffer.length(next).pointee = UInt64(messageBytes)
+        try semaphorePost(buffer.mutex)
+        try semaphorePost(buffer.full)
+        next = next == SlotLayout.slotCount - 1 ? 0 : next + 1
+    }
+
+    @inline(__always)
+    mutating func send(_ source: UnsafeRawPointer, count: Int) throws(IPCError) {
+        var done = 0
+        repeat {
+            let piece = min(buffer.slotBytes, count - done)
+            let slot = try acquire()
+            slot.copyMemory(from: source + done, byteCount: piece)
+            try release(messageBytes: count)
+            done += piece
+        } while done < count
+    }
+
+    @inline(__always)
+    mutating func beginInPlace(_ count: Int) {
+        remaining = count
+        messageBytes = count
+    }
+
+    @inline(__always)
+    mutating func lend(_ limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer {
+        lent = min(remaining, buffer.slotBytes)
+        let slot = try acquire()
+        return UnsafeMutableRawBufferPointer(start: slot, count: min(limit, lent))
+    }
+
+    @inline(__always)
+    mutating func commit() throws(IPCError) {
+        try release(messageBytes: messageBytes)
+        remaining -= lent
+    }
+}
+
+/// The consuming side of one direction: take() one slot at a time.
+struct SlotReader {
+    let buffer: SlotBuffer
+    let spin: SpinPolicy
+    var next = 0
+    var remaining = 0
+    var lent = 0
+
+    init(_ buffer: SlotBuffer, _ spin: SpinPolicy) {
+        self.buffer = buffer
+        self.spin = spin
+    }
+
+    /// wait(full); wait(mutex): the slot `next`, with the length of the message it is part of.
+    @inline(__always)
+    mutating func acquire() throws(IPCError) -> (UnsafeMutableRawPointer, UInt64) {
+        try semaphoreWait(buffer.full, spin)
+        try semaphoreWait(buffer.mutex, spin)
+        return (buffer.slot(next), buffer.length(next).pointee)
+    }
+
+    /// post(mutex); post(empty), and on to the next slot.
+    @inline(__always)
+    mutating func release() throws(IPCError) {
+        try semaphorePost(buffer.mutex)
+        try semaphorePost(buffer.empty)
+        next = next == SlotLayout.slotCount - 1 ? 0 : next + 1
+    }
+
+    @inline(__always)
+    mutating func receive(into destination: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+        var done = 0
+        repeat {
+            let piece = min(buffer.slotBytes, count - done)
+            let (slot, length) = try acquire()
+            if length != UInt64(count) {
+                try release()
+                throw .messageSize(expected: count, received: Int(truncatingIfNeeded: length))
+            }
+            destination.advanced(by: done).copyMemory(from: slot, byteCount: piece)
+            try release()
+            done += piece
+        } while done < count
+    }
+
+    @inline(__always)
+    mutating func beginInPlace(_ count: Int) {
+        remaining = count
+    }
+
+    @inline(__always)
+    mutating func lend(_ limit: Int, count: Int) throws(IPCError) -> UnsafeRawBufferPointer {
+        lent = min(remaining, buffer.slotBytes)
+        let (slot, length) = try acquire()
+        if length != UInt64(count) {
+            try release()
+            throw .messageSize(expected: count, received: Int(truncatingIfNeeded: length))
+        }
+        return UnsafeRawBufferPointer(start: slot, count: min(limit, lent))
+    }
+
+    @inline(__always)
+    mutating func giveBack() throws(IPCError) {
+        try release()
+        remaining -= lent
+    }
+}
+
+/// A worker's side of ``SemaphoreBoundedBuffer``: one buffer to fill, one to drain. In place,
+/// each slot of a message is one stretch.
+public struct SlotEndpoint: InPlaceEndpoint {
+    var writer: SlotWriter
+    var reader: SlotReader
+    /// The length of the message being received in place.
+    var receiving = 0
+
+    @inline(__always)
+    public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
+        try writer.send(buffer, count: count)
+    }
+
+    @inline(__always)
+    public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+        try reader.receive(into: buffer, count: count)
+    }
+
+    @inline(__always)
+    public mutating func beginSend(count: Int) throws(IPCError) { writer.beginInPlace(count) }
+    @inline(__always)
+    public mutating func writable(limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer { try writer.lend(limit) }
+    @inline(__always)
+    public mutating func commit(_ bytes: Int) throws(IPCError) { try writer.commit() }
+    @inline(__always)
+    public mutating func beginReceive(count: Int) throws(IPCError) {
+        receiving = count
+        reader.beginInPlace(count)
+    }
+    @inline(__always)
+    public mutating func readable(limit: Int) throws(IPCError) -> UnsafeRawBufferPointer { try reader.lend(limit, count: receiving) }
+    @inline(__always)
+    public mutating func release(_ bytes: Int) throws(IPCError) { try reader.giveBack() }
+}
