@@ -5,7 +5,7 @@
 # broke (or --strict finds a FAIL).
 set -euo pipefail
 
-all_mechanisms=pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,tcp,posix-mq,sysv-mq,eventfd,signal,futex,shm-posix,shm-sem,memfd-pass,memcpy,cacheline
+all_mechanisms=pipe,fifo,unix-stream,unix-dgram,unix-seqpacket,tcp,posix-mq,sysv-mq,eventfd,signal,futex,shm-posix,shm-sem,vmsplice,cma,memfd-pass,memcpy,cacheline
 
 usage() {
     cat <<EOF
@@ -124,7 +124,7 @@ sizes_for() {
 # The kernel mechanisms block; the ring both polls and sleeps; the ceilings only poll.
 waits_for() {
     case $1 in
-        shm-posix | shm-sem | futex) echo spin block ;;
+        shm-posix | shm-sem | futex | cma) echo spin block ;;
         memcpy | cacheline) echo spin ;;
         *) echo block ;;
     esac
@@ -179,7 +179,7 @@ run_ipcbench() {
     local mechanism=$1 mode=$2 size=$3 wait=$4 count=$5 tag=$6 rc=0
     timeout --foreground --kill-after=10 "$timeout_s" \
         "$ipcbench" run --mechanisms "$mechanism" --modes "$mode" --sizes "$size" \
-        --placements "$placement" --waits "$wait" --repetitions 1 --messages "$count" \
+        --placements "$placement" --waits "$wait" --copy copy --repetitions 1 --messages "$count" \
         --output "$workdir/$tag.csv" --quiet \
         >"$workdir/$tag.out" 2>"$workdir/$tag.err" || rc=$?
     echo "$rc"

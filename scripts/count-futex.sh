@@ -71,7 +71,7 @@ trap 'rm -rf "$workdir"' EXIT
 run_ipcbench() {
     local size=$1 name=$2
     shift 2
-    "$@" "$ipcbench" run --mechanisms shm-posix --waits block --modes throughput --placements cross-core \
+    "$@" "$ipcbench" run --mechanisms shm-posix --waits block --copy copy --modes throughput --placements cross-core \
         --sizes "$size" --repetitions 1 --messages "$messages" --output "$workdir/$name.csv" --quiet \
         2>"$workdir/$name.err" || {
         echo "count-futex: ipcbench failed for $size ($name):" >&2

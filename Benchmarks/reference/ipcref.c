@@ -41,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,7 +236,9 @@ struct endpoint {
     _Atomic uint64_t *incoming;       // cacheline: the word this side polls
     uint64_t last_seen;               // cacheline: the incoming value already taken
     unsigned char *area;              // memcpy: the ring-sized destination
-    size_t area_bytes, area_offset;   // memcpy
+    size_t area_bytes, area_offset;   // memcpy; vmsplice: the rotation this side fills
+    size_t stretch_bytes;             // vmsplice: the pipe's capacity; cma: one slot
+    uint64_t slot_count;              // cma: slots in each landing area
     struct slot_buffer slots_out;     // shm-sem: the buffer this side fills
     struct slot_buffer slots_in;      // shm-sem: the buffer this side drains
     struct futex_mailbox *mailbox_out;   // futex: where this side's messages go
@@ -1212,6 +1215,128 @@ static bool open_memfd_pass(struct channel *ch) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// vmsplice: a pipe per direction fed with vmsplice(2) from a rotation area four pipe
+// capacities long, in stretches of at most one capacity, so a byte is rewritten only once the
+// pipe has given it up; drained with read. As ipcbench's vmsplice in copy mode.
+
+static void vmsplice_send(struct endpoint *end, const unsigned char *buf, size_t n) {
+    for (size_t done = 0; done < n;) {
+        size_t piece = n - done < end->stretch_bytes ? n - done : end->stretch_bytes;
+        if (end->area_offset + piece > end->area_bytes) end->area_offset = 0;
+        unsigned char *slot = end->area + end->area_offset;
+        end->area_offset += (piece + 63) & ~(size_t)63;
+        memcpy(slot, buf + done, piece);
+        for (size_t spliced = 0; spliced < piece;) {
+            struct iovec iov = {slot + spliced, piece - spliced};
+            ssize_t k = vmsplice(end->tx, &iov, 1, 0);
+            if (k < 0) {
+                if (errno == EINTR) continue;
+                child_fail("vmsplice");
+            }
+            spliced += (size_t)k;
+        }
+        done += piece;
+    }
+}
+
+static void vmsplice_prepare(struct endpoint *end) { memset(end->area, 0, end->area_bytes); }
+
+static bool open_vmsplice(struct channel *ch) {
+    long max = read_proc_long("/proc/sys/fs/pipe-max-size", 1 << 20);
+    int wanted = (int)(max < (1 << 20) ? max : (1 << 20));
+    size_t stretch = 65536;
+    for (enum role sender = PRODUCER; sender <= CONSUMER; sender++) {
+        int fds[2];
+        if (pipe(fds) != 0) return report_error("pipe");
+        channel_own_fd(ch, fds[0]);
+        channel_own_fd(ch, fds[1]);
+        channel_one_way(ch, sender, fds[0], fds[1]);
+        int got = fcntl(fds[1], F_SETPIPE_SZ, wanted);
+        if (got > 0 && (sender == PRODUCER || (size_t)got < stretch)) stretch = (size_t)got;
+    }
+    size_t rotation = 4 * stretch;
+    void *base = mmap(NULL, 2 * rotation, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return report_error("mmap");
+    ch->mapping = base;
+    ch->mapping_bytes = 2 * rotation;
+    for (enum role r = PRODUCER; r <= CONSUMER; r++) {
+        ch->end[r].area = (unsigned char *)base + (size_t)r * rotation;
+        ch->end[r].area_bytes = rotation;
+        ch->end[r].area_offset = 0;
+        ch->end[r].stretch_bytes = stretch;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// cma: process_vm_writev(2) straight into the peer's landing slots (private memory at the same
+// address in both children), announced through head and tail indices in a shared page with the
+// rings' waits and wake-ups. As ipcbench's cma in copy mode. The reference names any process as
+// an allowed tracer (PR_SET_PTRACER_ANY) before the barrier, where ipcbench names its peer.
+
+static void cma_send(struct endpoint *end, const unsigned char *buf, size_t n) {
+    struct ring_writer *w = &end->writer;
+    uint64_t slots = end->slot_count;
+    for (size_t done = 0; done < n;) {
+        size_t piece = n - done < end->stretch_bytes ? n - done : end->stretch_bytes;
+        if (w->head - w->cached_tail >= slots)
+            w->cached_tail = ring_wait(end, &w->ring.header->tail, w->head + 1 - slots, &w->ring.header->producer_asleep);
+        struct iovec local = {(void *)(buf + done), piece};
+        struct iovec remote = {w->ring.data + (w->head % slots) * end->stretch_bytes, piece};
+        ssize_t k;
+        while ((k = process_vm_writev(end->peer, &local, 1, &remote, 1, 0)) < 0 && errno == EINTR) {}
+        if (k != (ssize_t)piece) child_fail("process_vm_writev");
+        w->head += 1;
+        ring_publish(end, &w->ring.header->head, w->head, &w->ring.header->consumer_asleep);
+        done += piece;
+    }
+}
+
+static void cma_receive(struct endpoint *end, unsigned char *buf, size_t n) {
+    struct ring_reader *r = &end->reader;
+    uint64_t slots = end->slot_count;
+    for (size_t done = 0; done < n;) {
+        size_t piece = n - done < end->stretch_bytes ? n - done : end->stretch_bytes;
+        if (r->cached_head == r->tail)
+            r->cached_head = ring_wait(end, &r->ring.header->head, r->tail + 1, &r->ring.header->consumer_asleep);
+        memcpy(buf + done, r->ring.data + (r->tail % slots) * end->stretch_bytes, piece);
+        r->tail += 1;
+        ring_publish(end, &r->ring.header->tail, r->tail, &r->ring.header->producer_asleep);
+        done += piece;
+    }
+}
+
+static void cma_prepare(struct endpoint *end) {
+    if (prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0) != 0 && errno != EINVAL) child_fail("prctl PR_SET_PTRACER");
+    memset(end->reader.ring.data, 0, end->slot_count * end->stretch_bytes);
+}
+
+static bool open_cma(struct channel *ch) {
+    size_t slot = (ch->payload_bytes + 63) & ~(size_t)63;
+    if (slot < 64) slot = 64;
+    if (slot > ch->ring_capacity / 2) slot = ch->ring_capacity / 2;
+    uint64_t slots = ch->ring_capacity / slot;
+    size_t landing = slots * slot, headers = 2 * RING_HEADER_BYTES, bytes = headers + 2 * landing;
+    // One private mapping, its first two pages replaced by shared ones: the indices are shared,
+    // each child's landing areas are its own, and one munmap removes it all.
+    unsigned char *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return report_error("mmap");
+    ch->mapping = base;
+    ch->mapping_bytes = bytes;
+    if (mmap(base, headers, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+        return report_error("mmap MAP_FIXED");
+    struct ring forward = {(struct ring_header *)base, base + headers, slots};
+    struct ring backward = {(struct ring_header *)(base + RING_HEADER_BYTES), base + headers + landing, slots};
+    ch->end[PRODUCER].writer.ring = ch->end[CONSUMER].reader.ring = forward;
+    ch->end[CONSUMER].writer.ring = ch->end[PRODUCER].reader.ring = backward;
+    for (enum role r = PRODUCER; r <= CONSUMER; r++) {
+        ch->end[r].stretch_bytes = slot;
+        ch->end[r].slot_count = slots;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The mechanisms. Adding one is its open/send/receive functions and one line here.
 
 typedef void send_fn(struct endpoint *, const unsigned char *buf, size_t n);
@@ -1246,6 +1371,8 @@ static const struct mechanism mechanisms[] = {
     {"futex",          8, LATENCY,    BLOCKS | SPINS, false, open_futex,          NULL,           futex_send,     futex_receive},
     {"shm-posix",      0, BOTH_MODES, BLOCKS | SPINS, false, open_shm_posix,      ring_prepare,   ring_send,      ring_receive},
     {"shm-sem",        0, BOTH_MODES, BLOCKS | SPINS, false, open_shm_sem,        NULL,           sem_send,       sem_receive},
+    {"vmsplice",       0, BOTH_MODES, BLOCKS,         false, open_vmsplice,       vmsplice_prepare, vmsplice_send, stream_receive},
+    {"cma",            0, BOTH_MODES, BLOCKS | SPINS, false, open_cma,            cma_prepare,    cma_send,       cma_receive},
     {"memfd-pass",     0, BOTH_MODES, BLOCKS,         false, open_memfd_pass,     NULL,           memfd_send,     memfd_receive},
     {"memcpy",         0, THROUGHPUT, SPINS,          true,  open_memcpy,         memcpy_prepare, memcpy_send,    memcpy_receive},
     {"cacheline",      8, LATENCY,    SPINS,          false, open_cacheline,      NULL,           cacheline_send, cacheline_receive},
