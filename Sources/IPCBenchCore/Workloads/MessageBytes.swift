@@ -73,7 +73,8 @@ enum MessageBytes {
             }
             return nil
         }
-        // Every byte is read: an OR over whole words (vectorised), bytes at the ends.
+        // Every byte is read: an OR of 64-byte vectors against the expected one (as fast as the
+        // memory delivers them), then whole words and bytes at the ends.
         let byte = fillByte(sequence)
         let word = UInt64(byte) &* 0x0101_0101_0101_0101
         var differs: UInt64 = 0
@@ -82,10 +83,16 @@ enum MessageBytes {
             differs |= UInt64(base.load(fromByteOffset: i - offset, as: UInt8.self) ^ byte)
             i += 1
         }
-        let wordsEnd = i + (end - i) / 8 * 8
         let p = base + (i - offset)
-        let n = (wordsEnd - i) / 8
-        for k in 0..<n { differs |= p.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self) ^ word }
+        let vectors = (end - i) / 64
+        let expected = SIMD8<UInt64>(repeating: word)
+        var lanes = SIMD8<UInt64>(repeating: 0)
+        for k in 0..<vectors { lanes |= p.loadUnaligned(fromByteOffset: 64 * k, as: SIMD8<UInt64>.self) ^ expected }
+        for lane in 0..<8 { differs |= lanes[lane] }
+        i += 64 * vectors
+        let wordsEnd = i + (end - i) / 8 * 8
+        let q = base + (i - offset)
+        for k in 0..<((wordsEnd - i) / 8) { differs |= q.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self) ^ word }
         i = wordsEnd
         while i < end {
             differs |= UInt64(base.load(fromByteOffset: i - offset, as: UInt8.self) ^ byte)
