@@ -11,8 +11,9 @@ import Synchronization
 ///
 /// The kernel must let the sender attach: with Yama's ptrace_scope 1 (the common default) the
 /// receiver names its peer with prctl(PR_SET_PTRACER) before any message (`prepare`); with 2
-/// only a process with CAP_SYS_PTRACE may, and 3 forbids it. Where it cannot work, and where a
-/// seccomp filter refuses the call, the scenario is a skipped row that says why.
+/// only a process with CAP_SYS_PTRACE may, and 3 forbids it. Where Yama says no, or where a read
+/// of a forked child's memory is refused (a seccomp filter, an LSM), every scenario is a skipped
+/// row that says why (``AttachPermission``).
 ///
 /// `copy`: from the worker's buffer into the peer's slot, and out of the slot into the
 /// receiver's buffer. `zero`: the producer fills a staging buffer of the endpoint's own, the
@@ -51,6 +52,9 @@ public final class CrossMemoryAttach: Mechanism {
     private let staging: MemoryRegion
     private let slotCount: Int
     private let slotBytes: Int
+    /// Read here, in the coordinator: the decision (and its probe's fork) is made before the
+    /// workers exist, never inside one.
+    private let namesPeer = AttachPermission.current.needsPtracer
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         (slotCount, slotBytes) = Self.slots(ringBytes: spec.ringBytes, payloadBytes: spec.payloadBytes)
@@ -65,7 +69,7 @@ public final class CrossMemoryAttach: Mechanism {
     /// process that may attach to it, and faults in its own landing area, here rather than in
     /// `endpoint`: the peer may write into it as soon as both have prepared.
     public func prepare(_ role: Role, peer: pid_t) throws(IPCError) {
-        if AttachPermission.current.needsPtracer { _ = try sys("prctl(PR_SET_PTRACER)") { ipc_set_ptracer(peer) } }
+        if namesPeer { _ = try sys("prctl(PR_SET_PTRACER)") { ipc_set_ptracer(peer) } }
         let inLanding = role == .producer ? backwardLanding : forwardLanding
         memset(inLanding.base, 0, inLanding.byteCount)
     }
