@@ -124,7 +124,7 @@ sizes_for() {
 # The kernel mechanisms block; the ring both polls and sleeps; the ceilings only poll.
 waits_for() {
     case $1 in
-        shm-posix | shm-sem | futex | cma) echo spin block ;;
+        shm-posix | shm-sem | futex | vmsplice | cma) echo spin block ;;
         memcpy | cacheline) echo spin ;;
         *) echo block ;;
     esac

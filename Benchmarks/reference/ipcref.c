@@ -10,7 +10,9 @@
 // The kernel mechanisms block. The shared-memory ones wait as ipcbench's --waits says: shm-posix
 // polls (spin) or polls for up to 60 µs and then sleeps on a futex (block, the default);
 // shm-sem polls sem_trywait (spin) or sleeps in sem_wait (block); futex polls its word (spin)
-// or sleeps in FUTEX_WAIT (block); cacheline only polls; memcpy never waits.
+// or sleeps in FUTEX_WAIT (block); vmsplice blocks in vmsplice and read, or polls them on
+// non-blocking pipes (spin); cma waits as shm-posix does; cacheline only polls; memcpy never
+// waits.
 //
 // Build: cc -std=c11 -O2 -D_GNU_SOURCE -o ipcref ipcref.c -lrt
 
@@ -1215,23 +1217,35 @@ static bool open_memfd_pass(struct channel *ch) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// vmsplice: a pipe per direction fed with vmsplice(2) from a rotation area four pipe
-// capacities long, in stretches of at most one capacity, so a byte is rewritten only once the
-// pipe has given it up; drained with read. As ipcbench's vmsplice in copy mode.
+// vmsplice: a pipe per direction, asked for min(1 MiB, pipe-max-size), fed with vmsplice(2) from
+// a rotation area four times the larger pipe's granted capacity, in stretches of at most one
+// capacity (page-aligned from a page up, cache-line aligned below), so a byte is rewritten only
+// once the pipe has given it up; drained with read. As ipcbench's vmsplice in copy mode: the
+// payload is copied into the rotation, the pipe takes the pages by reference, read copies out.
+// spin: both pipes O_NONBLOCK, SPLICE_F_NONBLOCK, EAGAIN polled as the rings poll.
+
+static inline unsigned char *rotation_take(struct endpoint *end, size_t n) {
+    size_t alignment = n >= 4096 ? 4096 : CACHE_LINE_BYTES;
+    size_t start = (end->area_offset + alignment - 1) & ~(alignment - 1);
+    if (start + n > end->area_bytes) start = 0;
+    end->area_offset = start + n;
+    return end->area + start;
+}
 
 static void vmsplice_send(struct endpoint *end, const unsigned char *buf, size_t n) {
+    unsigned flags = policy_sleeps(end->wait) ? 0 : SPLICE_F_NONBLOCK;
+    uint32_t misses = 0;
     for (size_t done = 0; done < n;) {
         size_t piece = n - done < end->stretch_bytes ? n - done : end->stretch_bytes;
-        if (end->area_offset + piece > end->area_bytes) end->area_offset = 0;
-        unsigned char *slot = end->area + end->area_offset;
-        end->area_offset += (piece + 63) & ~(size_t)63;
-        memcpy(slot, buf + done, piece);
+        unsigned char *stretch = rotation_take(end, piece);
+        memcpy(stretch, buf + done, piece);
         for (size_t spliced = 0; spliced < piece;) {
-            struct iovec iov = {slot + spliced, piece - spliced};
-            ssize_t k = vmsplice(end->tx, &iov, 1, 0);
+            struct iovec iov = {stretch + spliced, piece - spliced};
+            ssize_t k = vmsplice(end->tx, &iov, 1, flags);
             if (k < 0) {
-                if (errno == EINTR) continue;
-                child_fail("vmsplice");
+                if (errno == EAGAIN) poll_backoff(end->wait, &misses);
+                else if (errno != EINTR) child_fail("vmsplice");
+                continue;
             }
             spliced += (size_t)k;
         }
@@ -1239,22 +1253,50 @@ static void vmsplice_send(struct endpoint *end, const unsigned char *buf, size_t
     }
 }
 
+// stream_receive, with EAGAIN polled for the non-blocking pipes of --wait spin.
+static void vmsplice_receive(struct endpoint *end, unsigned char *buf, size_t n) {
+    uint32_t misses = 0;
+    while (n > 0) {
+        ssize_t done = read(end->rx, buf, n);
+        if (done < 0) {
+            if (errno == EAGAIN) poll_backoff(end->wait, &misses);
+            else if (errno != EINTR) child_fail("read");
+            continue;
+        }
+        if (done == 0) {
+            errno = 0;
+            child_fail("read: end of stream");
+        }
+        buf += done;
+        n -= (size_t)done;
+    }
+}
+
 static void vmsplice_prepare(struct endpoint *end) { memset(end->area, 0, end->area_bytes); }
+
+static bool set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return (flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0) || report_error("fcntl O_NONBLOCK");
+}
 
 static bool open_vmsplice(struct channel *ch) {
     long max = read_proc_long("/proc/sys/fs/pipe-max-size", 1 << 20);
     int wanted = (int)(max < (1 << 20) ? max : (1 << 20));
-    size_t stretch = 65536;
+    size_t capacity = 0;
     for (enum role sender = PRODUCER; sender <= CONSUMER; sender++) {
         int fds[2];
         if (pipe(fds) != 0) return report_error("pipe");
         channel_own_fd(ch, fds[0]);
         channel_own_fd(ch, fds[1]);
         channel_one_way(ch, sender, fds[0], fds[1]);
-        int got = fcntl(fds[1], F_SETPIPE_SZ, wanted);
-        if (got > 0 && (sender == PRODUCER || (size_t)got < stretch)) stretch = (size_t)got;
+        // Refused past the user's pipe-user-pages-soft: the pipe keeps the size it has.
+        (void)fcntl(fds[1], F_SETPIPE_SZ, wanted);
+        int got = fcntl(fds[1], F_GETPIPE_SZ);
+        if (got < 0) return report_error("fcntl F_GETPIPE_SZ");
+        if ((size_t)got > capacity) capacity = (size_t)got;
+        if (!policy_sleeps(ch->end[sender].wait) && !(set_nonblocking(fds[0]) && set_nonblocking(fds[1]))) return false;
     }
-    size_t rotation = 4 * stretch;
+    size_t rotation = 4 * capacity;
     void *base = mmap(NULL, 2 * rotation, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (base == MAP_FAILED) return report_error("mmap");
     ch->mapping = base;
@@ -1263,7 +1305,7 @@ static bool open_vmsplice(struct channel *ch) {
         ch->end[r].area = (unsigned char *)base + (size_t)r * rotation;
         ch->end[r].area_bytes = rotation;
         ch->end[r].area_offset = 0;
-        ch->end[r].stretch_bytes = stretch;
+        ch->end[r].stretch_bytes = capacity;
     }
     return true;
 }
@@ -1271,8 +1313,10 @@ static bool open_vmsplice(struct channel *ch) {
 // ---------------------------------------------------------------------------------------------
 // cma: process_vm_writev(2) straight into the peer's landing slots (private memory at the same
 // address in both children), announced through head and tail indices in a shared page with the
-// rings' waits and wake-ups. As ipcbench's cma in copy mode. The reference names any process as
-// an allowed tracer (PR_SET_PTRACER_ANY) before the barrier, where ipcbench names its peer.
+// rings' waits and wake-ups. As ipcbench's cma in copy mode. Under Yama's ptrace_scope 1 each
+// child names the coordinator as its tracer before the barrier, where ipcbench names its peer
+// once both pids are known: Yama lets the named process and its descendants attach, and the peer
+// is one. Without Yama prctl says EINVAL, and there is nothing to allow.
 
 static void cma_send(struct endpoint *end, const unsigned char *buf, size_t n) {
     struct ring_writer *w = &end->writer;
@@ -1307,11 +1351,15 @@ static void cma_receive(struct endpoint *end, unsigned char *buf, size_t n) {
 }
 
 static void cma_prepare(struct endpoint *end) {
-    if (prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0) != 0 && errno != EINVAL) child_fail("prctl PR_SET_PTRACER");
+    if (prctl(PR_SET_PTRACER, getppid(), 0, 0, 0) != 0 && errno != EINVAL) child_fail("prctl PR_SET_PTRACER");
     memset(end->reader.ring.data, 0, end->slot_count * end->stretch_bytes);
 }
 
 static bool open_cma(struct channel *ch) {
+    if (read_proc_long("/proc/sys/kernel/yama/ptrace_scope", 0) == 3) {
+        fprintf(stderr, "ipcref: cma: kernel.yama.ptrace_scope is 3: no process may attach to another\n");
+        return false;
+    }
     size_t slot = (ch->payload_bytes + 63) & ~(size_t)63;
     if (slot < 64) slot = 64;
     if (slot > ch->ring_capacity / 2) slot = ch->ring_capacity / 2;
@@ -1371,7 +1419,7 @@ static const struct mechanism mechanisms[] = {
     {"futex",          8, LATENCY,    BLOCKS | SPINS, false, open_futex,          NULL,           futex_send,     futex_receive},
     {"shm-posix",      0, BOTH_MODES, BLOCKS | SPINS, false, open_shm_posix,      ring_prepare,   ring_send,      ring_receive},
     {"shm-sem",        0, BOTH_MODES, BLOCKS | SPINS, false, open_shm_sem,        NULL,           sem_send,       sem_receive},
-    {"vmsplice",       0, BOTH_MODES, BLOCKS,         false, open_vmsplice,       vmsplice_prepare, vmsplice_send, stream_receive},
+    {"vmsplice",       0, BOTH_MODES, BLOCKS | SPINS, false, open_vmsplice,       vmsplice_prepare, vmsplice_send, vmsplice_receive},
     {"cma",            0, BOTH_MODES, BLOCKS | SPINS, false, open_cma,            cma_prepare,    cma_send,       cma_receive},
     {"memfd-pass",     0, BOTH_MODES, BLOCKS,         false, open_memfd_pass,     NULL,           memfd_send,     memfd_receive},
     {"memcpy",         0, THROUGHPUT, SPINS,          true,  open_memcpy,         memcpy_prepare, memcpy_send,    memcpy_receive},
@@ -1635,7 +1683,7 @@ static void print_result(const struct run *run, unsigned repetition) {
                (unsigned long long)(shared->end_ns - shared->start_ns));
     }
     // Both children, warm-up included (ipcbench's futex_calls_per_msg counts the window only).
-    if (run->mechanism->send == ring_send || run->mechanism->send == futex_send)
+    if (run->mechanism->send == ring_send || run->mechanism->send == futex_send || run->mechanism->send == cma_send)
         printf(" futex_calls=%llu", (unsigned long long)(shared->futex_calls[0] + shared->futex_calls[1]));
     printf("\n");
     fflush(stdout);
@@ -1691,10 +1739,11 @@ static _Noreturn void usage(const char *problem) {
     for (int i = 0; i < MECHANISM_COUNT; i++) fprintf(stderr, "%s%s", i ? ", " : "", mechanisms[i].name);
     fprintf(stderr, "\n  MODE         latency | throughput\n"
                     "  PLACEMENT    cross-core | same-core | unpinned\n"
-                    "  --wait       shm-posix, shm-sem, futex: block (default) or spin; cacheline and\n"
-                    "               memcpy: spin; the kernel mechanisms: block\n"
-                    "  --ring-size  shm-posix, shm-sem and memcpy: ring capacity (shm-sem: 8 slots of an\n"
-                    "               eighth), a power of two from 4096 to 1073741824 (default 1048576)\n"
+                    "  --wait       shm-posix, shm-sem, futex, vmsplice, cma: block (default) or spin;\n"
+                    "               cacheline and memcpy: spin; the kernel mechanisms: block\n"
+                    "  --ring-size  shm-posix, shm-sem, cma and memcpy: ring capacity (shm-sem: 8 slots of\n"
+                    "               an eighth; cma: each landing area), a power of two from 4096 to\n"
+                    "               1073741824 (default 1048576)\n"
                     "  --spin-before-sleep-ns\n"
                     "               shm-posix --wait block, cross-core: how long a side polls before it\n"
                     "               sleeps (default 60000, as ipcbench)\n");

@@ -115,6 +115,10 @@ int ipc_set_pipe_size(int fd, int bytes) {
     return fcntl(fd, F_SETPIPE_SZ, bytes);
 }
 
+int ipc_pipe_size(int fd) {
+    return fcntl(fd, F_GETPIPE_SZ);
+}
+
 long ipc_process_vm_write(pid_t pid, const void *local, void *remote, unsigned long length) {
     struct iovec here = { .iov_base = (void *)local, .iov_len = length };
     struct iovec there = { .iov_base = remote, .iov_len = length };

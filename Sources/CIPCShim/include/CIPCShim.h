@@ -69,8 +69,10 @@ long ipc_getrandom(void *buffer, unsigned long length);
 // `nonBlocking` adds SPLICE_F_NONBLOCK.
 long ipc_vmsplice(int fd, const void *base, unsigned long length, int nonBlocking);
 
-// F_SETPIPE_SZ is Linux-specific and missing from Swift's Glibc module; returns the new size.
+// F_SETPIPE_SZ and F_GETPIPE_SZ are Linux-specific and missing from Swift's Glibc module;
+// both return the pipe's capacity in bytes (set: -1 with errno when refused).
 int ipc_set_pipe_size(int fd, int bytes);
+int ipc_pipe_size(int fd);
 
 // process_vm_writev(2) / process_vm_readv(2) with one iovec a side: declared only under
 // _GNU_SOURCE in <sys/uio.h>, which Swift's Glibc module does not expose.

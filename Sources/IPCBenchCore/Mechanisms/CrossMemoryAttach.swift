@@ -11,8 +11,9 @@ import Synchronization
 ///
 /// The kernel must let the sender attach: with Yama's ptrace_scope 1 (the common default) the
 /// receiver names its peer with prctl(PR_SET_PTRACER) before any message (`prepare`); with 2
-/// only a process with CAP_SYS_PTRACE may, and 3 forbids it. Where it cannot work, and where a
-/// seccomp filter refuses the call, the scenario is a skipped row that says why.
+/// only a process with CAP_SYS_PTRACE may, and 3 forbids it. Where Yama says no, or where a read
+/// of a forked child's memory is refused (a seccomp filter, an LSM), every scenario is a skipped
+/// row that says why (``AttachPermission``).
 ///
 /// `copy`: from the worker's buffer into the peer's slot, and out of the slot into the
 /// receiver's buffer. `zero`: the producer fills a staging buffer of the endpoint's own, the
@@ -26,8 +27,9 @@ public final class CrossMemoryAttach: Mechanism {
         return t
     }
 
-    /// Slots of one landing area, and their size: at most a message, and at least 64 of them or
-    /// two, whichever the ring holds.
+    /// How many slots one landing area has, and their size: a whole message (a cache line at
+    /// least), or half the ring for a larger one, which then goes in pieces; two slots at least,
+    /// so the producer fills one while the consumer reads the other.
     static func slots(ringBytes: Int, payloadBytes: Int) -> (count: Int, bytes: Int) {
         let bytes = max(64, min(MemoryRegion.roundToCacheLine(payloadBytes), ringBytes / 2))
         return (ringBytes / bytes, bytes)
@@ -50,6 +52,9 @@ public final class CrossMemoryAttach: Mechanism {
     private let staging: MemoryRegion
     private let slotCount: Int
     private let slotBytes: Int
+    /// Read here, in the coordinator: the decision (and its probe's fork) is made before the
+    /// workers exist, never inside one.
+    private let namesPeer = AttachPermission.current.needsPtracer
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         (slotCount, slotBytes) = Self.slots(ringBytes: spec.ringBytes, payloadBytes: spec.payloadBytes)
@@ -61,9 +66,12 @@ public final class CrossMemoryAttach: Mechanism {
     }
 
     /// Both sides are written into (the echo of a round trip): each names the other as the one
-    /// process that may attach to it.
+    /// process that may attach to it, and faults in its own landing area, here rather than in
+    /// `endpoint`: the peer may write into it as soon as both have prepared.
     public func prepare(_ role: Role, peer: pid_t) throws(IPCError) {
-        if AttachPermission.current.needsPtracer { _ = try sys("prctl(PR_SET_PTRACER)") { ipc_set_ptracer(peer) } }
+        if namesPeer { _ = try sys("prctl(PR_SET_PTRACER)") { ipc_set_ptracer(peer) } }
+        let inLanding = role == .producer ? backwardLanding : forwardLanding
+        memset(inLanding.base, 0, inLanding.byteCount)
     }
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> Endpoint {
@@ -71,8 +79,6 @@ public final class CrossMemoryAttach: Mechanism {
         let backward = RingMemory(base: indices.base + RingLayout.headerBytes, capacity: RingLayout.minimumCapacity)
         let (outRing, inRing, outLanding, inLanding) = role == .producer
             ? (forward, backward, forwardLanding, backwardLanding) : (backward, forward, backwardLanding, forwardLanding)
-        // Fault our own landing area in now: the peer's writes land in pages that exist.
-        memset(inLanding.base, 0, inLanding.byteCount)
         memset(staging.base, 0, staging.byteCount)
         return Endpoint(
             peer: peer, slotCount: UInt64(slotCount), slotBytes: slotBytes, staging: staging.base,
@@ -187,52 +193,89 @@ public final class CrossMemoryAttach: Mechanism {
     }
 }
 
-/// Whether this process may write into a sibling's memory (process_vm_writev), read once.
+/// Whether this process's workers may write into each other's memory (process_vm_writev),
+/// decided once per process: Yama's setting, CAP_SYS_PTRACE, and a real try on a forked child.
 struct AttachPermission: Sendable {
     /// /proc/sys/kernel/yama/ptrace_scope, or nil without Yama.
     let yamaScope: Int?
     let hasSysPtrace: Bool
-    /// errno of process_vm_readv on ourselves (0: it works); a seccomp filter says EPERM or ENOSYS.
-    let selfProbeErrno: Int32
+    /// errno of process_vm_readv on a forked child that named us its tracer (0: the word came
+    /// back): a seccomp filter says EPERM or ENOSYS, an LSM that forbids ptrace EPERM.
+    let probeErrno: Int32
 
-    static let current = AttachPermission.read()
+    static let current = AttachPermission.decide()
 
-    static func read() -> AttachPermission {
-        var word: UInt64 = 0x1234, copy: UInt64 = 0
-        let n = withUnsafeMutablePointer(to: &copy) { local in
-            withUnsafePointer(to: &word) { ipc_process_vm_read(getpid(), local, $0, 8) }
-        }
-        return AttachPermission(
-            yamaScope: ProcFiles.integer("/proc/sys/kernel/yama/ptrace_scope"),
-            hasSysPtrace: Self.effectiveCapabilities() & (1 << 19) != 0,
-            selfProbeErrno: n == 8 && copy == word ? 0 : (n < 0 ? errno : EIO))
+    static func decide() -> AttachPermission {
+        let scope = ProcFiles.integer("/proc/sys/kernel/yama/ptrace_scope")
+        let capable = MachineLimits.effectiveCapability(19)  // CAP_SYS_PTRACE
+        return AttachPermission(yamaScope: scope, hasSysPtrace: capable,
+                                probeErrno: probeChild(namingTracer: needsPtracer(scope, capable)))
     }
 
-    /// CapEff from /proc/self/status (CAP_SYS_PTRACE is bit 19).
-    static func effectiveCapabilities() -> UInt64 {
-        guard let status = ProcFiles.read("/proc/self/status", limit: 1 << 16) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
-            return UInt64(String(line.dropFirst(7)).trimmingCharacters(in: " \t"), radix: 16) ?? 0
+    /// Yama's scope 1 lets a process attach only to its descendants, so each worker names its
+    /// sibling with PR_SET_PTRACER; CAP_SYS_PTRACE passes without.
+    static func needsPtracer(_ scope: Int?, _ capable: Bool) -> Bool { scope == 1 && !capable }
+
+    var needsPtracer: Bool { Self.needsPtracer(yamaScope, hasSysPtrace) }
+
+    /// Forks a child that names this process its tracer (where Yama wants it, as a worker names
+    /// its peer) and waits; reads a word of the child's memory with process_vm_readv; kills and
+    /// reaps the child. Returns 0 when the word came back, else the errno (EIO: a short read).
+    /// A probe that cannot start (no pipe, no fork) returns 0: the scenario then runs and fails
+    /// with the error of the call that failed, which says more than a guess here.
+    static func probeChild(namingTracer: Bool) -> Int32 {
+        let word = UnsafeMutablePointer<UInt64>.allocate(capacity: 2)
+        defer { word.deallocate() }
+        word[0] = 0x1A2B_3C4D_5E6F_7081  // the same address, and value, in the child after fork
+        word[1] = 0
+        var fds: [Int32] = [-1, -1]
+        guard ipc_pipe2(&fds, O_CLOEXEC) == 0 else { return 0 }
+        var ready = OwnedDescriptor(fds[0])
+        var readyInChild = OwnedDescriptor(fds[1])
+        let parent = getpid()
+        let child = fork()
+        if child == 0 {
+            // Only system calls here; the parent kills us once it has read the word.
+            _ = ipc_set_parent_death_signal(SIGKILL)
+            if getppid() != parent { _exit(1) }
+            if namingTracer { _ = ipc_set_ptracer(parent) }
+            var byte: UInt8 = 1
+            _ = write(readyInChild.raw, &byte, 1)
+            while true { pause() }
         }
-        return 0
+        readyInChild.close()
+        guard child > 0 else { return 0 }
+        defer {
+            kill(child, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        }
+        var byte: UInt8 = 0
+        var got = 0
+        repeat { got = read(ready.raw, &byte, 1) } while got < 0 && errno == EINTR
+        ready.close()
+        guard got == 1 else { return 0 }
+        let n = ipc_process_vm_read(child, word + 1, word, 8)
+        if n < 0 { return errno }
+        return n == 8 && word[1] == word[0] ? 0 : EIO
     }
 
-    /// Yama allows descendants only: the sibling must be named with PR_SET_PTRACER.
-    var needsPtracer: Bool { yamaScope == 1 && !hasSysPtrace }
-
-    /// Why cross-memory attach cannot work here, or nil.
+    /// Why cross-memory attach cannot work here, or nil. Yama's reasons first: they say what to
+    /// change, where the probe's errno only says that it failed.
     var problem: String? {
-        if selfProbeErrno != 0 {
-            return "process_vm_readv is refused here (\(errnoName(selfProbeErrno)): a seccomp filter or a kernel without CONFIG_CROSS_MEMORY_ATTACH)"
-        }
         switch yamaScope {
         case 2 where !hasSysPtrace:
             return "kernel.yama.ptrace_scope is 2 (admin only): cross-memory attach needs CAP_SYS_PTRACE"
         case 3:
             return "kernel.yama.ptrace_scope is 3: no process may attach to another"
         default:
-            return nil
+            break
         }
+        if probeErrno != 0 {
+            return "process_vm_readv on a child that allowed it failed with \(errnoName(probeErrno))"
+                + " (a seccomp filter, an LSM that forbids ptrace, or a kernel without CONFIG_CROSS_MEMORY_ATTACH)"
+        }
+        return nil
     }
 
     var summary: String {
@@ -240,7 +283,7 @@ struct AttachPermission: Sendable {
         case nil: return "no Yama: siblings may attach"
         case 0: return "Yama ptrace_scope 0: siblings may attach"
         case 1: return hasSysPtrace ? "Yama ptrace_scope 1, CAP_SYS_PTRACE held" : "Yama ptrace_scope 1: each worker names its peer (PR_SET_PTRACER)"
-        default: return "Yama ptrace_scope \(yamaScope!), CAP_SYS_PTRACE held"
+        case let scope?: return "Yama ptrace_scope \(scope), CAP_SYS_PTRACE held"
         }
     }
 }
