@@ -191,5 +191,6 @@ final class PairedCompareTests: XCTestCase {
         XCTAssertEqual(states.index(of: 33), 0)
         XCTAssertEqual(states.index(of: 390), 2)
         XCTAssertNil(states.index(of: 150))
+        XCTAssertEqual(HostStates([420, 88, 90]).description, "89 ns ×2, 420 ns ×1")
     }
 }

@@ -209,3 +209,16 @@ final class CSVTests: XCTestCase {
         XCTAssertEqual(fixed(0.0001, 4), "0.0001")
     }
 }
+
+final class SummaryTableTests: XCTestCase {
+    /// Two repetitions in two host states: the note names both probes in nanoseconds (it once
+    /// read each UInt64 as a Double's bit pattern and said "0 ns").
+    func testTheTableNamesTheHostStatesInNanoseconds() {
+        let s = Scenario(mechanism: "pipe", mode: .latency, payloadBytes: 64, messages: 10)
+        var a = RepetitionResult(scenario: s, repetition: 1, status: .ok)
+        a.probeNs = 72
+        var b = RepetitionResult(scenario: s, repetition: 2, status: .ok)
+        b.probeNs = 300
+        XCTAssertTrue(SummaryTable.render([a, b]).contains("host states 72 ns ×1, 300 ns ×1"), SummaryTable.render([a, b]))
+    }
+}

@@ -167,7 +167,7 @@ public struct ResultColumn: Sendable, Hashable, CustomStringConvertible {
     /// The cell as a number, unrounded (the table's medians use it); nil for text and flags.
     public func value(_ source: RowSource) -> Double? {
         switch cell {
-        case let .integer(f): return f(source).map(Double.init)
+        case let .integer(f): return f(source).map { Double($0) }
         case let .decimal(_, f): return f(source)
         case .text, .flag: return nil
         }

@@ -26,7 +26,8 @@ public enum SummaryTable {
             let spread = runs.first { $0.spreadPercent != nil }
             var note = spread?.noisy == true ? "NOISY: repetitions vary by \(fixed(spread!.spreadPercent!, 0))%" : ""
             // Repetitions measured with the vCPUs placed differently by the host: say so.
-            let states = HostStates(ok.compactMap { $0.probeNs.map(Double.init) })
+            // `Double.init` here would be init(bitPattern:): the conversion is spelled out.
+            let states = HostStates(ok.compactMap { $0.probeNs.map { Double($0) } })
             if states.states.count > 1 { note = [note, "host states \(states)"].filter { !$0.isEmpty }.joined(separator: "; ") }
             if let lossy = ok.first(where: { ($0.lostMessages ?? 0) > 0 }) {
                 note = [note, lossy.note].filter { !$0.isEmpty }.joined(separator: "; ")
