@@ -25,12 +25,16 @@ struct SeriesStyle: Sendable, Equatable {
     }
 
     /// Okabe-Ito's eight (its yellow darkened so it reads on white), then eight of Paul Tol's
-    /// muted and dark colours that stay apart from them for colour-blind readers: sixteen, one
-    /// for each mechanism of a full sweep. A chart numbers its series across its panels, and a
-    /// panel never holds more than sixteen (``splitForPalette(_:)``), so a colour repeats
-    /// nowhere in a chart of up to sixteen series, and never within one panel.
+    /// muted and dark colours that stay apart from them for colour-blind readers, then twelve
+    /// of Tol's light, high-contrast and medium-contrast ones: twenty-eight, enough for every
+    /// mechanism of a full sweep with its in-place rows. Past the first sixteen, colours are
+    /// closer, so each series also keeps its own marker shape. A chart numbers its series
+    /// across its panels, and a panel never holds more than a palette (``splitForPalette(_:)``),
+    /// so a colour repeats nowhere in a chart of up to twenty-eight series.
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#B39B00",
-                          "#332288", "#882255", "#117733", "#AA4499", "#44AA99", "#999933", "#CC6677", "#663333"]
+                          "#332288", "#882255", "#117733", "#AA4499", "#44AA99", "#999933", "#CC6677", "#663333",
+                          "#77AADD", "#EE8866", "#BBCC33", "#FFAABB", "#99DDFF", "#44BB99", "#994455", "#004488",
+                          "#997700", "#EE99AA", "#6699CC", "#AAAA00"]
 
     /// The style of the `index`th series of one chart: its own colour, and a marker shape that
     /// differs from its neighbours'.
