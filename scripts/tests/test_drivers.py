@@ -8,7 +8,7 @@ import unittest
 from .support import SCRIPTS
 
 # Each driver, and the status it gives an unknown option.
-DRIVERS = {"bench-vs-c.sh": 2, "count-futex.sh": 2, "cross-check.sh": 2, "gate-targets.sh": 64, "scaling.sh": 2}
+DRIVERS = {"bench-vs-c.sh": 2, "count-futex.sh": 2, "cross-check.sh": 2, "gate-targets.sh": 64, "scaling.sh": 2, "zero-copy-targets.sh": 2}
 
 
 def run(*argv):
