@@ -19,7 +19,8 @@ public enum CoreMatrixTable {
         }
         let cpus = Array(Set(cells.flatMap { [$0.scenario.cpuPair!.producer, $0.scenario.cpuPair!.consumer] })).sorted()
         var out = ""
-        for grid in order {
+        // A grid with no value (every cell skipped or failed) says nothing: the table has why.
+        for grid in order where values[grid]?.values.contains(where: { !$0.isEmpty }) == true {
             let latency = grid.mode != .throughput
             out += "\nCORE MATRIX  \(grid.mechanism) \(grid.mode.rawValue) \(ByteSize.format(grid.size)) \(grid.wait.rawValue) \(grid.copy.rawValue)"
                 + (grid.topology == .pairs ? "" : " \(grid.topology.rawValue)") + (grid.pairs > 1 ? " x\(grid.pairs)" : "")
