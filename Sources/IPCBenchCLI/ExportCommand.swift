@@ -4,14 +4,8 @@ import IPCBenchCore
 /// `ipcbench export RESULTS --format bmf|github-action-benchmark|hgrm [--output PATH]`: a run's
 /// results in the formats CI dashboards and HdrHistogram tools read.
 struct ExportCommand: Subcommand {
-    /// Exit statuses of `export`, as plot's.
-    enum Status {
-        static let success: Int32 = 0
-        /// The results cannot be used: unreadable, malformed, or nothing the format can carry.
-        static let badInput: Int32 = 2
-        static let usage: Int32 = 64
-        static let cannotWrite: Int32 = 73
-    }
+    /// Exit statuses of `export`: plot's (2 the results cannot be used, 64, 73).
+    typealias Status = PlotCommand.Status
 
     var files: [String] = []
     var format: ExportFormat?

@@ -24,14 +24,7 @@ public final class AnonymousPipe: Mechanism {
     }
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
-        // Should a call fail, the ends already open close with `ends`.
-        var fds: [Int32] = [-1, -1]
-        _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
-        ends.forwardRead = OwnedDescriptor(fds[0])
-        ends.forwardWrite = OwnedDescriptor(fds[1])
-        _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
-        ends.backwardRead = OwnedDescriptor(fds[0])
-        ends.backwardWrite = OwnedDescriptor(fds[1])
+        try ends.openPipes()
         if spec.wait == .spin { try ends.setNonBlockingAll() }
     }
 

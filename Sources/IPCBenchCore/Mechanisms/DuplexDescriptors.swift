@@ -1,4 +1,5 @@
 import Glibc
+import CIPCShim
 
 /// Four descriptors, two one-way paths: producer→consumer (`forward`) and consumer→producer
 /// (`backward`). Pipes and FIFOs reduce to this; each worker keeps the two ends it uses and
@@ -8,6 +9,18 @@ struct DuplexDescriptors: ~Copyable {
     var forwardWrite = OwnedDescriptor()
     var backwardRead = OwnedDescriptor()
     var backwardWrite = OwnedDescriptor()
+
+    /// Two anonymous pipes (pipe2, close-on-exec), one per direction. Should the second fail,
+    /// the first closes with `self`.
+    mutating func openPipes() throws(IPCError) {
+        var fds: [Int32] = [-1, -1]
+        _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
+        forwardRead = OwnedDescriptor(fds[0])
+        forwardWrite = OwnedDescriptor(fds[1])
+        _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
+        backwardRead = OwnedDescriptor(fds[0])
+        backwardWrite = OwnedDescriptor(fds[1])
+    }
 
     /// (send, receive) for a role, closing the two ends the role does not use.
     mutating func take(_ role: Role) -> (send: Int32, receive: Int32) {

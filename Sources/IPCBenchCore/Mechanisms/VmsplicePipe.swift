@@ -47,14 +47,7 @@ public final class VmsplicePipe: Mechanism {
     }
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
-        // Should a call fail, the ends already open close with `ends`.
-        var fds: [Int32] = [-1, -1]
-        _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
-        ends.forwardRead = OwnedDescriptor(fds[0])
-        ends.forwardWrite = OwnedDescriptor(fds[1])
-        _ = try sys("pipe2") { ipc_pipe2(&fds, O_CLOEXEC) }
-        ends.backwardRead = OwnedDescriptor(fds[0])
-        ends.backwardWrite = OwnedDescriptor(fds[1])
+        try ends.openPipes()
         var capacity = 0
         for fd in [ends.forwardWrite.raw, ends.backwardWrite.raw] {
             // A refusal (EPERM past the user's pipe-user-pages-soft) leaves the pipe as it is:
