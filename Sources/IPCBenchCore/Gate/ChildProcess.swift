@@ -76,14 +76,3 @@ public struct ChildProcess {
                       seconds: seconds)
     }
 }
-
-/// A wait status decoded once (exited with a code, or killed by a signal).
-public struct TerminationStatus: Sendable, Equatable {
-    public let exitCode: Int32?
-    public let signal: Int32?
-
-    public init(_ raw: Int32) {
-        exitCode = ipc_wifexited(raw) != 0 ? ipc_wexitstatus(raw) : nil
-        signal = ipc_wifsignaled(raw) != 0 ? ipc_wtermsig(raw) : nil
-    }
-}

@@ -219,7 +219,7 @@ public final class Coordinator {
             if let why = control.report(index).pointee.failureDescription {
                 note = "\(layout.describe(index)): \(why)"
             } else {
-                note = "\(layout.describe(index)) \(WorkerSet.describe(status))"
+                note = "\(layout.describe(index)) \(status)"
             }
         }
         var result = RepetitionResult(scenario: scenario, repetition: repetition, status: .failed, note: note)

@@ -8,7 +8,7 @@ struct WorkerSet {
     /// Each process's worker index in the control block (2*pair, +1 for the consumer).
     private var workerIndices: [Int] = []
     private var pidfds: [Int32] = []
-    private var statuses: [Int32?] = []
+    private var statuses: [TerminationStatus?] = []
     /// Index of the first worker that exited non-zero or by a signal we did not send.
     private(set) var firstFailureIndex: Int?
     private var killing = false
@@ -26,9 +26,9 @@ struct WorkerSet {
     /// The control-block index and wait status of the worker whose end explains the failure: one killed by a signal we did not send (its
     /// peer then sees EOF or EPIPE and exits too, which is a symptom), else the first one that
     /// exited non-zero.
-    var firstFailure: (Int, Int32)? {
+    var firstFailure: (Int, TerminationStatus)? {
         let ended = endedOnTheirOwn.sorted()
-        if let i = ended.first(where: { statuses[$0].map { ipc_wifsignaled($0) != 0 } ?? false }) {
+        if let i = ended.first(where: { statuses[$0]?.signal != nil }) {
             return (workerIndices[i], statuses[i]!)
         }
         guard let i = firstFailureIndex, let s = statuses[i] else { return nil }
@@ -87,12 +87,11 @@ struct WorkerSet {
             var status: Int32 = 0
             let r = waitpid(pids[i], &status, WNOHANG)
             guard r == pids[i] else { continue }
-            statuses[i] = status
+            statuses[i] = TerminationStatus(status)
             endedOnTheirOwn.insert(i)
             closeDescriptor(pidfds[i])
             pidfds[i] = -1
-            let clean = ipc_wifexited(status) != 0 && ipc_wexitstatus(status) == 0
-            if !clean && firstFailureIndex == nil { firstFailureIndex = i }
+            if !statuses[i]!.isClean && firstFailureIndex == nil { firstFailureIndex = i }
         }
         if firstFailureIndex != nil { return .workerFailed }
         return statuses.allSatisfy { $0 != nil } ? .allExited : nil
@@ -105,18 +104,10 @@ struct WorkerSet {
             kill(pid, SIGKILL)
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            statuses[i] = status
+            statuses[i] = TerminationStatus(status)
         }
         for fd in pidfds where fd >= 0 { closeDescriptor(fd) }
         pidfds = pidfds.map { _ in -1 }
     }
 
-    static func describe(_ status: Int32) -> String {
-        if ipc_wifsignaled(status) != 0 {
-            let sig = ipc_wtermsig(status)
-            let name = strsignal(sig).map { String(cString: $0) } ?? "signal \(sig)"
-            return "was killed by signal \(sig) (\(name))"
-        }
-        return "exited with status \(ipc_wexitstatus(status))"
-    }
 }
