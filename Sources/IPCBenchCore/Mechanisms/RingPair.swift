@@ -79,3 +79,47 @@ extension RingBacked {
     /// The mapping is inherited, not a descriptor: it goes with the process.
     public func closeDescriptors() {}
 }
+
+/// Memory the two workers of a channel share: a fresh object, opened O_EXCL 0600 under an
+/// unpredictable name and unlinked at once, sized, its blocks reserved and mapped MAP_SHARED
+/// (``RingPair/mapShared(_:bytes:reserve:)``). Nothing of it outlives the process but the
+/// mapping, which `unmap()` removes once.
+final class SharedMapping {
+    enum Backing {
+        /// POSIX shared memory (/dev/shm).
+        case posixShm
+        /// A file in the run's private folder (the TMPDIR file system).
+        case file(PrivateDirectory)
+    }
+
+    let base: UnsafeMutableRawPointer
+    let byteCount: Int
+    private var mapped = true
+
+    /// `reserve` names the reservation in a failure note (`posix_fallocate of the ring in /dev/shm`).
+    init(_ backing: Backing, bytes: Int, reserve: StaticString) throws(IPCError) {
+        let flags = O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW
+        let fd: Int32
+        switch backing {
+        case .posixShm:
+            let name = "/ipcbench-\(SecureRandom.token())"
+            fd = try sys("shm_open") { shm_open(name, flags, 0o600) }
+            shm_unlink(name)
+        case let .file(directory):
+            let path = directory.uniquePath("ring")
+            fd = try sys("open") { open(path, flags, 0o600) }
+            unlink(path)
+        }
+        defer { closeDescriptor(fd) }
+        base = try RingPair.mapShared(fd, bytes: bytes, reserve: reserve)
+        byteCount = bytes
+    }
+
+    func unmap() {
+        guard mapped else { return }
+        munmap(base, byteCount)
+        mapped = false
+    }
+
+    deinit { unmap() }
+}

@@ -19,8 +19,8 @@ public final class SemaphoreBoundedBuffer: Mechanism {
     /// What the rings declare: `--ring-size`, both copy modes.
     public static let traits = RingPair.traits
 
-    private var mapping: UnsafeMutableRawPointer?
-    private let mappingBytes: Int
+    private let shared: SharedMapping
+    private var initialized = true
     private let forward: SlotBuffer
     private let backward: SlotBuffer
 
@@ -35,23 +35,12 @@ public final class SemaphoreBoundedBuffer: Mechanism {
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         let bufferBytes = SlotLayout.bytes(dataBytes: spec.ringBytes)
-        mappingBytes = 2 * bufferBytes
-        let name = "/ipcbench-\(SecureRandom.token())"
-        let fd = try sys("shm_open") { shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
-        shm_unlink(name)
-        defer { closeDescriptor(fd) }
-        let p = try RingPair.mapShared(fd, bytes: mappingBytes, reserve: "posix_fallocate of the slots in /dev/shm")
-        mapping = p
-        forward = SlotBuffer(p, dataBytes: spec.ringBytes)
-        backward = SlotBuffer(p + bufferBytes, dataBytes: spec.ringBytes)
-        do throws(IPCError) {
-            try forward.initialize()
-            do throws(IPCError) { try backward.initialize() } catch { forward.destroy(); throw error }
-        } catch {
-            munmap(p, mappingBytes)
-            mapping = nil
-            throw error
-        }
+        // Should initialising the semaphores fail, the mapping goes with `shared`.
+        shared = try SharedMapping(.posixShm, bytes: 2 * bufferBytes, reserve: "posix_fallocate of the slots in /dev/shm")
+        forward = SlotBuffer(shared.base, dataBytes: spec.ringBytes)
+        backward = SlotBuffer(shared.base + bufferBytes, dataBytes: spec.ringBytes)
+        try forward.initialize()
+        do throws(IPCError) { try backward.initialize() } catch { forward.destroy(); throw error }
     }
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> SlotEndpoint {
@@ -66,11 +55,11 @@ public final class SemaphoreBoundedBuffer: Mechanism {
 
     /// After the workers are reaped: no process waits on the semaphores any more.
     public func destroy() {
-        guard let mapping else { return }
+        guard initialized else { return }
+        initialized = false
         forward.destroy()
         backward.destroy()
-        munmap(mapping, mappingBytes)
-        self.mapping = nil
+        shared.unmap()
     }
 }
 

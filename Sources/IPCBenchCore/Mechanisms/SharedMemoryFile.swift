@@ -8,8 +8,7 @@ public final class SharedMemoryFile: RingBacked {
     public static let summary = "SPSC ring in a memory-mapped file (0600 in a private folder, unlinked once mapped)"
     public static let traits = RingPair.traits
 
-    private var mapping: UnsafeMutableRawPointer?
-    private let mappingBytes: Int
+    private let shared: SharedMapping
     let rings: RingPair
 
     public static func limitsSummary(_ limits: MachineLimits) -> String {
@@ -17,19 +16,10 @@ public final class SharedMemoryFile: RingBacked {
     }
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
-        let bytes = RingPair.bytes(capacity: spec.ringBytes)
-        mappingBytes = bytes
-        let path = spec.directory.uniquePath("ring")
-        let fd = try sys("open") { open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
-        unlink(path)
-        defer { closeDescriptor(fd) }
-        let p = try RingPair.mapShared(fd, bytes: bytes, reserve: "posix_fallocate of the ring file in TMPDIR")
-        mapping = p
-        rings = RingPair(mapping: p, capacity: spec.ringBytes)
+        shared = try SharedMapping(.file(spec.directory), bytes: RingPair.bytes(capacity: spec.ringBytes),
+                                   reserve: "posix_fallocate of the ring file in TMPDIR")
+        rings = RingPair(mapping: shared.base, capacity: spec.ringBytes)
     }
 
-    public func destroy() {
-        if let mapping { munmap(mapping, mappingBytes) }
-        mapping = nil
-    }
+    public func destroy() { shared.unmap() }
 }
