@@ -93,10 +93,8 @@ struct RunCommand: Subcommand {
         do {
             suite = try SuiteLocator.load(self.suite ?? "default")
         } catch {
+            // `default` is built in and always found; other names are files.
             switch error {
-            case .notFound where self.suite == nil:
-                // Run outside the package: the built-in copy of the default suite.
-                suite = try! Suite.parse(SuiteLocator.builtInDefault, name: "default (built-in)")
             case .invalid, .notARegularFile: printError("bad suite: \(error)"); return ExitCode.badInput
             case .unreadable: printError("\(error)"); return ExitCode.setupFailed
             case .notFound: printError("--suite: \(error)"); return ExitCode.usage
