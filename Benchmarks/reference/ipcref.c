@@ -877,19 +877,30 @@ static int shm_create_unlinked(void) {
     return -1;
 }
 
-static bool open_shm_posix(struct channel *ch) {
-    size_t ring_bytes = RING_HEADER_BYTES + ch->ring_capacity, bytes = 2 * ring_bytes;
+// A fresh shared object of `bytes` (zero-filled), mapped MAP_SHARED into ch->mapping; the
+// descriptor is closed at once, the mapping keeps the memory. NULL after reporting the error.
+static unsigned char *map_fresh_shm(struct channel *ch, size_t bytes) {
     int fd = shm_create_unlinked();
-    if (fd < 0) return report_error("shm_open");
+    if (fd < 0) {
+        report_error("shm_open");
+        return NULL;
+    }
     void *base = MAP_FAILED;
     if (ftruncate(fd, (off_t)bytes) != 0)
         report_error("ftruncate");
     else if ((base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
         report_error("mmap");
-    close(fd);   // the mapping keeps the memory
-    if (base == MAP_FAILED) return false;
+    close(fd);
+    if (base == MAP_FAILED) return NULL;
     ch->mapping = base;
     ch->mapping_bytes = bytes;
+    return base;
+}
+
+static bool open_shm_posix(struct channel *ch) {
+    size_t ring_bytes = RING_HEADER_BYTES + ch->ring_capacity, bytes = 2 * ring_bytes;
+    unsigned char *base = map_fresh_shm(ch, bytes);
+    if (base == NULL) return false;
     // A new object reads as zeros: both rings start empty, nobody asleep.
     struct ring forward = ring_at(base, ch->ring_capacity);
     struct ring backward = ring_at((unsigned char *)base + ring_bytes, ch->ring_capacity);
@@ -1049,17 +1060,8 @@ static struct slot_buffer sem_buffer_at(unsigned char *base, size_t capacity) {
 
 static bool open_shm_sem(struct channel *ch) {
     size_t buffer_bytes = SEM_HEADER_BYTES + ch->ring_capacity, bytes = 2 * buffer_bytes;
-    int fd = shm_create_unlinked();
-    if (fd < 0) return report_error("shm_open");
-    void *base = MAP_FAILED;
-    if (ftruncate(fd, (off_t)bytes) != 0)
-        report_error("ftruncate");
-    else if ((base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
-        report_error("mmap");
-    close(fd);
-    if (base == MAP_FAILED) return false;
-    ch->mapping = base;
-    ch->mapping_bytes = bytes;
+    unsigned char *base = map_fresh_shm(ch, bytes);
+    if (base == NULL) return false;
     struct slot_buffer forward = sem_buffer_at(base, ch->ring_capacity);
     struct slot_buffer backward = sem_buffer_at((unsigned char *)base + buffer_bytes, ch->ring_capacity);
     struct slot_header *headers[2] = {forward.header, backward.header};
