@@ -149,8 +149,7 @@ public final class Coordinator {
         defer { workers.killAndReapAll() }
         // Consumers first, so that a producer never sends into a channel nobody holds yet.
         for group in 0..<layout.groups {
-            for index in layout.all(.consumer).filter({ layout.group(of: $0) == group })
-                + layout.all(.producer).filter({ layout.group(of: $0) == group }) {
+            for index in layout.members(of: group, .consumer) + layout.members(of: group, .producer) {
                 let context = WorkerContext(
                     index: index, layout: layout, mode: scenario.mode, topology: scenario.topology, lossy: M.lossy,
                     plan: plan, control: control,

@@ -27,9 +27,14 @@ struct WorkerLayout: Sendable {
     func group(of index: Int) -> Int { index / perGroup }
     func member(of index: Int) -> Int { let i = index % perGroup; return i < producers ? i : i - producers }
 
+    /// The workers of one role in one group.
+    func members(of group: Int, _ role: Role) -> [Int] {
+        (0..<(role == .producer ? producers : consumers)).map { index(group, role, $0) }
+    }
+
     /// Every worker of one role, group by group.
     func all(_ role: Role) -> [Int] {
-        (0..<groups).flatMap { g in (0..<(role == .producer ? producers : consumers)).map { index(g, role, $0) } }
+        (0..<groups).flatMap { members(of: $0, role) }
     }
 
     /// Worker `index` in words, for a failure note (`consumer 2 of group 0`).
