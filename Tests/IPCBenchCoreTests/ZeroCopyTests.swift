@@ -146,7 +146,7 @@ final class ZeroCopyTests: LeakCheckedTestCase {
             var sender = InPlaceTransfer(endpoint: producer, plan: plan)
             var receiver = InPlaceTransfer(endpoint: consumer, plan: plan)
             try sender.send(9, sentAt: nil)
-            let slot = consumer.inbound.base
+            let slot = consumer.localBase
             slot.storeBytes(of: slot.load(fromByteOffset: 4095, as: UInt8.self) ^ 1, toByteOffset: 4095, as: UInt8.self)
             XCTAssertThrowsError(try receiver.receive(9, timed: false)) { error in
                 guard case IPCError.payloadCorrupt(9, 4095) = error else { return XCTFail("got \(error)") }

@@ -82,71 +82,46 @@ public final class CrossMemoryAttach: Mechanism {
         memset(staging.base, 0, staging.byteCount)
         return Endpoint(
             peer: peer, slotCount: UInt64(slotCount), slotBytes: slotBytes, staging: staging.base,
-            out: SlotWriter(ring: outRing, remoteBase: outLanding.base, waiter: RingWaiter(spin)),
-            inbound: SlotReader(ring: inRing, base: inLanding.base, waiter: RingWaiter(spin)))
+            remoteBase: outLanding.base, localBase: inLanding.base,
+            out: .producer(outRing, capacity: slotCount, spin), inbound: .consumer(inRing, spin))
     }
 
     /// The mappings go with the process.
     public func closeDescriptors() {}
-
-    /// Our side of the slots we write into the peer: the head index is ours, the tail the peer's.
-    struct SlotWriter {
-        let ring: RingMemory
-        let remoteBase: UnsafeMutableRawPointer
-        var waiter: RingWaiter
-        var head: UInt64 = 0
-        var cachedTail: UInt64 = 0
-    }
-
-    /// Our side of the slots the peer writes into us.
-    struct SlotReader {
-        let ring: RingMemory
-        let base: UnsafeMutableRawPointer
-        var waiter: RingWaiter
-        var tail: UInt64 = 0
-        var cachedHead: UInt64 = 0
-    }
 
     public struct Endpoint: InPlaceEndpoint {
         let peer: pid_t
         let slotCount: UInt64
         let slotBytes: Int
         let staging: UnsafeMutableRawPointer
-        var out: SlotWriter
-        var inbound: SlotReader
+        /// The peer's landing area (written into) and ours (read where it lies).
+        let remoteBase: UnsafeMutableRawPointer
+        let localBase: UnsafeMutableRawPointer
+        /// Indices counting slots: ours into the peer, the peer's into us.
+        var out: RingCursor
+        var inbound: RingCursor
 
         public var futexCalls: UInt64? { out.waiter.futexCalls &+ inbound.waiter.futexCalls }
 
         /// Writes `count` bytes (at most a slot) into the peer's next free slot and publishes it.
         @inline(__always)
         private mutating func put(_ local: UnsafeRawPointer, _ count: Int) throws(IPCError) {
-            let slots = slotCount
-            if out.head &- out.cachedTail >= slots {
-                let h = out.head
-                out.cachedTail = out.waiter.waitUntil(out.ring.tail, asleepFlag: out.ring.producerAsleep) { h &- $0 < slots }
-            }
-            let remote = out.remoteBase + Int(out.head % slots) * slotBytes
+            out.wait(for: 1)
+            let remote = remoteBase + Int(out.position % slotCount) * slotBytes
             let written = try sys("process_vm_writev") { ipc_process_vm_write(peer, local, remote, UInt(count)) }
             if written != count { throw .messageSize(expected: count, received: written) }
-            out.head &+= 1
-            out.waiter.publish(out.head, to: out.ring.head, waking: out.ring.consumerAsleep)
+            out.advance(by: 1)
         }
 
         /// The next filled slot, waiting for the peer to publish it.
         @inline(__always)
         private mutating func nextFilled() -> UnsafeMutableRawPointer {
-            if inbound.cachedHead == inbound.tail {
-                let t = inbound.tail
-                inbound.cachedHead = inbound.waiter.waitUntil(inbound.ring.head, asleepFlag: inbound.ring.consumerAsleep) { $0 != t }
-            }
-            return inbound.base + Int(inbound.tail % slotCount) * slotBytes
+            inbound.wait(for: 1)
+            return localBase + Int(inbound.position % slotCount) * slotBytes
         }
 
         @inline(__always)
-        private mutating func releaseSlot() {
-            inbound.tail &+= 1
-            inbound.waiter.publish(inbound.tail, to: inbound.ring.tail, waking: inbound.ring.producerAsleep)
-        }
+        private mutating func releaseSlot() { inbound.advance(by: 1) }
 
         @inline(__always)
         public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {

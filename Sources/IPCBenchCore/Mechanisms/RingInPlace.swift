@@ -6,75 +6,46 @@
 /// and the message starts at offset 0. A larger message is a header, then stretches of at most
 /// a quarter of the ring, each cut at the end of the data area, published one by one so the
 /// consumer reads one while the producer fills the next.
-extension RingWriter {
-    /// Bytes from `index` to the end of the data area.
-    @inline(__always)
-    private func bytesToEnd(_ index: UInt64) -> Int { ring.capacity - (Int(truncatingIfNeeded: index) & ring.mask) }
-
-    /// Pads to the start of the data area when fewer than `needed` bytes are left before its end.
+extension RingSide {
+    /// Producer: pads to the start of the data area when fewer than `needed` bytes are left
+    /// before its end (published with the message that follows).
     @inline(__always)
     private mutating func skipIfShort(_ needed: Int) {
-        let left = bytesToEnd(head)
+        let left = bytesToEnd
         guard left < needed else { return }
-        waitForSpace(left)
-        ring.storeHeader(RingLayout.skipToStart, at: head)
-        head &+= UInt64(left)
+        cursor.wait(for: left)
+        ring.storeHeader(RingLayout.skipToStart, at: cursor.position)
+        cursor.position &+= UInt64(left)
     }
 
     @inline(__always)
-    mutating func beginInPlace(_ count: Int) {
+    mutating func beginSendInPlace(_ count: Int) {
         let padded = (count + 7) & ~7
         inOnePiece = 8 + padded <= ring.capacity
+        remaining = padded
         if inOnePiece {
             skipIfShort(8 + padded)
-            waitForSpace(8 + padded)
-            ring.storeLength(count, at: head)
-            remaining = padded
+            cursor.wait(for: 8 + padded)
+            ring.storeLength(count, at: cursor.position)
             return
         }
         // The header, and at least 16 payload bytes before the end (sequence and send time).
         skipIfShort(24)
-        waitForSpace(8)
-        ring.storeLength(count, at: head)
-        head &+= 8
-        publish()
-        remaining = padded
+        cursor.wait(for: 8)
+        ring.storeLength(count, at: cursor.position)
+        cursor.advance(by: 8)
     }
 
+    /// Consumer: passes skip headers, checks the length, and waits for a message that fits to
+    /// be there whole.
     @inline(__always)
-    mutating func lend(_ limit: Int) -> UnsafeMutableRawBufferPointer {
-        if inOnePiece {
-            lent = remaining
-            let start = ring.data + (Int(truncatingIfNeeded: head &+ 8) & ring.mask)
-            return UnsafeMutableRawBufferPointer(start: start, count: min(limit, remaining))
-        }
-        lent = min(remaining, ring.capacity / 4, bytesToEnd(head))
-        waitForSpace(lent)
-        let start = ring.data + (Int(truncatingIfNeeded: head) & ring.mask)
-        return UnsafeMutableRawBufferPointer(start: start, count: min(limit, lent))
-    }
-
-    @inline(__always)
-    mutating func commit() {
-        head &+= UInt64(inOnePiece ? 8 + lent : lent)
-        remaining -= lent
-        publish()
-    }
-}
-
-extension RingReader {
-    @inline(__always)
-    private func bytesToEnd(_ index: UInt64) -> Int { ring.capacity - (Int(truncatingIfNeeded: index) & ring.mask) }
-
-    @inline(__always)
-    mutating func beginInPlace(_ count: Int) throws(IPCError) {
+    mutating func beginReceiveInPlace(_ count: Int) throws(IPCError) {
         var length: UInt64
         while true {
-            waitForData(8)
-            length = ring.loadLength(at: tail)
+            cursor.wait(for: 8)
+            length = ring.loadLength(at: cursor.position)
             guard length == RingLayout.skipToStart else { break }
-            tail &+= UInt64(bytesToEnd(tail))
-            publish()
+            cursor.advance(by: bytesToEnd)
         }
         guard length == UInt64(count) else {
             throw .messageSize(expected: count, received: Int(truncatingIfNeeded: length))
@@ -83,30 +54,31 @@ extension RingReader {
         inOnePiece = 8 + padded <= ring.capacity
         remaining = padded
         if inOnePiece {
-            waitForData(8 + padded)
+            cursor.wait(for: 8 + padded)
         } else {
-            tail &+= 8
-            publish()
+            cursor.advance(by: 8)
         }
     }
 
+    /// The next stretch of the message, at most `limit` bytes of it: the whole payload after
+    /// the header, or the next piece up to a quarter of the ring or the end of the data area.
     @inline(__always)
-    mutating func lend(_ limit: Int) -> UnsafeRawBufferPointer {
+    mutating func lend(_ limit: Int) -> UnsafeMutableRawBufferPointer {
         if inOnePiece {
             lent = remaining
-            let start = ring.data + (Int(truncatingIfNeeded: tail &+ 8) & ring.mask)
-            return UnsafeRawBufferPointer(start: start, count: min(limit, remaining))
+            let start = ring.data + (Int(truncatingIfNeeded: cursor.position &+ 8) & ring.mask)
+            return UnsafeMutableRawBufferPointer(start: start, count: min(limit, remaining))
         }
-        lent = min(remaining, ring.capacity / 4, bytesToEnd(tail))
-        waitForData(lent)
-        let start = ring.data + (Int(truncatingIfNeeded: tail) & ring.mask)
-        return UnsafeRawBufferPointer(start: start, count: min(limit, lent))
+        lent = min(remaining, ring.capacity / 4, bytesToEnd)
+        cursor.wait(for: lent)
+        let start = ring.data + (Int(truncatingIfNeeded: cursor.position) & ring.mask)
+        return UnsafeMutableRawBufferPointer(start: start, count: min(limit, lent))
     }
 
+    /// Publishes the stretch lent (and the header with it, for a message in one piece).
     @inline(__always)
-    mutating func release() {
-        tail &+= UInt64(inOnePiece ? 8 + lent : lent)
+    mutating func finishStretch() {
         remaining -= lent
-        publish()
+        cursor.advance(by: inOnePiece ? 8 + lent : lent)
     }
 }

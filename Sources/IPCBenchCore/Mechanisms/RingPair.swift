@@ -17,8 +17,8 @@ struct RingPair {
 
     func endpoint(_ role: Role, _ spin: SpinPolicy) -> RingEndpoint {
         switch role {
-        case .producer: return RingEndpoint(writer: RingWriter(forward, spin), reader: RingReader(backward, spin))
-        case .consumer: return RingEndpoint(writer: RingWriter(backward, spin), reader: RingReader(forward, spin))
+        case .producer: return RingEndpoint(outbound: .producer(forward, spin), inbound: .consumer(backward, spin))
+        case .consumer: return RingEndpoint(outbound: .producer(backward, spin), inbound: .consumer(forward, spin))
         }
     }
 

@@ -32,12 +32,6 @@ public enum RingLayout {
     }
 }
 
-/// How long a blocking side polls before it sleeps. Longer than a wake-up through the
-/// hypervisor (~40 µs cross-core on a VM), so two busy sides settle into passing messages
-/// without the kernel instead of waking each other for every message; short enough that an
-/// idle side gives its CPU back almost at once.
-let ringSpinBeforeSleepNs: UInt64 = 60_000
-
 /// Shared state of one ring as seen from one process.
 struct RingMemory {
     let base: UnsafeMutableRawPointer
@@ -95,204 +89,87 @@ struct RingMemory {
     }
 }
 
-/// Waiting on the other side's index: polling, or polling briefly and then sleeping on a futex
-/// word that the other side checks after each publish (the only time it makes a system call).
-struct RingWaiter {
-    let policy: SpinPolicy
-    let sleeps: Bool
-    let spinFirst: Bool
-    /// futex system calls made (waits and wakes), for `futex_calls_per_msg`.
-    var futexCalls: UInt64 = 0
-
-    init(_ policy: SpinPolicy) {
-        self.policy = policy
-        if case let .block(spinFirst) = policy {
-            sleeps = true
-            self.spinFirst = spinFirst
-        } else {
-            sleeps = false
-            spinFirst = false
-        }
-    }
-
-    /// Publishes `value` to `index`, then wakes the other side if it went to sleep. In blocking
-    /// mode the store is sequentially consistent (an exchange) so it cannot pass the load of the
-    /// sleep flag; the sleeper sets its flag and re-reads our index in the same order.
-    @inline(__always)
-    mutating func publish(_ value: UInt64, to index: UnsafeMutablePointer<Atomic<UInt64>>, waking asleep: UnsafeMutablePointer<Atomic<UInt32>>) {
-        if !sleeps {
-            index.pointee.store(value, ordering: .releasing)
-            return
-        }
-        _ = index.pointee.exchange(value, ordering: .sequentiallyConsistent)
-        if asleep.pointee.load(ordering: .sequentiallyConsistent) != 0 {
-            asleep.pointee.store(0, ordering: .sequentiallyConsistent)
-            _ = ipc_futex_wake(Futex.address(asleep), 1)
-            futexCalls &+= 1
-        }
-    }
-
-    /// Waits until `ready(index)` holds for the other side's index; returns its latest value.
-    @inline(never)
-    mutating func waitUntil(
-        _ index: UnsafeMutablePointer<Atomic<UInt64>>, asleepFlag: UnsafeMutablePointer<Atomic<UInt32>>,
-        _ ready: (UInt64) -> Bool
-    ) -> UInt64 {
-        var spins: UInt32 = 0
-        if !sleeps {
-            while true {
-                let v = index.pointee.load(ordering: .acquiring)
-                if ready(v) { return v }
-                policy.backoff(&spins)
-            }
-        }
-        if spinFirst {
-            let deadline = MonotonicClock.nowNs() &+ ringSpinBeforeSleepNs
-            while true {
-                for _ in 0..<16 {
-                    ipc_cpu_relax()
-                    let v = index.pointee.load(ordering: .acquiring)
-                    if ready(v) { return v }
-                }
-                if MonotonicClock.nowNs() > deadline { break }
-            }
-        }
-        while true {
-            asleepFlag.pointee.store(1, ordering: .sequentiallyConsistent)
-            let v = index.pointee.load(ordering: .sequentiallyConsistent)
-            if ready(v) {
-                asleepFlag.pointee.store(0, ordering: .relaxed)
-                return v
-            }
-            _ = ipc_futex_wait(Futex.address(asleepFlag), 1, nil)
-            futexCalls &+= 1
-            let w = index.pointee.load(ordering: .acquiring)
-            if ready(w) {
-                asleepFlag.pointee.store(0, ordering: .relaxed)
-                return w
-            }
-        }
-    }
-}
-
-/// The writing side of a ring.
-struct RingWriter {
+/// One side of a ring, the producer's or the consumer's: where it is (``RingCursor``) and, in
+/// place, the message it is lending. The two sides frame a message the same way, so the
+/// streaming of a message larger than the ring and the lending of stretches are written once.
+struct RingSide {
     let ring: RingMemory
-    var head: UInt64 = 0
-    var cachedTail: UInt64 = 0
-    var waiter: RingWaiter
-    /// In place: bytes of the message being sent still to lend (padded), and the stretch lent.
+    var cursor: RingCursor
+    /// In place: bytes of the message being moved still to lend (padded), and the stretch lent.
     var remaining = 0
     var lent = 0
     var inOnePiece = false
 
-    init(_ ring: RingMemory, _ policy: SpinPolicy) {
-        self.ring = ring
-        self.waiter = RingWaiter(policy)
+    static func producer(_ ring: RingMemory, _ policy: SpinPolicy) -> RingSide {
+        RingSide(ring: ring, cursor: .producer(ring, capacity: ring.capacity, policy))
     }
 
+    static func consumer(_ ring: RingMemory, _ policy: SpinPolicy) -> RingSide {
+        RingSide(ring: ring, cursor: .consumer(ring, policy))
+    }
+
+    /// Bytes from this side's index to the end of the data area.
     @inline(__always)
-    mutating func waitForSpace(_ bytes: Int) {
-        let capacity = UInt64(ring.capacity)
-        if capacity &- (head &- cachedTail) >= UInt64(bytes) { return }
-        cachedTail = ring.tail.pointee.load(ordering: .acquiring)
-        if capacity &- (head &- cachedTail) >= UInt64(bytes) { return }
-        let h = head
-        cachedTail = waiter.waitUntil(ring.tail, asleepFlag: ring.producerAsleep) { capacity &- (h &- $0) >= UInt64(bytes) }
-    }
+    var bytesToEnd: Int { ring.capacity - (Int(truncatingIfNeeded: cursor.position) & ring.mask) }
 
+    /// Moves the `padded` payload bytes of a message larger than the ring (its header already
+    /// passed) in stretches of at most a quarter of the ring, each published when done, so the
+    /// other side works on one while this side does the next. `move(index, offset, bytes)`
+    /// copies the stretch's real bytes (the padding at the end is not copied).
     @inline(__always)
-    mutating func publish() {
-        waiter.publish(head, to: ring.head, waking: ring.consumerAsleep)
+    mutating func stream(padded: Int, count: Int, _ move: (UInt64, Int, Int) -> Void) {
+        let piece = ring.capacity / 4
+        var done = 0
+        while done < padded {
+            let chunk = min(padded - done, piece)
+            cursor.wait(for: chunk)
+            let real = max(0, min(chunk, count - done))
+            if real > 0 { move(cursor.position, done, real) }
+            done += chunk
+            cursor.advance(by: chunk)
+        }
     }
 
+    /// Producer: sends a copy of `count` bytes. A message that fits goes whole, header and
+    /// payload published at once; a larger one is the header, then ``stream(padded:count:_:)``.
     @inline(__always)
     mutating func send(_ buffer: UnsafeRawPointer, count: Int) {
         let padded = (count + 7) & ~7
         if 8 + padded <= ring.capacity {
-            waitForSpace(8 + padded)
-            ring.storeLength(count, at: head)
-            ring.copyIn(at: head &+ 8, from: buffer, count: count)
-            head &+= UInt64(8 + padded)
-            publish()
+            cursor.wait(for: 8 + padded)
+            ring.storeLength(count, at: cursor.position)
+            ring.copyIn(at: cursor.position &+ 8, from: buffer, count: count)
+            cursor.advance(by: 8 + padded)
             return
         }
-        // Larger than the ring: the header, then the payload in pieces as space frees up.
-        waitForSpace(8)
-        ring.storeLength(count, at: head)
-        head &+= 8
-        publish()
-        let piece = ring.capacity / 4
-        var done = 0
-        while done < padded {
-            let chunk = min(padded - done, piece)
-            waitForSpace(chunk)
-            let real = max(0, min(chunk, count - done))
-            if real > 0 { ring.copyIn(at: head, from: buffer + done, count: real) }
-            head &+= UInt64(chunk)
-            done += chunk
-            publish()
+        cursor.wait(for: 8)
+        ring.storeLength(count, at: cursor.position)
+        cursor.advance(by: 8)
+        let ring = ring
+        stream(padded: padded, count: count) { index, offset, bytes in
+            ring.copyIn(at: index, from: buffer + offset, count: bytes)
         }
     }
-}
 
-/// The reading side of a ring.
-struct RingReader {
-    let ring: RingMemory
-    var tail: UInt64 = 0
-    var cachedHead: UInt64 = 0
-    var waiter: RingWaiter
-    /// In place: bytes of the message being received still to lend (padded), and the stretch lent.
-    var remaining = 0
-    var lent = 0
-    var inOnePiece = false
-
-    init(_ ring: RingMemory, _ policy: SpinPolicy) {
-        self.ring = ring
-        self.waiter = RingWaiter(policy)
-    }
-
-    @inline(__always)
-    mutating func waitForData(_ bytes: Int) {
-        if cachedHead &- tail >= UInt64(bytes) { return }
-        cachedHead = ring.head.pointee.load(ordering: .acquiring)
-        if cachedHead &- tail >= UInt64(bytes) { return }
-        let t = tail
-        cachedHead = waiter.waitUntil(ring.head, asleepFlag: ring.consumerAsleep) { $0 &- t >= UInt64(bytes) }
-    }
-
-    @inline(__always)
-    mutating func publish() {
-        waiter.publish(tail, to: ring.tail, waking: ring.producerAsleep)
-    }
-
+    /// Consumer: receives a copy of a message that must be `count` bytes long.
     @inline(__always)
     mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
         let padded = (count + 7) & ~7
-        waitForData(8)
-        let length = ring.loadLength(at: tail)
+        cursor.wait(for: 8)
+        let length = ring.loadLength(at: cursor.position)
         guard length == UInt64(count) else {
             throw .messageSize(expected: count, received: Int(truncatingIfNeeded: length))
         }
         if 8 + padded <= ring.capacity {
-            waitForData(8 + padded)
-            ring.copyOut(at: tail &+ 8, to: buffer, count: count)
-            tail &+= UInt64(8 + padded)
-            publish()
+            cursor.wait(for: 8 + padded)
+            ring.copyOut(at: cursor.position &+ 8, to: buffer, count: count)
+            cursor.advance(by: 8 + padded)
             return
         }
-        tail &+= 8
-        publish()
-        let piece = ring.capacity / 4
-        var done = 0
-        while done < padded {
-            let chunk = min(padded - done, piece)
-            waitForData(chunk)
-            let real = max(0, min(chunk, count - done))
-            if real > 0 { ring.copyOut(at: tail, to: buffer + done, count: real) }
-            tail &+= UInt64(chunk)
-            done += chunk
-            publish()
+        cursor.advance(by: 8)
+        let ring = ring
+        stream(padded: padded, count: count) { index, offset, bytes in
+            ring.copyOut(at: index, to: buffer + offset, count: bytes)
         }
     }
 }
@@ -301,31 +178,35 @@ struct RingReader {
 /// the ring is lent whole (after a skip to the start when it would cross the end); a larger one
 /// is lent in stretches of at most a quarter of the ring, as the copying path moves it.
 public struct RingEndpoint: InPlaceEndpoint {
-    var writer: RingWriter
-    var reader: RingReader
+    var outbound: RingSide
+    var inbound: RingSide
 
     @inline(__always)
     public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
-        writer.send(buffer, count: count)
+        outbound.send(buffer, count: count)
     }
 
     @inline(__always)
     public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
-        try reader.receive(into: buffer, count: count)
+        try inbound.receive(into: buffer, count: count)
     }
 
-    public var futexCalls: UInt64? { writer.waiter.futexCalls &+ reader.waiter.futexCalls }
+    public var futexCalls: UInt64? { outbound.cursor.waiter.futexCalls &+ inbound.cursor.waiter.futexCalls }
 
     @inline(__always)
-    public mutating func beginSend(count: Int) throws(IPCError) { writer.beginInPlace(count) }
+    public mutating func beginSend(count: Int) throws(IPCError) { outbound.beginSendInPlace(count) }
     @inline(__always)
-    public mutating func writable(limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer { writer.lend(limit) }
+    public mutating func writable(limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(outbound.lend(limit))
+    }
     @inline(__always)
-    public mutating func commit(_ bytes: Int) throws(IPCError) { writer.commit() }
+    public mutating func commit(_ bytes: Int) throws(IPCError) { outbound.finishStretch() }
     @inline(__always)
-    public mutating func beginReceive(count: Int) throws(IPCError) { try reader.beginInPlace(count) }
+    public mutating func beginReceive(count: Int) throws(IPCError) { try inbound.beginReceiveInPlace(count) }
     @inline(__always)
-    public mutating func readable(limit: Int) throws(IPCError) -> UnsafeRawBufferPointer { reader.lend(limit) }
+    public mutating func readable(limit: Int) throws(IPCError) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(inbound.lend(limit))
+    }
     @inline(__always)
-    public mutating func release(_ bytes: Int) throws(IPCError) { reader.release() }
+    public mutating func release(_ bytes: Int) throws(IPCError) { inbound.finishStretch() }
 }
