@@ -61,7 +61,7 @@ final class SemaphoreBoundedBufferTests: LeakCheckedTestCase {
             var producer = try buffer.endpoint(.producer, peer: 0, spin: .block(spinFirst: false))
             try put(2, size: size, into: &producer)
             // Message 2 is in the second slot.
-            let slot = producer.writer.buffer.slot(1)
+            let slot = producer.outbound.buffer.slot(1)
             slot.storeBytes(of: slot.load(fromByteOffset: corruptAt, as: UInt8.self) ^ 0x40, toByteOffset: corruptAt, as: UInt8.self)
 
             let consumer = try buffer.endpoint(.consumer, peer: 0, spin: .block(spinFirst: false))
@@ -104,10 +104,10 @@ final class SemaphoreBoundedBufferTests: LeakCheckedTestCase {
         defer { buffer.destroy() }
         var producer = try buffer.endpoint(.producer, peer: 0, spin: .pause)
         try put(8, size: 64, into: &producer)
-        XCTAssertEqual(sem_trywait(producer.writer.buffer.empty), -1, "a ninth slot was free")
+        XCTAssertEqual(sem_trywait(producer.outbound.buffer.empty), -1, "a ninth slot was free")
         XCTAssertEqual(errno, EAGAIN)
         var full: Int32 = 0
-        sem_getvalue(producer.writer.buffer.full, &full)
+        sem_getvalue(producer.outbound.buffer.full, &full)
         XCTAssertEqual(full, 8)
     }
 

@@ -45,8 +45,8 @@ public final class SemaphoreBoundedBuffer: Mechanism {
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> SlotEndpoint {
         switch role {
-        case .producer: return SlotEndpoint(writer: SlotWriter(forward, spin), reader: SlotReader(backward, spin))
-        case .consumer: return SlotEndpoint(writer: SlotWriter(backward, spin), reader: SlotReader(forward, spin))
+        case .producer: return SlotEndpoint(outbound: .producer(forward, spin), inbound: .consumer(backward, spin))
+        case .consumer: return SlotEndpoint(outbound: .producer(backward, spin), inbound: .consumer(forward, spin))
         }
     }
 
@@ -133,170 +133,108 @@ func semaphorePost(_ semaphore: UnsafeMutablePointer<sem_t>) throws(IPCError) {
     _ = try sys("sem_post") { sem_post(semaphore) }
 }
 
-/// The producing side of one direction: put() one slot at a time.
-struct SlotWriter {
+/// One side of one direction, the producer's or the consumer's: they differ only in which
+/// semaphore they take and which they give (`empty` and `full`, crossed), and in that the
+/// producer writes the message's length into each slot and the consumer checks it.
+struct SlotSide {
     let buffer: SlotBuffer
     let spin: SpinPolicy
-    /// The next slot to fill: only this side moves it, so it lives here, not in shared memory.
+    /// wait() on it before a slot (`empty` for the producer), post() on the other after.
+    let take: UnsafeMutablePointer<sem_t>
+    let give: UnsafeMutablePointer<sem_t>
+    let fills: Bool
+    /// The next slot: only this side moves it, so it lives here, not in shared memory.
     var next = 0
-    /// In place: bytes of the message still to lend, the stretch lent, the message's length.
+    /// The message being moved: its length, bytes still to lend, and the stretch lent.
+    var messageBytes = 0
     var remaining = 0
     var lent = 0
-    var messageBytes = 0
 
-    init(_ buffer: SlotBuffer, _ spin: SpinPolicy) {
-        self.buffer = buffer
-        self.spin = spin
+    static func producer(_ buffer: SlotBuffer, _ spin: SpinPolicy) -> SlotSide {
+        SlotSide(buffer: buffer, spin: spin, take: buffer.empty, give: buffer.full, fills: true)
     }
 
-    /// wait(empty); wait(mutex): the slot `next` is this side's until ``release()``.
-    @inline(__always)
-    mutating func acquire() throws(IPCError) -> UnsafeMutableRawPointer {
-        try semaphoreWait(buffer.empty, spin)
-        try semaphoreWait(buffer.mutex, spin)
-        return buffer.slot(next)
-    }
-
-    /// post(mutex); post(full), and on to the next slot.
-    @inline(__always)
-    mutating func release(messageBytes: Int) throws(IPCError) {
-        buffer.length(next).pointee = UInt64(messageBytes)
-        try semaphorePost(buffer.mutex)
-        try semaphorePost(buffer.full)
-        next = next == SlotLayout.slotCount - 1 ? 0 : next + 1
+    static func consumer(_ buffer: SlotBuffer, _ spin: SpinPolicy) -> SlotSide {
+        SlotSide(buffer: buffer, spin: spin, take: buffer.full, give: buffer.empty, fills: false)
     }
 
     @inline(__always)
-    mutating func send(_ source: UnsafeRawPointer, count: Int) throws(IPCError) {
-        var done = 0
-        repeat {
-            let piece = min(buffer.slotBytes, count - done)
-            let slot = try acquire()
-            slot.copyMemory(from: source + done, byteCount: piece)
-            try release(messageBytes: count)
-            done += piece
-        } while done < count
-    }
-
-    @inline(__always)
-    mutating func beginInPlace(_ count: Int) {
-        remaining = count
+    mutating func begin(_ count: Int) {
         messageBytes = count
+        remaining = count
     }
 
+    /// wait(take); wait(mutex): the slot `next` is this side's until ``finishStretch()``. The
+    /// producer stamps it with the message's length; the consumer checks the stamp, and gives
+    /// the slot back before it throws.
     @inline(__always)
     mutating func lend(_ limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer {
         lent = min(remaining, buffer.slotBytes)
-        let slot = try acquire()
-        return UnsafeMutableRawBufferPointer(start: slot, count: min(limit, lent))
+        try semaphoreWait(take, spin)
+        try semaphoreWait(buffer.mutex, spin)
+        let length = buffer.length(next)
+        if fills {
+            length.pointee = UInt64(messageBytes)
+        } else if length.pointee != UInt64(messageBytes) {
+            let found = length.pointee
+            try finishStretch()
+            throw .messageSize(expected: messageBytes, received: Int(truncatingIfNeeded: found))
+        }
+        return UnsafeMutableRawBufferPointer(start: buffer.slot(next), count: min(limit, lent))
     }
 
+    /// post(mutex); post(give), and on to the next slot.
     @inline(__always)
-    mutating func commit() throws(IPCError) {
-        try release(messageBytes: messageBytes)
+    mutating func finishStretch() throws(IPCError) {
+        try semaphorePost(buffer.mutex)
+        try semaphorePost(give)
+        next = next == SlotLayout.slotCount - 1 ? 0 : next + 1
         remaining -= lent
     }
-}
 
-/// The consuming side of one direction: take() one slot at a time.
-struct SlotReader {
-    let buffer: SlotBuffer
-    let spin: SpinPolicy
-    var next = 0
-    var remaining = 0
-    var lent = 0
-
-    init(_ buffer: SlotBuffer, _ spin: SpinPolicy) {
-        self.buffer = buffer
-        self.spin = spin
-    }
-
-    /// wait(full); wait(mutex): the slot `next`, with the length of the message it is part of.
+    /// A whole message of `count` bytes, a slot at a time (one slot at least, as a message of
+    /// no bytes still is one): `copy(slot, offset)` moves the slot's part of it.
     @inline(__always)
-    mutating func acquire() throws(IPCError) -> (UnsafeMutableRawPointer, UInt64) {
-        try semaphoreWait(buffer.full, spin)
-        try semaphoreWait(buffer.mutex, spin)
-        return (buffer.slot(next), buffer.length(next).pointee)
-    }
-
-    /// post(mutex); post(empty), and on to the next slot.
-    @inline(__always)
-    mutating func release() throws(IPCError) {
-        try semaphorePost(buffer.mutex)
-        try semaphorePost(buffer.empty)
-        next = next == SlotLayout.slotCount - 1 ? 0 : next + 1
-    }
-
-    @inline(__always)
-    mutating func receive(into destination: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+    mutating func move(_ count: Int, _ copy: (UnsafeMutableRawBufferPointer, Int) -> Void) throws(IPCError) {
+        begin(count)
         var done = 0
         repeat {
-            let piece = min(buffer.slotBytes, count - done)
-            let (slot, length) = try acquire()
-            if length != UInt64(count) {
-                try release()
-                throw .messageSize(expected: count, received: Int(truncatingIfNeeded: length))
-            }
-            destination.advanced(by: done).copyMemory(from: slot, byteCount: piece)
-            try release()
-            done += piece
+            let slot = try lend(.max)
+            copy(slot, done)
+            done += slot.count
+            try finishStretch()
         } while done < count
-    }
-
-    @inline(__always)
-    mutating func beginInPlace(_ count: Int) {
-        remaining = count
-    }
-
-    @inline(__always)
-    mutating func lend(_ limit: Int, count: Int) throws(IPCError) -> UnsafeRawBufferPointer {
-        lent = min(remaining, buffer.slotBytes)
-        let (slot, length) = try acquire()
-        if length != UInt64(count) {
-            try release()
-            throw .messageSize(expected: count, received: Int(truncatingIfNeeded: length))
-        }
-        return UnsafeRawBufferPointer(start: slot, count: min(limit, lent))
-    }
-
-    @inline(__always)
-    mutating func giveBack() throws(IPCError) {
-        try release()
-        remaining -= lent
     }
 }
 
 /// A worker's side of ``SemaphoreBoundedBuffer``: one buffer to fill, one to drain. In place,
 /// each slot of a message is one stretch.
 public struct SlotEndpoint: InPlaceEndpoint {
-    var writer: SlotWriter
-    var reader: SlotReader
-    /// The length of the message being received in place.
-    var receiving = 0
+    var outbound: SlotSide
+    var inbound: SlotSide
 
     @inline(__always)
     public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
-        try writer.send(buffer, count: count)
+        try outbound.move(count) { slot, offset in slot.baseAddress!.copyMemory(from: buffer + offset, byteCount: slot.count) }
     }
 
     @inline(__always)
     public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
-        try reader.receive(into: buffer, count: count)
+        try inbound.move(count) { slot, offset in (buffer + offset).copyMemory(from: slot.baseAddress!, byteCount: slot.count) }
     }
 
     @inline(__always)
-    public mutating func beginSend(count: Int) throws(IPCError) { writer.beginInPlace(count) }
+    public mutating func beginSend(count: Int) throws(IPCError) { outbound.begin(count) }
     @inline(__always)
-    public mutating func writable(limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer { try writer.lend(limit) }
+    public mutating func writable(limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer { try outbound.lend(limit) }
     @inline(__always)
-    public mutating func commit(_ bytes: Int) throws(IPCError) { try writer.commit() }
+    public mutating func commit(_ bytes: Int) throws(IPCError) { try outbound.finishStretch() }
     @inline(__always)
-    public mutating func beginReceive(count: Int) throws(IPCError) {
-        receiving = count
-        reader.beginInPlace(count)
+    public mutating func beginReceive(count: Int) throws(IPCError) { inbound.begin(count) }
+    @inline(__always)
+    public mutating func readable(limit: Int) throws(IPCError) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(try inbound.lend(limit))
     }
     @inline(__always)
-    public mutating func readable(limit: Int) throws(IPCError) -> UnsafeRawBufferPointer { try reader.lend(limit, count: receiving) }
-    @inline(__always)
-    public mutating func release(_ bytes: Int) throws(IPCError) { try reader.giveBack() }
+    public mutating func release(_ bytes: Int) throws(IPCError) { try inbound.finishStretch() }
 }
