@@ -7,9 +7,12 @@ public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertib
     public var placement: Placement
     public var pairs: Int
     public var wait: WaitMode
-    /// Rows written before these columns read as `copy`, `pairs` and no CPU pair.
+    /// Through the workers' buffers, or in the channel's memory (`--copy`). Rows written
+    /// before this column and the next two read as `copy`, `pairs` and no CPU pair.
     public var copy: CopyMode
+    /// One producer and one consumer per channel, or several on one side (`--topology`).
     public var topology: Topology
+    /// The two CPUs named outright (a core-matrix cell), overriding where `placement` would pin.
     public var cpuPair: CPUPair?
 
     public init(mechanism: String, mode: Mode, payloadBytes: Int, placement: Placement, pairs: Int, wait: WaitMode,
@@ -26,10 +29,7 @@ public struct ScenarioKey: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// The key a scenario's rows carry.
-    public init(_ s: Scenario) {
-        self.init(mechanism: s.mechanism, mode: s.mode, payloadBytes: s.payloadBytes, placement: s.placement, pairs: s.pairs,
-                  wait: s.wait, copy: s.copy, topology: s.topology, cpuPair: s.cpuPair)
-    }
+    public init(_ s: Scenario) { self = s.key }
 
     /// A key read back from its cells, in the order of ``ResultSet/keyColumns``; a value no
     /// ipcbench writes is an error that names the column.

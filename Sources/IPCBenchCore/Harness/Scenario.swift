@@ -1,17 +1,9 @@
 /// One point of a sweep: a mechanism moving one payload size in one mode, placement and wait.
+/// What identifies it across runs is its ``key`` (its fields read as the scenario's own:
+/// `scenario.mechanism`); the rest says how long and how it is run.
+@dynamicMemberLookup
 public struct Scenario: Hashable, Sendable {
-    public var mechanism: String
-    public var mode: Mode
-    public var payloadBytes: Int
-    public var placement: Placement
-    public var pairs: Int
-    public var wait: WaitMode
-    /// Through the workers' buffers, or in the channel's memory (`--copy`).
-    public var copy: CopyMode
-    /// One producer and one consumer per channel, or several on one side (`--topology`).
-    public var topology: Topology
-    /// The two CPUs named outright (a core-matrix cell), overriding where `placement` would pin.
-    public var cpuPair: CPUPair?
+    public var key: ScenarioKey
     /// Measured messages (throughput) or round trips (latency) per pair and repetition.
     public var messages: Int
     public var warmupMessages: Int
@@ -30,21 +22,19 @@ public struct Scenario: Hashable, Sendable {
         pairs: Int = 1, wait: WaitMode = .block, copy: CopyMode = .copy, topology: Topology = .pairs, cpuPair: CPUPair? = nil, messages: Int, warmupMessages: Int? = nil,
         verify: Bool = false, ringBytes: Int = 1 << 20, rate: Int? = nil, oneWay: Bool = false
     ) {
-        self.mechanism = mechanism
-        self.mode = mode
-        self.payloadBytes = payloadBytes
-        self.placement = placement
-        self.pairs = pairs
-        self.wait = wait
-        self.copy = copy
-        self.topology = topology
-        self.cpuPair = cpuPair
+        key = ScenarioKey(mechanism: mechanism, mode: mode, payloadBytes: payloadBytes, placement: placement, pairs: pairs,
+                          wait: wait, copy: copy, topology: topology, cpuPair: cpuPair)
         self.messages = messages
         self.warmupMessages = warmupMessages ?? Scenario.defaultWarmup(messages: messages)
         self.verify = verify
         self.ringBytes = ringBytes
         self.rate = mode == .openLoop ? (rate ?? Scenario.defaultRate) : nil
         self.oneWay = oneWay
+    }
+
+    public subscript<T>(dynamicMember field: WritableKeyPath<ScenarioKey, T>) -> T {
+        get { key[keyPath: field] }
+        set { key[keyPath: field] = newValue }
     }
 
     /// The most payload a suite's message count may move in one repetition (1 GiB).
@@ -55,7 +45,7 @@ public struct Scenario: Hashable, Sendable {
 
     /// Whether messages carry a send timestamp after the sequence number (bytes 8..<16).
     /// Fans time every message one way: there is no round trip to time.
-    public var carriesTimestamp: Bool { oneWay || mode == .openLoop || topology.isFan }
+    public var carriesTimestamp: Bool { oneWay || key.mode == .openLoop || key.topology.isFan }
 
     /// A tenth of the measured count, at most 1000.
     public static func defaultWarmup(messages: Int) -> Int { min(1000, messages / 10) }
