@@ -39,11 +39,15 @@ public final class Coordinator {
             return why
         }
         let traits = type.traits
+        let because = traits.restriction.map { ": " + $0 } ?? ""
         if !traits.modes.contains(scenario.mode) {
-            return "\(type.name) runs only in \(traits.modes.map(\.rawValue).joined(separator: ", ")) mode"
+            return "\(type.name) runs only in \(traits.modes.map(\.rawValue).joined(separator: ", ")) mode" + because
         }
         if !traits.waits.contains(scenario.wait) {
-            return "\(type.name) runs only with --waits \(traits.waits.map(\.rawValue).joined(separator: ", "))"
+            return "\(type.name) runs only with --waits \(traits.waits.map(\.rawValue).joined(separator: ", "))" + because
+        }
+        if let fixed = traits.fixedPayloadBytes, scenario.payloadBytes != fixed {
+            return "\(type.name) carries exactly one \(fixed)-byte value" + because
         }
         if !traits.copyModes.contains(scenario.copy) {
             return "\(type.name) cannot lend its memory: --copy \(traits.copyModes.map(\.rawValue).joined(separator: ", ")) only"

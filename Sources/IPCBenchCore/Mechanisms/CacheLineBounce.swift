@@ -7,18 +7,11 @@ import Synchronization
 public final class CacheLineBounce: Mechanism {
     public static let name = "cacheline"
     public static let summary = "ceiling: two processes bouncing one cache line (8-byte payload, spin)"
-    public static let traits = MechanismTraits(family: .ceilings, modes: [.latency], waits: [.spin], fixedPayloadBytes: 8, ceiling: .latency)
+    public static let traits = MechanismTraits(
+        family: .ceilings, modes: [.latency], waits: [.spin], fixedPayloadBytes: 8, ceiling: .latency,
+        restriction: "a latency ceiling, one 8-byte word in flight, polled (there is nothing to sleep on)")
 
     private let line: MemoryRegion
-
-    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
-        if scenario.mode != .latency { return "cacheline is a latency ceiling: one value in flight" }
-        if scenario.payloadBytes != 8 { return "cacheline carries exactly one 8-byte word" }
-        if scenario.wait == .block { return "cacheline only polls (--waits spin): there is nothing to sleep on" }
-        return nil
-    }
-
-    public static func limitsSummary(_ limits: MachineLimits) -> String { "8 bytes, latency only, spin only" }
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         line = try MemoryRegion(byteCount: 64, sharing: .shared)

@@ -6,18 +6,12 @@ import CIPCShim
 public final class EventCounter: Mechanism {
     public static let name = "eventfd"
     public static let summary = "eventfd counters, one per direction (8-byte payload)"
-    public static let traits = MechanismTraits(family: .notify, modes: [.latency], fixedPayloadBytes: 8)
+    public static let traits = MechanismTraits(
+        family: .notify, modes: [.latency], fixedPayloadBytes: 8,
+        restriction: "a counter adds up what is written, so a stream of messages cannot be told apart")
 
     private var forward = OwnedDescriptor()
     private var backward = OwnedDescriptor()
-
-    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
-        if scenario.mode != .latency { return "eventfd is a counter: writes add up, so a stream of messages cannot be told apart" }
-        if scenario.payloadBytes != 8 { return "eventfd carries exactly one 8-byte counter value" }
-        return nil
-    }
-
-    public static func limitsSummary(_ limits: MachineLimits) -> String { "8 bytes, latency only" }
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         let flags = Int32(EFD_CLOEXEC_VALUE) | (spec.wait == .spin ? O_NONBLOCK : 0)

@@ -11,18 +11,12 @@ import Synchronization
 public final class FutexWakeup: Mechanism {
     public static let name = "futex"
     public static let summary = "futex word in shared memory: value in a mailbox, sequence bumped, FUTEX_WAKE (8-byte payload)"
-    public static let traits = MechanismTraits(family: .notify, modes: [.latency], fixedPayloadBytes: 8)
+    public static let traits = MechanismTraits(
+        family: .notify, modes: [.latency], fixedPayloadBytes: 8,
+        restriction: "one 8-byte mailbox per direction, which a stream would overwrite")
 
     /// Two cache lines: producer→consumer at 0, consumer→producer at 64.
     private let lines: MemoryRegion
-
-    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
-        if scenario.mode != .latency { return "futex has one mailbox per direction: a stream would overwrite it" }
-        if scenario.payloadBytes != 8 { return "futex carries exactly one 8-byte value" }
-        return nil
-    }
-
-    public static func limitsSummary(_ limits: MachineLimits) -> String { "8 bytes, latency only" }
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
         // A fresh shared anonymous mapping reads as zeros: sequence 0, nothing sent.

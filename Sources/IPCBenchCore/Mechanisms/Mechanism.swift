@@ -55,6 +55,9 @@ public struct MechanismTraits: Sendable {
     public var copyModes: [CopyMode] = [.copy]
     /// The only payload it carries (an eventfd counter, a signal's value: 8 bytes), or nil.
     public var fixedPayloadBytes: Int? = nil
+    /// Why the modes, waits or payload are restricted, in words: the harness adds it to the
+    /// skipped row's reason (`eventfd runs only in latency mode: …`).
+    public var restriction: String? = nil
     /// `--ring-size` shapes its channel (recorded as `ring_bytes`).
     public var usesRingSize = false
     /// Writable bytes the endpoint needs just before the worker's buffer (a System V message's
@@ -74,7 +77,7 @@ public struct MechanismTraits: Sendable {
 
     public init(
         family: MechanismFamily, modes: [Mode] = Mode.allCases, waits: [WaitMode] = WaitMode.allCases,
-        copyModes: [CopyMode] = [.copy], fixedPayloadBytes: Int? = nil, ceiling: Ceiling? = nil
+        copyModes: [CopyMode] = [.copy], fixedPayloadBytes: Int? = nil, ceiling: Ceiling? = nil, restriction: String? = nil
     ) {
         self.family = family
         self.modes = modes
@@ -82,6 +85,7 @@ public struct MechanismTraits: Sendable {
         self.copyModes = copyModes
         self.fixedPayloadBytes = fixedPayloadBytes
         self.ceiling = ceiling
+        self.restriction = restriction
     }
 
     /// A kernel queue that keeps message boundaries with many writers and readers.
@@ -94,6 +98,15 @@ public struct MechanismTraits: Sendable {
 
     /// No consumer is forked: a ceiling measured by one process alone.
     public var oneSided: Bool { ceiling == .throughput }
+
+    /// The restrictions declared here, in words, for `ipcbench list` ("8 bytes, latency only").
+    var restrictionsSummary: String {
+        var parts: [String] = []
+        if let fixed = fixedPayloadBytes { parts.append("\(fixed) bytes") }
+        if modes.count == 1 { parts.append("\(modes[0].rawValue) only") }
+        if waits.count == 1 { parts.append("\(waits[0].rawValue) only") }
+        return parts.joined(separator: ", ")
+    }
 }
 
 /// One way of moving bytes between two processes.
@@ -113,7 +126,8 @@ public protocol Mechanism: AnyObject {
     /// What the harness must know (modes, copy modes, ring size, ceilings, …).
     static var traits: MechanismTraits { get }
 
-    /// Why this machine cannot carry the scenario, or nil when it can.
+    /// Why this machine cannot carry the scenario, or nil when it can. What ``traits`` declares
+    /// (modes, waits, copy modes, a fixed payload) the harness checks itself.
     static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String?
     /// The limits that apply, in words, for `ipcbench list`.
     static func limitsSummary(_ limits: MachineLimits) -> String
@@ -132,6 +146,8 @@ public protocol Mechanism: AnyObject {
 }
 
 extension Mechanism {
+    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? { nil }
+    public static func limitsSummary(_ limits: MachineLimits) -> String { traits.restrictionsSummary }
     public func prepare(_ role: Role, peer: pid_t) throws(IPCError) {}
     public func destroy() {}
     public static var oneSided: Bool { traits.oneSided }

@@ -7,18 +7,12 @@ public final class RealtimeSignal: Mechanism {
     public static let name = "signal"
     public static let summary = "SIGRTMIN with a value (sigqueue), received with sigwaitinfo (8-byte payload)"
     public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .notify, modes: [.latency], fixedPayloadBytes: 8)
+        var t = MechanismTraits(
+            family: .notify, modes: [.latency], fixedPayloadBytes: 8,
+            restriction: "a signal is a notification carrying one 8-byte value, no stream of messages to time")
         t.workerBlockedSignals = [ipc_sigrtmin()]
         return t
     }
-
-    public static func limitation(_ scenario: Scenario, limits: MachineLimits) -> String? {
-        if scenario.mode != .latency { return "signals are a notification path: no stream of messages to time" }
-        if scenario.payloadBytes != 8 { return "a signal carries exactly one 8-byte value" }
-        return nil
-    }
-
-    public static func limitsSummary(_ limits: MachineLimits) -> String { "8 bytes, latency only" }
 
     /// No kernel object: the channel is the two worker processes.
     public init(_ spec: ChannelSpec) throws(IPCError) {}
