@@ -27,7 +27,7 @@ final class IntegrityTests: LeakCheckedTestCase {
         close(fds[1])
         defer { close(fds[0]) }
         let control = try ControlBlock(workers: 2)
-        let endpoint = StreamEndpoint(sendFD: -1, receiveFD: fds[0], spin: .block(spinFirst: false))
+        let endpoint = StreamEndpoint(send: -1, receive: fds[0], spin: .block(spinFirst: false))
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
         defer { buffer.deallocate() }
         let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, parties: 1)
@@ -63,7 +63,7 @@ final class IntegrityTests: LeakCheckedTestCase {
         defer { close(fds[0]); close(fds[1]) }
         for s: UInt64 in [1, 3, 2] { _ = message(s).withUnsafeBytes { send(fds[0], $0.baseAddress, $0.count, 0) } }
         let control = try ControlBlock(workers: 2)
-        let endpoint = DatagramEndpoint(fd: fds[1], spin: .block(spinFirst: false))
+        let endpoint = DatagramEndpoint(send: fds[1], receive: fds[1], spin: .block(spinFirst: false))
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         defer { buffer.deallocate() }
         let sink = WorkloadSink(report: control.report(1), histogram: nil, warmedUp: control.warmedUp, parties: 1)
@@ -112,7 +112,7 @@ final class IntegrityTests: LeakCheckedTestCase {
         let control = try ControlBlock(workers: 2)
         let hist = RecordingHistogram(over: control.histogramMemory(0))
         let sink = WorkloadSink(report: control.report(0), histogram: hist, warmedUp: control.warmedUp, parties: 1)
-        let endpoint = StreamEndpoint(sendFD: forward[1], receiveFD: backward[0], spin: .block(spinFirst: false))
+        let endpoint = StreamEndpoint(send: forward[1], receive: backward[0], spin: .block(spinFirst: false))
         let send = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         let receive = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         defer { send.deallocate(); receive.deallocate() }

@@ -30,7 +30,7 @@ public final class AnonymousPipe: Mechanism {
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> StreamEndpoint {
         let (send, receive) = ends.take(role)
-        return StreamEndpoint(sendFD: send, receiveFD: receive, spin: spin)
+        return StreamEndpoint(send: send, receive: receive, spin: spin)
     }
 
     public func closeDescriptors() { ends.closeAll() }

@@ -21,10 +21,7 @@ public final class EventCounter: Mechanism {
 
     public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> StreamEndpoint {
         // An eventfd is read and written through the same descriptor: each side keeps both.
-        switch role {
-        case .producer: return StreamEndpoint(sendFD: forward.raw, receiveFD: backward.raw, spin: spin)
-        case .consumer: return StreamEndpoint(sendFD: backward.raw, receiveFD: forward.raw, spin: spin)
-        }
+        StreamEndpoint(role, forward: forward.raw, backward: backward.raw, spin: spin)
     }
 
     public func closeDescriptors() {

@@ -204,7 +204,7 @@ public struct MemfdEndpoint: InPlaceEndpoint {
 
     @inline(__always)
     public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
-        if Self.inline(count) { return try DescriptorIO.sendDatagram(socket, buffer, count, spin) }
+        if Self.inline(count) { return try DatagramCalls.send(socket, buffer, count, spin) }
         var message = try MemfdMessage.create(count)
         defer { message.close() }
         message.mapping!.copyMemory(from: buffer, byteCount: count)
@@ -213,7 +213,7 @@ public struct MemfdEndpoint: InPlaceEndpoint {
 
     @inline(__always)
     public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
-        if Self.inline(count) { return try DescriptorIO.receiveDatagram(socket, buffer, count, spin) }
+        if Self.inline(count) { return try DatagramCalls.receive(socket, buffer, count, spin) }
         var message = try MemfdMessage.receive(socket, count: count, spin)
         defer { message.close() }
         buffer.copyMemory(from: message.mapping!, byteCount: count)
@@ -235,7 +235,7 @@ public struct MemfdEndpoint: InPlaceEndpoint {
     public mutating func commit(_ bytes: Int) throws(IPCError) {
         sending.offset += bytes
         guard sending.offset == sending.count else { return }
-        if Self.inline(sending.count) { return try DescriptorIO.sendDatagram(socket, outgoingStaging, sending.count, spin) }
+        if Self.inline(sending.count) { return try DatagramCalls.send(socket, outgoingStaging, sending.count, spin) }
         defer { sending.close() }
         try sending.handOver(socket, spin)
     }
@@ -243,7 +243,7 @@ public struct MemfdEndpoint: InPlaceEndpoint {
     public mutating func beginReceive(count: Int) throws(IPCError) {
         receiving.close()
         if Self.inline(count) {
-            try DescriptorIO.receiveDatagram(socket, incomingStaging, count, spin)
+            try DatagramCalls.receive(socket, incomingStaging, count, spin)
             receiving = MemfdMessage(count: count)
         } else {
             receiving = try MemfdMessage.receive(socket, count: count, spin)

@@ -55,11 +55,8 @@ public final class PosixMessageQueue: Mechanism {
         return q
     }
 
-    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> Endpoint {
-        switch role {
-        case .producer: return Endpoint(sendQueue: forward, receiveQueue: backward, spin: spin)
-        case .consumer: return Endpoint(sendQueue: backward, receiveQueue: forward, spin: spin)
-        }
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> DuplexEndpoint<Calls> {
+        DuplexEndpoint(role, forward: forward, backward: backward, spin: spin)
     }
 
     public func closeDescriptors() {
@@ -69,22 +66,17 @@ public final class PosixMessageQueue: Mechanism {
         backward = -1
     }
 
-    public struct Endpoint: MessageEndpoint {
-        let sendQueue: mqd_t
-        let receiveQueue: mqd_t
-        let spin: SpinPolicy
-
+    /// One message per mq_send and mq_receive (priority 0).
+    public enum Calls: MessageCalls {
         @inline(__always)
-        public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
-            _ = try spin.call("mq_send") { mq_send(sendQueue, buffer.assumingMemoryBound(to: CChar.self), count, 0) }
+        public static func send(_ queue: mqd_t, _ buffer: UnsafeRawPointer, _ count: Int, _ spin: SpinPolicy) throws(IPCError) {
+            _ = try spin.call("mq_send") { mq_send(queue, buffer.assumingMemoryBound(to: CChar.self), count, 0) }
         }
 
         @inline(__always)
-        public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+        public static func receive(_ queue: mqd_t, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ spin: SpinPolicy) throws(IPCError) {
             var priority: UInt32 = 0
-            let got = try spin.call("mq_receive") {
-                mq_receive(receiveQueue, buffer.assumingMemoryBound(to: CChar.self), count, &priority)
-            }
+            let got = try spin.call("mq_receive") { mq_receive(queue, buffer.assumingMemoryBound(to: CChar.self), count, &priority) }
             if got != count { throw .messageSize(expected: count, received: got) }
         }
     }

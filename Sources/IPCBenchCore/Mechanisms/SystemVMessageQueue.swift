@@ -48,11 +48,8 @@ public final class SystemVMessageQueue: Mechanism {
         }
     }
 
-    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> Endpoint {
-        switch role {
-        case .producer: return Endpoint(sendQueue: forward, receiveQueue: backward, spin: spin)
-        case .consumer: return Endpoint(sendQueue: backward, receiveQueue: forward, spin: spin)
-        }
+    public func endpoint(_ role: Role, peer: pid_t, spin: SpinPolicy) throws(IPCError) -> DuplexEndpoint<Calls> {
+        DuplexEndpoint(role, forward: forward, backward: backward, spin: spin)
     }
 
     /// Queue ids are not descriptors: nothing to close.
@@ -67,26 +64,21 @@ public final class SystemVMessageQueue: Mechanism {
         backward = -1
     }
 
-    /// Buffers handed to this endpoint have ``SystemVMessageQueue/headroomBytes`` writable bytes
-    /// before them for the message type.
-    public struct Endpoint: MessageEndpoint {
-        let sendQueue: Int32
-        let receiveQueue: Int32
-        let spin: SpinPolicy
-
+    /// msgsnd and msgrcv on a queue id. Buffers handed to them have
+    /// ``SystemVMessageQueue/headroomBytes`` writable bytes before them for the message type.
+    public enum Calls: MessageCalls {
         @inline(__always)
-        public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
+        public static func send(_ queue: Int32, _ buffer: UnsafeRawPointer, _ count: Int, _ spin: SpinPolicy) throws(IPCError) {
             let message = UnsafeMutableRawPointer(mutating: buffer) - headroomBytes
             message.storeBytes(of: 1, as: Int.self)
-            _ = try spin.call("msgsnd", { msgsnd(sendQueue, message, count, 0) },
-                              poll: { msgsnd(sendQueue, message, count, IPC_NOWAIT) })
+            _ = try spin.call("msgsnd", { msgsnd(queue, message, count, 0) }, poll: { msgsnd(queue, message, count, IPC_NOWAIT) })
         }
 
         @inline(__always)
-        public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
+        public static func receive(_ queue: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, _ spin: SpinPolicy) throws(IPCError) {
             let message = buffer - headroomBytes
-            let got = try spin.call("msgrcv", wouldBlock: ENOMSG, { msgrcv(receiveQueue, message, count, 0, 0) },
-                                    poll: { msgrcv(receiveQueue, message, count, 0, IPC_NOWAIT) })
+            let got = try spin.call("msgrcv", wouldBlock: ENOMSG, { msgrcv(queue, message, count, 0, 0) },
+                                    poll: { msgrcv(queue, message, count, 0, IPC_NOWAIT) })
             if got != count { throw .messageSize(expected: count, received: got) }
         }
     }

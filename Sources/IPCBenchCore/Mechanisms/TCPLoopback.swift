@@ -94,7 +94,7 @@ public final class TCPLoopback: Mechanism {
         case .producer: fd = client; closeDescriptor(server); server = -1
         case .consumer: fd = server; closeDescriptor(client); client = -1
         }
-        return StreamEndpoint(sendFD: fd, receiveFD: fd, spin: spin)
+        return StreamEndpoint(send: fd, receive: fd, spin: spin)
     }
 
     public func closeDescriptors() {

@@ -123,7 +123,7 @@ public final class VmsplicePipe: Mechanism {
 
         @inline(__always)
         public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
-            try DescriptorIO.readAll(receiveFD, buffer, count, spin)
+            try StreamCalls.receive(receiveFD, buffer, count, spin)
         }
 
         @inline(__always)
@@ -150,7 +150,7 @@ public final class VmsplicePipe: Mechanism {
         @inline(__always)
         public mutating func readable(limit: Int) throws(IPCError) -> UnsafeRawBufferPointer {
             let n = min(limit, stretchBytes)
-            try DescriptorIO.readAll(receiveFD, received, n, spin)
+            try StreamCalls.receive(receiveFD, received, n, spin)
             return UnsafeRawBufferPointer(start: received, count: n)
         }
 
