@@ -1,4 +1,5 @@
 import Glibc
+import Foundation
 import XCTest
 @testable import IPCBenchCore
 @testable import IPCBenchCLI
@@ -103,6 +104,40 @@ final class GateTests: LeakCheckedTestCase {
         XCTAssertEqual(ProgramRunner.run(["gate", "--base", "/bin/true", "--suite", "no-such-suite", "--output", dir.path]).status, 64)
         XCTAssertEqual(ProgramRunner.run(["gate"]).status, 64)
         XCTAssertEqual(ProgramRunner.run(["gate", "--base", "/bin/true", "--budget", "forever"]).status, 64)
+    }
+
+    /// A mechanism that moves both ways (`--copy copy,zero` in the suite): each side runs
+    /// exactly the scenario asked for, so the copying and the in-place rows stay apart.
+    func testBothCopyModesOfOneMechanismAreMeasuredApart() throws {
+        let dir = try PrivateDirectory(prefix: "ipcbench-gatetest")
+        defer { dir.remove() }
+        let me = ProgramRunner.executable
+        let out = ProgramRunner.run(["gate", "--base", me, "--candidate", me, "--mechanisms", "shm-posix", "--max-rounds", "2",
+                                     "--min-time", "2ms", "--per-side", "1", "--output", dir.path])
+        XCTAssertTrue([0, 6].contains(out.status), "exit \(out.status): \(out.stderr)")
+        let base = try ResultSet.load("\(dir.path)/base.csv")
+        XCTAssertEqual(Set(base.keys.map(\.copy)), [.copy, .zero])
+        XCTAssertTrue(base.keys.allSatisfy { base.rows($0).count == 2 }, "one row per scenario and round")
+    }
+
+    /// A build that measures something else than it was asked (here: always `fifo`) stops
+    /// the gate with a setup failure naming both; its rows are never counted.
+    func testRowsOfAnotherScenarioAreASetupFailure() throws {
+        let dir = try PrivateDirectory(prefix: "ipcbench-gatetest")
+        defer { dir.remove() }
+        let script = "\(dir.path)/other-scenario"
+        let text = """
+            #!/bin/bash
+            args=("$@")
+            for i in "${!args[@]}"; do [ "${args[$i]}" = --mechanisms ] && args[$((i + 1))]=fifo; done
+            exec '\(ProgramRunner.executable)' "${args[@]}"
+
+            """
+        XCTAssertTrue(FileManager.default.createFile(atPath: script, contents: Data(text.utf8), attributes: [.posixPermissions: 0o700]))
+        let out = ProgramRunner.run(["gate", "--base", script, "--mechanisms", "pipe", "--max-rounds", "2", "--min-time", "2ms",
+                                     "--per-side", "1", "--output", dir.path])
+        XCTAssertEqual(out.status, GateCommand.Status.setupFailed, out.stderr)
+        XCTAssertTrue(out.stderr.contains("BASE") && out.stderr.contains("measured fifo"), out.stderr)
     }
 
     func testLearningWritesThresholdsThatCompareReads() throws {

@@ -72,6 +72,29 @@ public enum ABGate {
     /// Exit statuses of `ipcbench run` that mean the invocation itself was wrong, not a result.
     static let setupFailures: Set<Int32> = [64, 65, 70, 71, 73]
 
+    /// Whether `program`'s `run` takes `--copy` (builds from before the copy dimension do not).
+    static func knowsCopy(_ program: String) -> Bool {
+        guard let help = try? ChildProcess.run(program, ["run", "--help"]) else { return true }
+        return help.output.contains("--copy")
+    }
+
+    /// Runs one side once; returns its rows in our column order. Every row must be of the
+    /// scenario asked for: a build that ran more (a dimension its defaults widen) or another
+    /// one is an error, never rows counted as this scenario's.
+    static func measure(_ program: String, side: String, _ arguments: [String], expecting key: ScenarioKey) throws(GateError)
+        -> (rows: [[String]], seconds: Double) {
+        let (rows, seconds) = try measure(program, side: side, arguments)
+        let keyIndices = ResultSet.keyColumns.map(column)
+        for row in rows {
+            let found = try? ScenarioKey(cells: keyIndices.map { row[$0] })
+            if found != key {
+                throw GateError(message: "\(side): \(program) measured \(found.map(String.init(describing:)) ?? "an unreadable scenario")"
+                    + " when asked for \(key)")
+            }
+        }
+        return (rows, seconds)
+    }
+
     /// Runs one side once; returns its rows in our column order.
     static func measure(_ program: String, side: String, _ arguments: [String]) throws(GateError) -> (rows: [[String]], seconds: Double) {
         let result: ChildProcess.Result
@@ -108,13 +131,15 @@ public enum ABGate {
         // 1. Calibrate each scenario's count once, on NEW; both sides then run that count. The
         //    pilots start from a twentieth of the suite's count, so that windows come out near
         //    the minimum: the gate's time goes into more pairs rather than longer windows.
+        let knowsCopy = ["BASE": knowsCopy(settings.baseProgram), "NEW": knowsCopy(settings.candidateProgram)]
         var active: [Scenario] = []
         for s in settings.scenarios {
             let k = ScenarioKey(s)
             var pilot = s
             pilot.messages = max(1, s.messages / 20)
-            let (rows, _) = try measure(settings.candidateProgram, side: "NEW",
-                                        ScenarioArguments.run(pilot, timeoutSeconds: settings.timeoutSeconds, minimumWindowNs: settings.minimumWindowNs))
+            let pilotArguments = ScenarioArguments.run(pilot, timeoutSeconds: settings.timeoutSeconds,
+                                                       minimumWindowNs: settings.minimumWindowNs, knowsCopy: knowsCopy["NEW"]!)
+            let (rows, _) = try measure(settings.candidateProgram, side: "NEW", pilotArguments, expecting: k)
             let row = rows[0]
             let status = row[column("status")], note = row[column("note")]
             if status == "skipped" { outcome.skipped.append((k, note)); continue }
@@ -154,12 +179,14 @@ public enum ABGate {
                     outcome.stoppedBecause = "the budget of \(formatSeconds(settings.budgetSeconds)) s ran out in round \(round)"
                     break rounds
                 }
-                let args = ScenarioArguments.run(s, timeoutSeconds: settings.timeoutSeconds, repetitions: settings.repetitionsPerSide)
                 let baseFirst = (round + (order[k] ?? 0)) % 2 == 0
                 var pairSeconds = 0.0
                 var rows: [String: [[String]]] = [:]
                 for side in baseFirst ? ["BASE", "NEW"] : ["NEW", "BASE"] {
-                    var (sideRows, seconds) = try measure(side == "BASE" ? settings.baseProgram : settings.candidateProgram, side: side, args)
+                    let args = ScenarioArguments.run(s, timeoutSeconds: settings.timeoutSeconds, repetitions: settings.repetitionsPerSide,
+                                                     knowsCopy: knowsCopy[side]!)
+                    var (sideRows, seconds) = try measure(side == "BASE" ? settings.baseProgram : settings.candidateProgram,
+                                                          side: side, args, expecting: k)
                     pairSeconds += seconds
                     for i in sideRows.indices {
                         sideRows[i][column("repetition")] = String((round - 1) * settings.repetitionsPerSide + i + 1)

@@ -2,8 +2,11 @@
 /// understands the flags measures exactly this scenario, whatever its own suites say.
 public enum ScenarioArguments {
     /// One repetition of `scenario`, its CSV on standard output. With `minimumWindowNs`, the
-    /// count is calibrated (`--min-time`) instead of given.
-    public static func run(_ s: Scenario, timeoutSeconds: Double, minimumWindowNs: UInt64? = nil, repetitions: Int = 1) -> [String] {
+    /// count is calibrated (`--min-time`) instead of given. `knowsCopy`: the build takes
+    /// `--copy`, and is given it always (its suites' default may hold both modes); a build from
+    /// before the copy dimension copies, and is given `--copy` only for `zero`, which it refuses.
+    public static func run(_ s: Scenario, timeoutSeconds: Double, minimumWindowNs: UInt64? = nil, repetitions: Int = 1,
+                           knowsCopy: Bool = true) -> [String] {
         let placement = s.cpuPair.map { ["--cpu-pair", $0.description] } ?? ["--placements", s.placement.rawValue]
         var args = ["run", "--mechanisms", s.mechanism, "--modes", s.mode.rawValue, "--sizes", String(s.payloadBytes)]
             + placement + ["--waits", s.wait.rawValue, "--pairs", String(s.pairs),
@@ -15,8 +18,7 @@ public enum ScenarioArguments {
         if let rate = s.rate { args += ["--rate", String(rate)] }
         if s.oneWay { args.append("--oneway") }
         if s.verify { args.append("--verify") }
-        // Only when in place: a build from before the copy dimension copies, and knows no --copy.
-        if s.copy == .zero { args += ["--copy", s.copy.rawValue] }
+        if knowsCopy || s.copy != .copy { args += ["--copy", s.copy.rawValue] }
         if s.topology != .pairs { args += ["--topology", s.topology.rawValue] }
         return args
     }
