@@ -23,20 +23,12 @@ enum FanWorkloads {
         _ transfer: inout CopyingTransfer<E>, member: Int, plan: WorkloadPlan, sink: WorkloadSink
     ) throws(IPCError) {
         var n: UInt64 = 0
-        for _ in 0..<plan.warmupMessages {
-            n &+= 1
-            try transfer.send(tagged(member, n), sentAt: MonotonicClock.nowNs())
-        }
+        let tag = tagged(member, 0)
+        try transfer.sendNumbered(plan.warmupMessages, after: &n, tag: tag, stamped: true)
         Futex.waitUntil(sink.warmedUp, reaches: sink.parties)
-        var window = WorkloadSink.Window()
-        sink.beginWindow(&window, futexCalls: transfer.futexCalls)
-        sink.report.pointee.startNs = MonotonicClock.nowNs()
-        for _ in 0..<plan.messages {
-            n &+= 1
-            try transfer.send(tagged(member, n), sentAt: MonotonicClock.nowNs())
-        }
-        sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, futexCalls: transfer.futexCalls)
+        let window = sink.openWindow(futexCalls: transfer.futexCalls)
+        try transfer.sendNumbered(plan.messages, after: &n, tag: tag, stamped: true)
+        sink.closeWindow(window, messages: plan.messages, futexCalls: transfer.futexCalls)
     }
 
     /// Fan-in consumer: every producer's messages, each producer's in order with none missing.
@@ -56,10 +48,7 @@ enum FanWorkloads {
                 return oneWay
             }
             for _ in 0..<(plan.warmupMessages * producers) { _ = try take(timed: false) }
-            var window = WorkloadSink.Window()
-            sink.beginWindow(&window, futexCalls: transfer.futexCalls)
-            sink.warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
-            Futex.wakeAll(sink.warmedUp)
+            let window = sink.openWindowReleasingProducers(futexCalls: transfer.futexCalls)
             sink.report.pointee.startNs = MonotonicClock.nowNs()
             let total = plan.messages * producers
             if let oneWay = sink.histogram {
@@ -67,8 +56,7 @@ enum FanWorkloads {
             } else {
                 for _ in 0..<total { _ = try take(timed: false) }
             }
-            sink.report.pointee.endNs = MonotonicClock.nowNs()
-            sink.endWindow(from: window, messages: total, futexCalls: transfer.futexCalls)
+            sink.closeWindow(window, messages: total, futexCalls: transfer.futexCalls)
         }
     }
 
@@ -78,21 +66,12 @@ enum FanWorkloads {
         _ transfer: inout CopyingTransfer<E>, consumers: Int, plan: WorkloadPlan, sink: WorkloadSink
     ) throws(IPCError) {
         var n: UInt64 = 0
-        for _ in 0..<plan.warmupMessages {
-            n &+= 1
-            try transfer.send(n, sentAt: MonotonicClock.nowNs())
-        }
+        try transfer.sendNumbered(plan.warmupMessages, after: &n, stamped: true)
         for _ in 0..<consumers { try transfer.send(endOfWarmup, sentAt: MonotonicClock.nowNs()) }
         Futex.waitUntil(sink.warmedUp, reaches: sink.parties)
-        var window = WorkloadSink.Window()
-        sink.beginWindow(&window, futexCalls: transfer.futexCalls)
-        sink.report.pointee.startNs = MonotonicClock.nowNs()
-        for _ in 0..<plan.messages {
-            n &+= 1
-            try transfer.send(n, sentAt: MonotonicClock.nowNs())
-        }
-        sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, futexCalls: transfer.futexCalls)
+        let window = sink.openWindow(futexCalls: transfer.futexCalls)
+        try transfer.sendNumbered(plan.messages, after: &n, stamped: true)
+        sink.closeWindow(window, messages: plan.messages, futexCalls: transfer.futexCalls)
         for _ in 0..<consumers { try transfer.send(endOfRun, sentAt: MonotonicClock.nowNs()) }
     }
 
@@ -112,9 +91,7 @@ enum FanWorkloads {
         sink.warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
         Futex.wakeAll(sink.warmedUp)
         Futex.waitUntil(sink.warmedUp, reaches: sink.parties)
-        var window = WorkloadSink.Window()
-        sink.beginWindow(&window, futexCalls: transfer.futexCalls)
-        sink.report.pointee.startNs = MonotonicClock.nowNs()
+        let window = sink.openWindow(futexCalls: transfer.futexCalls)
         var taken = 0
         var end = sink.report.pointee.startNs
         while true {

@@ -21,10 +21,8 @@ enum LossyWorkloads {
         }
         sink.passWarmupBarrier()
         late = 0
-        var window = WorkloadSink.Window()
-        sink.beginWindow(&window, futexCalls: endpoint.futexCalls)
-        var previous = MonotonicClock.nowNs()
-        sink.report.pointee.startNs = previous
+        let window = sink.openWindow(futexCalls: endpoint.futexCalls)
+        var previous = sink.report.pointee.startNs
         for _ in 0..<plan.messages {
             sequence &+= 1
             if try exchange(&endpoint, sequence, send, receive, size, plan.verify, &late) {
@@ -98,8 +96,7 @@ enum LossyWorkloads {
             if got >= last { break }
         }
         if !windowOpen { sink.beginWindow(&window, futexCalls: endpoint.futexCalls) }
-        sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, futexCalls: endpoint.futexCalls)
+        sink.closeWindow(window, messages: plan.messages, futexCalls: endpoint.futexCalls)
     }
 
     /// Throughput, producer side: the consumers pass the barrier at once (they cannot know how
@@ -115,16 +112,13 @@ enum LossyWorkloads {
             Framing.stamp(sequence, into: buffer, size: size)
             try endpoint.send(buffer, count: size)
         }
-        var window = WorkloadSink.Window()
-        sink.beginWindow(&window, futexCalls: endpoint.futexCalls)
-        sink.report.pointee.startNs = MonotonicClock.nowNs()
+        let window = sink.openWindow(futexCalls: endpoint.futexCalls)
         for _ in 0..<plan.messages {
             sequence &+= 1
             Workloads.prepare(sequence, buffer, plan, sentAt: nil)
             try endpoint.send(buffer, count: size)
         }
-        sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, futexCalls: endpoint.futexCalls)
+        sink.closeWindow(window, messages: plan.messages, futexCalls: endpoint.futexCalls)
     }
 
     /// Throughput, consumer side: counts measured datagrams until the last one arrives or none
@@ -134,10 +128,7 @@ enum LossyWorkloads {
     ) throws(IPCError) {
         let size = plan.payloadBytes
         let first = UInt64(plan.warmupMessages) + 1, last = UInt64(plan.warmupMessages + plan.messages)
-        var window = WorkloadSink.Window()
-        sink.beginWindow(&window, futexCalls: endpoint.futexCalls)
-        sink.warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
-        Futex.wakeAll(sink.warmedUp)
+        let window = sink.openWindowReleasingProducers(futexCalls: endpoint.futexCalls)
         var received: UInt64 = 0, reordered: UInt64 = 0, highest: UInt64 = 0
         var lastArrival: UInt64 = 0
         while true {

@@ -13,6 +13,27 @@ protocol MessageTransfer {
     var futexCalls: UInt64? { get }
 }
 
+extension MessageTransfer {
+    /// Sends `count` messages numbered on from `sequence` (each `tag | n`), stamped with the
+    /// time of its send when `stamped`; `sequence` is left at the last number sent.
+    @inline(__always)
+    mutating func sendNumbered(_ count: Int, after sequence: inout UInt64, tag: UInt64 = 0, stamped: Bool) throws(IPCError) {
+        for _ in 0..<count {
+            sequence &+= 1
+            try send(tag | sequence, sentAt: stamped ? MonotonicClock.nowNs() : nil)
+        }
+    }
+
+    /// Receives and checks `count` messages numbered on from `sequence`, untimed.
+    @inline(__always)
+    mutating func receiveNumbered(_ count: Int, after sequence: inout UInt64) throws(IPCError) {
+        for _ in 0..<count {
+            sequence &+= 1
+            _ = try receive(sequence, timed: false)
+        }
+    }
+}
+
 /// `--copy copy`: the producer writes the sequence number (and, with `--verify`, the pattern)
 /// into its buffer and the channel copies the whole payload out of it; the receiver gets a
 /// copy in its own buffer and checks the sequence number (every byte with `--verify`). The

@@ -74,6 +74,30 @@ struct WorkloadSink {
         window.cpuStartNs = ProcessCPUClock.nowNs()
     }
 
+    /// A producer's window: opened, and its start time is now.
+    func openWindow(futexCalls: UInt64?) -> Window {
+        var window = Window()
+        beginWindow(&window, futexCalls: futexCalls)
+        report.pointee.startNs = MonotonicClock.nowNs()
+        return window
+    }
+
+    /// A consumer's window, opened once it drained its warm-up: then it counts itself through
+    /// the barrier the producers wait on before their first measured send.
+    func openWindowReleasingProducers(futexCalls: UInt64?) -> Window {
+        var window = Window()
+        beginWindow(&window, futexCalls: futexCalls)
+        warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
+        Futex.wakeAll(warmedUp)
+        return window
+    }
+
+    /// Closes the window now (its end time, then ``endWindow(from:messages:futexCalls:)``).
+    func closeWindow(_ window: Window, messages: Int, futexCalls: UInt64?) {
+        report.pointee.endNs = MonotonicClock.nowNs()
+        endWindow(from: window, messages: messages, futexCalls: futexCalls)
+    }
+
     /// Closes the window, after `report.endNs` is set: the CPU clock is read first. CPU time is
     /// CLOCK_PROCESS_CPUTIME_ID between the two edges (getrusage's ticks overstated short windows
     /// by up to a tick), less an open-loop producer's pacing, and at most the wall time this
@@ -140,10 +164,8 @@ enum Workloads {
             _ = try transfer.receive(sequence, timed: false)
         }
         sink.passWarmupBarrier()
-        var window = WorkloadSink.Window()
-        sink.beginWindow(&window, futexCalls: transfer.futexCalls)
-        var previous = MonotonicClock.nowNs()
-        sink.report.pointee.startNs = previous
+        let window = sink.openWindow(futexCalls: transfer.futexCalls)
+        var previous = sink.report.pointee.startNs
         for _ in 0..<plan.messages {
             sequence &+= 1
             // The last clock read is the send time: no extra read per message.
@@ -175,8 +197,7 @@ enum Workloads {
             try transfer.echo(sequence)
         }
         if total == plan.warmupMessages { sink.beginWindow(&window, futexCalls: transfer.futexCalls) }
-        sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, futexCalls: transfer.futexCalls)
+        sink.closeWindow(window, messages: plan.messages, futexCalls: transfer.futexCalls)
     }
 
     /// Throughput, producer side: stream the messages; the window opens at the first send.
@@ -184,20 +205,15 @@ enum Workloads {
         _ transfer: inout T, plan: WorkloadPlan, sink: WorkloadSink
     ) throws(IPCError) {
         var sequence: UInt64 = 0
-        for _ in 0..<plan.warmupMessages {
-            sequence &+= 1
-            try transfer.send(sequence, sentAt: plan.carriesTimestamp ? MonotonicClock.nowNs() : nil)
-        }
+        try transfer.sendNumbered(plan.warmupMessages, after: &sequence, stamped: plan.carriesTimestamp)
         if sink.oneSided {
             sink.passWarmupBarrier()
         } else {
             // The consumers count the barrier after draining the warm-up: the channel is empty now.
             Futex.waitUntil(sink.warmedUp, reaches: sink.parties)
         }
-        var window = WorkloadSink.Window()
-        sink.beginWindow(&window, futexCalls: transfer.futexCalls)
-        let start = MonotonicClock.nowNs()
-        sink.report.pointee.startNs = start
+        var window = sink.openWindow(futexCalls: transfer.futexCalls)
+        let start = sink.report.pointee.startNs
         if let period = plan.periodNs {
             // Open loop: message i leaves at start + i * period, whatever happened before; it
             // carries that intended time, so a stall shows in every message it delayed.
@@ -209,13 +225,9 @@ enum Workloads {
                 try transfer.send(sequence, sentAt: intended)
             }
         } else {
-            for _ in 0..<plan.messages {
-                sequence &+= 1
-                try transfer.send(sequence, sentAt: plan.carriesTimestamp ? MonotonicClock.nowNs() : nil)
-            }
+            try transfer.sendNumbered(plan.messages, after: &sequence, stamped: plan.carriesTimestamp)
         }
-        sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, futexCalls: transfer.futexCalls)
+        sink.closeWindow(window, messages: plan.messages, futexCalls: transfer.futexCalls)
     }
 
     /// Throughput, consumer side: receive and check every message; the window closes at the
@@ -224,14 +236,8 @@ enum Workloads {
         _ transfer: inout T, plan: WorkloadPlan, sink: WorkloadSink
     ) throws(IPCError) {
         var sequence: UInt64 = 0
-        for _ in 0..<plan.warmupMessages {
-            sequence &+= 1
-            _ = try transfer.receive(sequence, timed: false)
-        }
-        var window = WorkloadSink.Window()
-        sink.beginWindow(&window, futexCalls: transfer.futexCalls)
-        sink.warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
-        Futex.wakeAll(sink.warmedUp)
+        try transfer.receiveNumbered(plan.warmupMessages, after: &sequence)
+        let window = sink.openWindowReleasingProducers(futexCalls: transfer.futexCalls)
         sink.report.pointee.startNs = MonotonicClock.nowNs()
         if let oneWay = sink.histogram {
             for _ in 0..<plan.messages {
@@ -239,12 +245,8 @@ enum Workloads {
                 oneWay.record(try transfer.receive(sequence, timed: true))
             }
         } else {
-            for _ in 0..<plan.messages {
-                sequence &+= 1
-                _ = try transfer.receive(sequence, timed: false)
-            }
+            try transfer.receiveNumbered(plan.messages, after: &sequence)
         }
-        sink.report.pointee.endNs = MonotonicClock.nowNs()
-        sink.endWindow(from: window, messages: plan.messages, futexCalls: transfer.futexCalls)
+        sink.closeWindow(window, messages: plan.messages, futexCalls: transfer.futexCalls)
     }
 }
