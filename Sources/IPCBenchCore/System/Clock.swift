@@ -38,37 +38,40 @@ enum ProcessCPUClock {
 
 /// Wall-clock time for report stamps (clock_gettime CLOCK_REALTIME, formatted in UTC).
 public enum WallClock {
+    /// `2026-11-21T04:31:00Z`.
     public static func iso8601UTC() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var seconds = ts.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+        let (d, _) = nowUTC()
+        return "\(d[0])-\(d[1])-\(d[2])T\(d[3]):\(d[4]):\(d[5])Z"
     }
 
     /// `20261121-043100`: sortable and safe in a file name.
     public static func compactUTC() -> String {
-        let iso = iso8601UTC()
-        return String(iso.filter { $0.isNumber || $0 == "T" }.map { $0 == "T" ? "-" : $0 })
+        let (d, _) = nowUTC()
+        return d[0...2].joined() + "-" + d[3...5].joined()
     }
 
     /// `20261121-043100-042`: as ``compactUTC()`` with the milliseconds, for names that runs
     /// started in the same second must not share.
     public static func compactUTCMilliseconds() -> String {
+        let (d, milliseconds) = nowUTC()
+        return d[0...2].joined() + "-" + d[3...5].joined() + "-" + digits(milliseconds, 3)
+    }
+
+    /// The time now in UTC: year, month, day, hour, minute and second as zero-padded digits
+    /// (4, then 2 each), and the milliseconds.
+    private static func nowUTC() -> (fields: [String], milliseconds: Int) {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         var seconds = ts.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func digits(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return digits(Int(parts.tm_year) + 1900, 4) + digits(Int(parts.tm_mon) + 1, 2) + digits(Int(parts.tm_mday), 2) + "-"
-            + digits(Int(parts.tm_hour), 2) + digits(Int(parts.tm_min), 2) + digits(Int(parts.tm_sec), 2) + "-"
-            + digits(Int(ts.tv_nsec) / 1_000_000, 3)
+        var t = tm()
+        gmtime_r(&seconds, &t)
+        let fields = [digits(Int(t.tm_year) + 1900, 4), digits(Int(t.tm_mon) + 1, 2), digits(Int(t.tm_mday), 2),
+                      digits(Int(t.tm_hour), 2), digits(Int(t.tm_min), 2), digits(Int(t.tm_sec), 2)]
+        return (fields, Int(ts.tv_nsec) / 1_000_000)
+    }
+
+    private static func digits(_ v: Int, _ width: Int) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, width - s.count)) + s
     }
 }
