@@ -40,9 +40,13 @@ struct RingPair {
 public protocol RingBacking {
     static var name: String { get }
     static var summary: String { get }
-    /// Where the mapping's memory comes from, in words, for `ipcbench list`.
+    /// Where the mapping's memory comes from, in words, for `ipcbench list` ("" when it says nothing more).
     static var memorySummary: String { get }
-    static func map(bytes: Int, _ spec: ChannelSpec) throws(IPCError) -> SharedMapping
+    static func backing(_ spec: ChannelSpec) -> SharedMapping.Backing
+}
+
+extension RingBacking {
+    public static var memorySummary: String { "" }
 }
 
 /// A ``RingPair`` in a shared mapping that ``RingBacking`` provides: the `shm-posix`,
@@ -64,7 +68,7 @@ public final class SharedMemoryRing<Backing: RingBacking>: Mechanism {
     }
 
     public init(_ spec: ChannelSpec) throws(IPCError) {
-        shared = try Backing.map(bytes: RingPair.bytes(capacity: spec.ringBytes), spec)
+        shared = try SharedMapping(Backing.backing(spec), bytes: RingPair.bytes(capacity: spec.ringBytes))
         rings = RingPair(mapping: shared.base, capacity: spec.ringBytes)
     }
 

@@ -36,7 +36,7 @@ public final class SemaphoreBoundedBuffer: Mechanism {
     public init(_ spec: ChannelSpec) throws(IPCError) {
         let bufferBytes = SlotLayout.bytes(dataBytes: spec.ringBytes)
         // Should initialising the semaphores fail, the mapping goes with `shared`.
-        shared = try SharedMapping(.posixShm, bytes: 2 * bufferBytes, reserve: "posix_fallocate of the slots in /dev/shm")
+        shared = try SharedMapping(.posixShm, bytes: 2 * bufferBytes)
         forward = SlotBuffer(shared.base, dataBytes: spec.ringBytes)
         backward = SlotBuffer(shared.base + bufferBytes, dataBytes: spec.ringBytes)
         try forward.initialize()

@@ -15,6 +15,15 @@ public final class SharedMapping {
         case file(PrivateDirectory)
         /// A System V segment.
         case systemV
+
+        /// The reservation's name in a failure note.
+        var reservation: StaticString {
+            switch self {
+            case .posixShm: return "posix_fallocate in /dev/shm"
+            case .file: return "posix_fallocate of a file in TMPDIR"
+            case .systemV: return "shmget"
+            }
+        }
     }
 
     let base: UnsafeMutableRawPointer
@@ -22,8 +31,7 @@ public final class SharedMapping {
     private let attached: Bool
     private var mapped = true
 
-    /// `reserve` names the reservation in a failure note (`posix_fallocate of the ring in /dev/shm`).
-    init(_ backing: Backing, bytes: Int, reserve: StaticString) throws(IPCError) {
+    init(_ backing: Backing, bytes: Int) throws(IPCError) {
         let flags = O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW
         let fd: Int32
         switch backing {
@@ -42,7 +50,7 @@ public final class SharedMapping {
             return
         }
         defer { closeDescriptor(fd) }
-        base = try Self.mapShared(fd, bytes: bytes, reserve: reserve)
+        base = try Self.mapShared(fd, bytes: bytes, reserve: backing.reservation)
         byteCount = bytes
         attached = false
     }

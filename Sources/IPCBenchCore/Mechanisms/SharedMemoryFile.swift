@@ -7,10 +7,7 @@ public enum FileBacking: RingBacking {
     public static let name = "shm-mmap"
     public static let summary = "SPSC ring in a memory-mapped file (0600 in a private folder, unlinked once mapped)"
     public static var memorySummary: String { "; file in \(PrivateDirectory.temporaryBase())" }
-
-    public static func map(bytes: Int, _ spec: ChannelSpec) throws(IPCError) -> SharedMapping {
-        try SharedMapping(.file(spec.directory), bytes: bytes, reserve: "posix_fallocate of the ring file in TMPDIR")
-    }
+    public static func backing(_ spec: ChannelSpec) -> SharedMapping.Backing { .file(spec.directory) }
 }
 
 public typealias SharedMemoryFile = SharedMemoryRing<FileBacking>

@@ -5,11 +5,7 @@ import Glibc
 public enum PosixShmBacking: RingBacking {
     public static let name = "shm-posix"
     public static let summary = "SPSC ring in POSIX shared memory (shm_open 0600, unlinked once mapped)"
-    public static let memorySummary = ""
-
-    public static func map(bytes: Int, _ spec: ChannelSpec) throws(IPCError) -> SharedMapping {
-        try SharedMapping(.posixShm, bytes: bytes, reserve: "posix_fallocate of the ring in /dev/shm")
-    }
+    public static func backing(_ spec: ChannelSpec) -> SharedMapping.Backing { .posixShm }
 }
 
 public typealias SharedMemoryPosix = SharedMemoryRing<PosixShmBacking>

@@ -6,11 +6,7 @@ import Glibc
 public enum SysVShmBacking: RingBacking {
     public static let name = "shm-sysv"
     public static let summary = "SPSC ring in System V shared memory (shmget IPC_PRIVATE 0600, IPC_RMID once attached)"
-    public static let memorySummary = ""
-
-    public static func map(bytes: Int, _ spec: ChannelSpec) throws(IPCError) -> SharedMapping {
-        try SharedMapping(.systemV, bytes: bytes, reserve: "shmget")
-    }
+    public static func backing(_ spec: ChannelSpec) -> SharedMapping.Backing { .systemV }
 }
 
 public typealias SharedMemorySysV = SharedMemoryRing<SysVShmBacking>
