@@ -2,15 +2,10 @@ import Glibc
 import XCTest
 @testable import IPCBenchCore
 
-/// Faults from outside and hostile surroundings: workers killed, stopped or crashed, the
-/// coordinator interrupted, limits too small to work in, a report that cannot be written, a
-/// shared temp folder, two runs at once. Whatever happens, the run ends with a status and a note
-/// that say what happened, every process is reaped and every object removed; while it runs,
-/// every object it made is private to it.
-///
-/// All of it through the built `ipcbench` binary, watched from here through /proc.
-final class FaultTests: FaultTestCase {
-    // MARK: - 7. Every object private
+/// While a run goes, every object it made is private to it: a 0700 temp folder with a random
+/// name, names unlinked before the workers start, System V objects 0600, sockets on loopback.
+final class PrivateObjectTests: FaultTestCase {
+    // MARK: - Every object private
 
     func testEveryObjectOfARunIsPrivateWhileItRuns() throws {
         let csv = "\(folder.path)/private.csv"
