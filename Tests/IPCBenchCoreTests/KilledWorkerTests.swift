@@ -108,24 +108,38 @@ final class KilledWorkerTests: FaultTestCase {
     /// Killed in the middle of a message: `shm-sem` with a side perhaps holding the mutex,
     /// `memfd-pass` with memfds mapped, half filled and in flight. The survivor is ended within
     /// the usual time and nothing of either is left.
-    func testAWorkerKilledMidMessageFailsItsScenarioAndLeavesNothing() throws {
-        for (mechanism, killProducer) in [("shm-sem", false), ("shm-sem", true), ("memfd-pass", false), ("memfd-pass", true)] {
-            let what = "\(mechanism), \(killProducer ? "producer" : "consumer") killed"
-            let before = SystemObjects.snapshot()
-            let csv = "\(folder.path)/mid-\(mechanism)-\(killProducer).csv"
-            let run = start(
-                ["run", "--mechanisms", mechanism, "--modes", "throughput", "--waits", "block", "--sizes", "64K",
-                 "--ring-size", "16K", "--messages", "100000000", "--repetitions", "1", "--quiet", "--output", csv])
-            let pair = try XCTUnwrap(newWorkers(of: run, count: 2, excluding: []), "\(what): no workers appeared")
-            usleep(200_000)  // into the measured loop
-            kill(killProducer ? pair.last! : pair.first!, SIGKILL)
-            let out = try XCTUnwrap(run.wait(atMost: 5), "\(what): still running 5 s after a worker was killed")
-            XCTAssertEqual(out.status, 1, "\(what): \(out.stderr)")
-            let note = try XCTUnwrap(ResultSet.load(csv).rows.first?.note)
-            XCTAssertTrue(note.contains("\(killProducer ? "producer" : "consumer") of pair 0 was killed by signal 9"), "\(what): \(note)")
-            for pid in pair { XCTAssertNil(ProgramRunner.status(of: pid), "\(what): worker \(pid) is still alive") }
-            XCTAssertEqual(settledLeaks(since: before), [], what)
-        }
+    func testAShmSemConsumerKilledMidMessageFailsItsScenarioAndLeavesNothing() throws {
+        try assertKilledMidMessageFailsItsScenarioAndLeavesNothing("shm-sem", killProducer: false)
+    }
+
+    func testAShmSemProducerKilledMidMessageFailsItsScenarioAndLeavesNothing() throws {
+        try assertKilledMidMessageFailsItsScenarioAndLeavesNothing("shm-sem", killProducer: true)
+    }
+
+    func testAMemfdPassConsumerKilledMidMessageFailsItsScenarioAndLeavesNothing() throws {
+        try assertKilledMidMessageFailsItsScenarioAndLeavesNothing("memfd-pass", killProducer: false)
+    }
+
+    func testAMemfdPassProducerKilledMidMessageFailsItsScenarioAndLeavesNothing() throws {
+        try assertKilledMidMessageFailsItsScenarioAndLeavesNothing("memfd-pass", killProducer: true)
+    }
+
+    private func assertKilledMidMessageFailsItsScenarioAndLeavesNothing(_ mechanism: String, killProducer: Bool) throws {
+        let what = "\(mechanism), \(killProducer ? "producer" : "consumer") killed"
+        let before = SystemObjects.snapshot()
+        let csv = "\(folder.path)/mid-\(mechanism)-\(killProducer).csv"
+        let run = start(
+            ["run", "--mechanisms", mechanism, "--modes", "throughput", "--waits", "block", "--sizes", "64K",
+             "--ring-size", "16K", "--messages", "100000000", "--repetitions", "1", "--quiet", "--output", csv])
+        let pair = try XCTUnwrap(newWorkers(of: run, count: 2, excluding: []), "\(what): no workers appeared")
+        usleep(200_000)  // into the measured loop
+        kill(killProducer ? pair.last! : pair.first!, SIGKILL)
+        let out = try XCTUnwrap(run.wait(atMost: 5), "\(what): still running 5 s after a worker was killed")
+        XCTAssertEqual(out.status, 1, "\(what): \(out.stderr)")
+        let note = try XCTUnwrap(ResultSet.load(csv).rows.first?.note)
+        XCTAssertTrue(note.contains("\(killProducer ? "producer" : "consumer") of pair 0 was killed by signal 9"), "\(what): \(note)")
+        for pid in pair { XCTAssertNil(ProgramRunner.status(of: pid), "\(what): worker \(pid) is still alive") }
+        XCTAssertEqual(settledLeaks(since: before), [], what)
     }
 
     // MARK: - A worker that crashes
