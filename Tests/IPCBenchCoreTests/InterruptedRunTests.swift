@@ -7,53 +7,59 @@ import XCTest
 final class InterruptedRunTests: FaultTestCase {
     // MARK: - The coordinator interrupted
 
-    func testSIGINTAndSIGTERMEndASweepWithWorkersGoneAndOnlyCompleteRows() throws {
-        for signal in [SIGINT, SIGTERM] {
-            let csv = "\(folder.path)/interrupted-\(signal).csv"
-            let before = SystemObjects.snapshot()
-            let run = start([
-                "run", "--mechanisms", "all", "--modes", "latency,throughput", "--sizes", "64,4K",
-                "--messages", "2000", "--repetitions", "2", "--quiet", "--output", csv,
-            ])
-            var seen: Set<pid_t> = []
-            // Mid-sweep: some scenarios done, a pair of workers running.
-            _ = secondsUntil(timeout: 10) {
-                seen.formUnion(run.children)
-                return run.secondsSinceStart > 0.8 && self.workers(of: run).count >= 2
-            }
-            XCTAssertNil(run.poll(), "the sweep ended before it could be interrupted")
-            run.signal(signal)
-            let t0 = MonotonicClock.nowNs()
-            _ = secondsUntil(timeout: 10) {
-                seen.formUnion(run.children)
-                return run.poll() != nil
-            }
-            let out = try XCTUnwrap(run.wait(atMost: 1), "signal \(signal): still running")
-            XCTAssertLessThan(Double(MonotonicClock.nowNs() - t0) / 1e9, 3, "signal \(signal): slow to end")
-            XCTAssertEqual(out.status, 128 + signal, "signal \(signal): \(out.stderr)")
-            XCTAssertTrue(out.stderr.contains("interrupted by signal \(signal)"), out.stderr)
+    func testSIGINTEndsASweepWithWorkersGoneAndOnlyCompleteRows() throws {
+        try assertTheSignalEndsASweepWithWorkersGoneAndOnlyCompleteRows(SIGINT)
+    }
 
-            let gone = secondsUntil(timeout: 2) { seen.allSatisfy { ProgramRunner.status(of: $0) == nil } }
-            XCTAssertNotNil(gone, "signal \(signal): processes left: \(seen.filter { ProgramRunner.status(of: $0) != nil })")
-            let leaked = settledLeaks(since: before)
-            XCTAssertEqual(leaked, [], "signal \(signal) left objects")
+    func testSIGTERMEndsASweepWithWorkersGoneAndOnlyCompleteRows() throws {
+        try assertTheSignalEndsASweepWithWorkersGoneAndOnlyCompleteRows(SIGTERM)
+    }
 
-            guard access(csv, F_OK) == 0 else { continue }  // absent is fine
-            let text = try XCTUnwrap(ProcFiles.read(csv, limit: 1 << 24))
-            XCTAssertTrue(text.hasSuffix("\r\n"), "signal \(signal): the CSV ends mid-line")
-            let lines = text.split(separator: "\r\n").map(String.init)
-            let header = try XCTUnwrap(lines.first)
-            XCTAssertEqual(header, CSVReport.columns.joined(separator: ","))
-            XCTAssertLessThan(lines.count - 1, MechanismRegistry.names.count * 2 * 2 * 2, "signal \(signal): the sweep was not interrupted")
-            for line in lines.dropFirst() {
-                do {
-                    let one = try ResultSet.parse(header + "\r\n" + line + "\r\n", name: "line")
-                    XCTAssertEqual(one.rows.count, 1)
-                    XCTAssertNotNil(one.rows.first?.status, line)
-                    XCTAssertFalse(one.rows.first?.note.contains("interrupted") ?? false, "an interrupted repetition was reported: \(line)")
-                } catch {
-                    XCTFail("signal \(signal): \(error): \(line)")
-                }
+    private func assertTheSignalEndsASweepWithWorkersGoneAndOnlyCompleteRows(_ signal: Int32) throws {
+        let csv = "\(folder.path)/interrupted-\(signal).csv"
+        let before = SystemObjects.snapshot()
+        let run = start([
+            "run", "--mechanisms", "all", "--modes", "latency,throughput", "--sizes", "64,4K",
+            "--messages", "2000", "--repetitions", "2", "--quiet", "--output", csv,
+        ])
+        var seen: Set<pid_t> = []
+        // Mid-sweep: some scenarios done, a pair of workers running.
+        _ = secondsUntil(timeout: 10) {
+            seen.formUnion(run.children)
+            return run.secondsSinceStart > 0.8 && self.workers(of: run).count >= 2
+        }
+        XCTAssertNil(run.poll(), "the sweep ended before it could be interrupted")
+        run.signal(signal)
+        let t0 = MonotonicClock.nowNs()
+        _ = secondsUntil(timeout: 10) {
+            seen.formUnion(run.children)
+            return run.poll() != nil
+        }
+        let out = try XCTUnwrap(run.wait(atMost: 1), "signal \(signal): still running")
+        XCTAssertLessThan(Double(MonotonicClock.nowNs() - t0) / 1e9, 3, "signal \(signal): slow to end")
+        XCTAssertEqual(out.status, 128 + signal, "signal \(signal): \(out.stderr)")
+        XCTAssertTrue(out.stderr.contains("interrupted by signal \(signal)"), out.stderr)
+
+        let gone = secondsUntil(timeout: 2) { seen.allSatisfy { ProgramRunner.status(of: $0) == nil } }
+        XCTAssertNotNil(gone, "signal \(signal): processes left: \(seen.filter { ProgramRunner.status(of: $0) != nil })")
+        let leaked = settledLeaks(since: before)
+        XCTAssertEqual(leaked, [], "signal \(signal) left objects")
+
+        guard access(csv, F_OK) == 0 else { return }  // absent is fine
+        let text = try XCTUnwrap(ProcFiles.read(csv, limit: 1 << 24))
+        XCTAssertTrue(text.hasSuffix("\r\n"), "signal \(signal): the CSV ends mid-line")
+        let lines = text.split(separator: "\r\n").map(String.init)
+        let header = try XCTUnwrap(lines.first)
+        XCTAssertEqual(header, CSVReport.columns.joined(separator: ","))
+        XCTAssertLessThan(lines.count - 1, MechanismRegistry.names.count * 2 * 2 * 2, "signal \(signal): the sweep was not interrupted")
+        for line in lines.dropFirst() {
+            do {
+                let one = try ResultSet.parse(header + "\r\n" + line + "\r\n", name: "line")
+                XCTAssertEqual(one.rows.count, 1)
+                XCTAssertNotNil(one.rows.first?.status, line)
+                XCTAssertFalse(one.rows.first?.note.contains("interrupted") ?? false, "an interrupted repetition was reported: \(line)")
+            } catch {
+                XCTFail("signal \(signal): \(error): \(line)")
             }
         }
     }
