@@ -25,7 +25,10 @@ final class ConcurrentRunTests: FaultTestCase {
         }
         rmdir("\(folder.path)/results/runs")
         rmdir("\(folder.path)/results")
-        // A name that is taken is never taken over.
+    }
+
+    /// What keeps the default reports apart: a name that is taken is never taken over.
+    func testAnOutputNameThatIsTakenIsNeverTakenOver() throws {
         let taken = "\(folder.path)/taken.csv"
         XCTAssertTrue(try AtomicFile.createExclusively(taken))
         XCTAssertFalse(try AtomicFile.createExclusively(taken))
