@@ -2,11 +2,9 @@ import Glibc
 import XCTest
 @testable import IPCBenchCore
 
-/// Everything ipcbench reads from a user — result CSVs (`compare`, `plot`), suite files, sizes —
-/// fed thousands of random and mutated inputs from a fixed seed. No input crashes the process (a
-/// crash would end this test run); every rejection is an error whose description is one
-/// non-empty line; every accepted input satisfies the parser's own promises.
-final class FuzzTests: FuzzTestCase {
+/// Hostile names and notes (escape sequences, control characters, Markdown and HTML) reach the
+/// terminal table and Markdown as plain text.
+final class HostileTextFuzzTests: FuzzTestCase {
     // MARK: - Hostile text, through the terminal table and Markdown
 
     private func hostileText(_ random: inout SplitMix64) -> String {
