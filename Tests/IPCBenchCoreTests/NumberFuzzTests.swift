@@ -19,7 +19,7 @@ final class NumberFuzzTests: FuzzTestCase {
         }
     }
 
-    func testEveryNumberFormatterAndScaleIsTotalOverRandomFiniteDoubles() {
+    func testEveryNumberFormatterIsTotalOverRandomFiniteDoubles() {
         var random = SplitMix64(seed: Self.seed ^ 4)
         for _ in 0..<20_000 {
             let v = extremeDouble(&random)
@@ -29,6 +29,13 @@ final class NumberFuzzTests: FuzzTestCase {
                 if text.isEmpty || text.contains("nan") || text.contains("inf") { record("\(name) of a finite double is empty, nan or inf", "\(v) → \(text)") }
                 if name != "fixed" && text.count > 24 { record("\(name) of a finite double is longer than 24 characters", "\(v) → \(text)") }
             }
+        }
+    }
+
+    func testTheLogScaleAndItsTicksAreTotalOverRandomFiniteDoubles() {
+        var random = SplitMix64(seed: Self.seed ^ 8)
+        for _ in 0..<20_000 {
+            let v = extremeDouble(&random)
             let a = abs(v), b = abs(extremeDouble(&random))
             let (lo, hi) = (min(a, b), max(a, b))
             let domain = Ticks.logDomain(lo, hi)
@@ -37,6 +44,13 @@ final class NumberFuzzTests: FuzzTestCase {
             if ticks.isEmpty || ticks.count > 60 || !ticks.allSatisfy({ $0.isFinite && $0 > 0 }) { record("log10Ticks gives no, too many or non-finite ticks", "\(domain) → \(ticks.count)") }
             let y = LogScale(lo: domain.lo, hi: domain.hi, start: 400, end: 0)(v)
             if !(0...400).contains(y) { record("LogScale maps outside its pixels", "\(v) on \(domain) → \(y)") }
+        }
+    }
+
+    func testLinearTicksAreTotalOverRandomFiniteDoubles() {
+        var random = SplitMix64(seed: Self.seed ^ 9)
+        for _ in 0..<20_000 {
+            let v = extremeDouble(&random)
             let linear = Ticks.linearDomain(min(v, 0), max(v, 0), count: 6)
             let marks = Ticks.linearTicks(lo: linear.lo, hi: linear.hi, count: 6)
             if marks.count > 1001 || !marks.allSatisfy(\.isFinite) { record("linearTicks gives too many or non-finite ticks", "\(linear) → \(marks.count)") }
