@@ -21,11 +21,7 @@ import Synchronization
 public final class CrossMemoryAttach: Mechanism {
     public static let name = "cma"
     public static let summary = "process_vm_writev(2) straight into the peer's memory, slots announced through shared indices"
-    public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .zeroCopy, copyModes: [.copy, .zero])
-        t.usesRingSize = true
-        return t
-    }
+    public static let traits = MechanismTraits(family: .zeroCopy, copyModes: [.copy, .zero], usesRingSize: true)
 
     /// How many slots one landing area has, and their size: a whole message (a cache line at
     /// least), or half the ring for a larger one, which then goes in pieces; two slots at least,

@@ -4,7 +4,7 @@ import CIPCShim
 /// Four descriptors, two one-way paths: producer→consumer (`forward`) and consumer→producer
 /// (`backward`). Pipes and FIFOs reduce to this; each worker keeps the two ends it uses and
 /// closes the others, so a dead peer shows up as EOF or EPIPE rather than a hang.
-struct DuplexDescriptors: ~Copyable {
+public struct DuplexDescriptors: ~Copyable {
     var forwardRead = OwnedDescriptor()
     var forwardWrite = OwnedDescriptor()
     var backwardRead = OwnedDescriptor()

@@ -6,9 +6,7 @@ import CIPCShim
 public final class EventCounter: Mechanism {
     public static let name = "eventfd"
     public static let summary = "eventfd counters, one per direction (8-byte payload)"
-    public static let traits = MechanismTraits(
-        family: .notify, modes: [.latency], fixedPayloadBytes: 8,
-        restriction: "a counter adds up what is written, so a stream of messages cannot be told apart")
+    public static let traits = MechanismTraits.notification("a counter adds up what is written, so a stream of messages cannot be told apart")
 
     private var forward = OwnedDescriptor()
     private var backward = OwnedDescriptor()

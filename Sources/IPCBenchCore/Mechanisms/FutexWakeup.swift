@@ -11,9 +11,7 @@ import Synchronization
 public final class FutexWakeup: Mechanism {
     public static let name = "futex"
     public static let summary = "futex word in shared memory: value in a mailbox, sequence bumped, FUTEX_WAKE (8-byte payload)"
-    public static let traits = MechanismTraits(
-        family: .notify, modes: [.latency], fixedPayloadBytes: 8,
-        restriction: "one 8-byte mailbox per direction, which a stream would overwrite")
+    public static let traits = MechanismTraits.notification("one 8-byte mailbox per direction, which a stream would overwrite")
 
     /// Two cache lines: producer→consumer at 0, consumer→producer at 64.
     private let lines: MemoryRegion

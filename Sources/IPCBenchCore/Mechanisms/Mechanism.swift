@@ -77,7 +77,8 @@ public struct MechanismTraits: Sendable {
 
     public init(
         family: MechanismFamily, modes: [Mode] = Mode.allCases, waits: [WaitMode] = WaitMode.allCases,
-        copyModes: [CopyMode] = [.copy], fixedPayloadBytes: Int? = nil, ceiling: Ceiling? = nil, restriction: String? = nil
+        copyModes: [CopyMode] = [.copy], fixedPayloadBytes: Int? = nil, ceiling: Ceiling? = nil, restriction: String? = nil,
+        usesRingSize: Bool = false, lossy: Bool = false
     ) {
         self.family = family
         self.modes = modes
@@ -86,6 +87,14 @@ public struct MechanismTraits: Sendable {
         self.fixedPayloadBytes = fixedPayloadBytes
         self.ceiling = ceiling
         self.restriction = restriction
+        self.usesRingSize = usesRingSize
+        self.lossy = lossy
+    }
+
+    /// A pure wake-up (the `notify` family): one 8-byte value per message, round trips only;
+    /// `restriction` says why, in the mechanism's terms.
+    static func notification(_ restriction: String) -> MechanismTraits {
+        MechanismTraits(family: .notify, modes: [.latency], fixedPayloadBytes: 8, restriction: restriction)
     }
 
     /// A kernel queue that keeps message boundaries with many writers and readers.

@@ -228,8 +228,14 @@ public struct MemfdEndpoint: InPlaceEndpoint {
 
     @inline(__always)
     public mutating func writable(limit: Int) throws(IPCError) -> UnsafeMutableRawBufferPointer {
-        let base = Self.inline(sending.count) ? outgoingStaging : sending.mapping!
-        return UnsafeMutableRawBufferPointer(start: base + sending.offset, count: min(limit, sending.count - sending.offset))
+        Self.rest(of: sending, staging: outgoingStaging, limit: limit)
+    }
+
+    /// What is left of `message`, at most `limit` bytes: in its memfd, or in `staging` when inline.
+    @inline(__always)
+    private static func rest(of message: MemfdMessage, staging: UnsafeMutableRawPointer, limit: Int) -> UnsafeMutableRawBufferPointer {
+        let base = inline(message.count) ? staging : message.mapping!
+        return UnsafeMutableRawBufferPointer(start: base + message.offset, count: min(limit, message.count - message.offset))
     }
 
     public mutating func commit(_ bytes: Int) throws(IPCError) {
@@ -252,8 +258,7 @@ public struct MemfdEndpoint: InPlaceEndpoint {
 
     @inline(__always)
     public mutating func readable(limit: Int) throws(IPCError) -> UnsafeRawBufferPointer {
-        let base = Self.inline(receiving.count) ? incomingStaging : receiving.mapping!
-        return UnsafeRawBufferPointer(start: base + receiving.offset, count: min(limit, receiving.count - receiving.offset))
+        UnsafeRawBufferPointer(Self.rest(of: receiving, staging: incomingStaging, limit: limit))
     }
 
     public mutating func release(_ bytes: Int) throws(IPCError) {

@@ -7,9 +7,7 @@ public final class RealtimeSignal: Mechanism {
     public static let name = "signal"
     public static let summary = "SIGRTMIN with a value (sigqueue), received with sigwaitinfo (8-byte payload)"
     public static var traits: MechanismTraits {
-        var t = MechanismTraits(
-            family: .notify, modes: [.latency], fixedPayloadBytes: 8,
-            restriction: "a signal is a notification carrying one 8-byte value, no stream of messages to time")
+        var t = MechanismTraits.notification("a signal is a notification carrying one 8-byte value, no stream of messages to time")
         t.workerBlockedSignals = [ipc_sigrtmin()]
         return t
     }

@@ -23,11 +23,7 @@ struct RingPair {
     }
 
     /// What every ring-backed mechanism declares: `--ring-size`, and both copy modes.
-    static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .rings, copyModes: [.copy, .zero])
-        t.usesRingSize = true
-        return t
-    }
+    static let traits = MechanismTraits(family: .rings, copyModes: [.copy, .zero], usesRingSize: true)
 
     static func limitation(payloadBytes: Int, mode: Mode, ringBytes: Int) -> String? {
         RingLayout.isValidCapacity(ringBytes) ? nil

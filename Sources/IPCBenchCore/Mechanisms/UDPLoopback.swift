@@ -7,11 +7,7 @@ import Glibc
 public final class UDPLoopback: Mechanism {
     public static let name = "udp"
     public static let summary = "UDP over 127.0.0.1 (connected sockets), loss and reordering counted"
-    public static var traits: MechanismTraits {
-        var t = MechanismTraits(family: .kernel, modes: [.latency, .throughput])
-        t.lossy = true
-        return t
-    }
+    public static let traits = MechanismTraits(family: .kernel, modes: [.latency, .throughput], lossy: true)
     /// The largest UDP payload over IPv4 (65535 - 8 - 20).
     public static let largestDatagram = 65_507
     /// How long a receiver waits for a datagram before counting it lost.
