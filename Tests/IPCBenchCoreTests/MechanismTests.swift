@@ -31,6 +31,24 @@ final class MechanismTests: LeakCheckedTestCase {
         return coordinator.run(scenario, repetition: 1)
     }
 
+    /// What traits declare (modes, waits, a fixed payload), the harness refuses by itself, and
+    /// the skipped row says the mechanism's own reason.
+    func testDeclaredRestrictionsAreSkippedWithTheMechanismsReason() throws {
+        let directory = try PrivateDirectory()
+        defer { directory.remove() }
+        let coordinator = Coordinator(directory: directory, timeoutSeconds: 5)
+        func reason(_ name: String, _ mode: Mode, _ bytes: Int, _ wait: WaitMode) -> String? {
+            coordinator.skipReason(Scenario(mechanism: name, mode: mode, payloadBytes: bytes, placement: .unpinned, wait: wait, messages: 10))
+        }
+        XCTAssertEqual(reason("eventfd", .throughput, 8, .block),
+                       "eventfd runs only in latency mode: a counter adds up what is written, so a stream of messages cannot be told apart")
+        XCTAssertEqual(reason("futex", .latency, 64, .block), "futex carries exactly one 8-byte value")
+        XCTAssertEqual(reason("signal", .latency, 16, .spin), "signal carries exactly one 8-byte value")
+        XCTAssertTrue(reason("cacheline", .latency, 8, .block)?.hasPrefix("cacheline runs only with --waits spin: ") == true)
+        XCTAssertNil(reason("eventfd", .latency, 8, .block))
+        XCTAssertEqual(MechanismRegistry.named("cacheline")!.limitsSummary(MachineLimits.current()), "8 bytes, latency only, spin only")
+    }
+
     func testSpinningOnOneCoreYieldsInsteadOfLivelocking() {
         for name in ["pipe", "unix-dgram", "posix-mq", "sysv-mq", "eventfd", "signal"] {
             let size = name == "eventfd" || name == "signal" ? 8 : 64

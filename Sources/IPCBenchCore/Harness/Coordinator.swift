@@ -47,7 +47,7 @@ public final class Coordinator {
             return "\(type.name) runs only with --waits \(traits.waits.map(\.rawValue).joined(separator: ", "))" + because
         }
         if let fixed = traits.fixedPayloadBytes, scenario.payloadBytes != fixed {
-            return "\(type.name) carries exactly one \(fixed)-byte value" + because
+            return "\(type.name) carries exactly one \(fixed)-byte value"
         }
         if !traits.copyModes.contains(scenario.copy) {
             return "\(type.name) cannot lend its memory: --copy \(traits.copyModes.map(\.rawValue).joined(separator: ", ")) only"
