@@ -10,18 +10,11 @@ struct BarChart {
         var value: Double
         var text: String
         var colour: String
-        init(label: String, value: Double, text: String, colour: String) {
-            self.label = label
-            self.value = value
-            self.text = text
-            self.colour = colour
-        }
     }
 
     struct Reference {
         var label: String
         var value: Double
-        init(label: String, value: Double) { self.label = label; self.value = value }
     }
 
     struct Panel {
@@ -29,12 +22,6 @@ struct BarChart {
         var axisTitle: String
         var bars: [Bar]
         var reference: Reference?
-        init(title: String, axisTitle: String, bars: [Bar], reference: Reference?) {
-            self.title = title
-            self.axisTitle = axisTitle
-            self.bars = bars
-            self.reference = reference
-        }
     }
 
     var title: String
@@ -43,12 +30,6 @@ struct BarChart {
     /// What the bar colours mean (the mechanism families), drawn under the title.
     var legend: [(label: String, colour: String)] = []
     var width = 900.0
-
-    init(title: String, subtitle: String, panels: [Panel]) {
-        self.title = title
-        self.subtitle = subtitle
-        self.panels = panels
-    }
 
     static let rowHeight = 26.0
     static let barHeight = 18.0

@@ -9,14 +9,6 @@ struct ChangeChart {
         var high: Double
         var verdict: Verdict
         var tooltip: String
-        init(label: String, percent: Double, low: Double, high: Double, verdict: Verdict, tooltip: String) {
-            self.label = label
-            self.percent = percent
-            self.low = low
-            self.high = high
-            self.verdict = verdict
-            self.tooltip = tooltip
-        }
     }
 
     var title: String
@@ -26,15 +18,6 @@ struct ChangeChart {
     var rows: [Row]
     var footnotes: [String]
     var width = 900.0
-
-    init(title: String, subtitle: String, threshold: Double, confidence: Double, rows: [Row], footnotes: [String]) {
-        self.title = title
-        self.subtitle = subtitle
-        self.threshold = threshold
-        self.confidence = confidence
-        self.rows = rows
-        self.footnotes = footnotes
-    }
 
     static func colour(_ verdict: Verdict) -> String {
         switch verdict {

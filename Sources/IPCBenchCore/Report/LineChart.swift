@@ -11,7 +11,6 @@ struct LineChart {
         var y: Double
         /// The value as people read it, for the tooltip.
         var text: String
-        init(x: Double, y: Double, text: String) { self.x = x; self.y = y; self.text = text }
     }
 
     struct Series {
@@ -23,18 +22,12 @@ struct LineChart {
         var width = 2.2
         var opacity = 1.0
         var hollowMarkers = false
-        init(name: String, points: [Point], style: SeriesStyle) {
-            self.name = name
-            self.points = points
-            self.style = style
-        }
     }
 
     /// A ceiling: one point is drawn as a horizontal line across the plot.
     struct Reference {
         var label: String
         var points: [Point]
-        init(label: String, points: [Point]) { self.label = label; self.points = points }
     }
 
     struct LegendItem {
@@ -44,12 +37,6 @@ struct LineChart {
         var marker: Marker?
         var hollow = false
         var width = 2.2
-        init(label: String, colour: String, dash: String?, marker: Marker?) {
-            self.label = label
-            self.colour = colour
-            self.dash = dash
-            self.marker = marker
-        }
     }
 
     /// One small chart of the stack: its own lines and legend, the shared axes and ceilings.
@@ -57,11 +44,6 @@ struct LineChart {
         var title: String
         var series: [Series]
         var legend: [LegendItem]
-        init(title: String, series: [Series], legend: [LegendItem]) {
-            self.title = title
-            self.series = series
-            self.legend = legend
-        }
     }
 
     var title: String
@@ -74,18 +56,6 @@ struct LineChart {
     /// Entries every panel's legend ends with (the ceilings, the p50/p99 key).
     var sharedLegend: [LegendItem] = []
     var width = 900.0
-
-    init(title: String, subtitle: String, xTitle: String, yTitle: String, series: [Series], legend: [LegendItem]) {
-        self.init(title: title, subtitle: subtitle, xTitle: xTitle, yTitle: yTitle, panels: [Panel(title: "", series: series, legend: legend)])
-    }
-
-    init(title: String, subtitle: String, xTitle: String, yTitle: String, panels: [Panel]) {
-        self.title = title
-        self.subtitle = subtitle
-        self.xTitle = xTitle
-        self.yTitle = yTitle
-        self.panels = panels
-    }
 
     /// The series of every panel (tests and callers read them).
     var series: [Series] { panels.flatMap(\.series) }
