@@ -4,14 +4,8 @@ import IPCBenchCore
 /// `ipcbench plot RESULTS.csv --output DIR [--baseline BASE.csv] [--threshold PERCENT]`: SVG
 /// charts and an index.html, drawn by ipcbench itself.
 struct PlotCommand: Subcommand {
-    /// Exit statuses of `plot`.
-    enum Status {
-        static let success: Int32 = 0
-        /// A CSV cannot be used: unreadable, malformed, nothing to plot, or not comparable.
-        static let badInput: Int32 = 2
-        static let usage: Int32 = 64
-        static let cannotWrite: Int32 = 73
-    }
+    /// Exit statuses of `plot` (``exitStatuses`` says which it returns), from the one table.
+    typealias Status = ExitCode
 
     var files: [String] = []
     var baseline: String?
