@@ -42,12 +42,7 @@ struct BarChart {
         let legendHeight = legend.isEmpty ? 0.0 : 26
         var doc = SVGDocument(width: width, height: 76 + legendHeight + heights.reduce(0, +))
         var top = doc.heading(title, subtitle) + 6
-        var x = 20.0
-        for item in legend {
-            doc.rect(x: x, y: top, width: 14, height: 14, fill: item.colour)
-            doc.text(item.label, x: x + 20, y: top + 12, size: ChartText.legend, fill: ChartText.ink)
-            x += 20 + SVGDocument.textWidth(item.label, size: ChartText.legend) + 22
-        }
+        _ = doc.swatches(legend, x: 20, y: top)
         top += legendHeight
         for (panel, height) in zip(panels, heights) {
             draw(panel, into: &doc, top: top, plotLeft: plotLeft, plotRight: plotRight, labelWidth: labelWidth)
