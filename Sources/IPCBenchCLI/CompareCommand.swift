@@ -7,20 +7,8 @@ import IPCBenchCore
 struct CompareCommand: Subcommand {
     enum Format: String, CaseIterable { case table, markdown, csv, json }
 
-    /// Exit statuses of `compare`.
-    enum Status {
-        static let noRegression: Int32 = 0
-        static let regression: Int32 = 1
-        static let badInput: Int32 = 2        // unreadable or malformed CSV
-        static let differentSchema: Int32 = 3
-        static let nothingToCompare: Int32 = 4
-        static let differentMachines: Int32 = 5
-        /// No regression was shown, but a comparison whose estimate is beyond the threshold on
-        /// the worse side stayed undecided: more repetitions are needed, CI must not pass it.
-        static let undecided: Int32 = 6
-        static let usage: Int32 = 64
-        static let cannotWrite: Int32 = 73
-    }
+    /// Exit statuses of `compare` (``exitStatuses`` says which it returns), from the one table.
+    typealias Status = ExitCode
 
     var files: [String] = []
     var thresholdPercent = 5.0
@@ -67,7 +55,7 @@ struct CompareCommand: Subcommand {
     static func status(_ report: ComparisonReport) -> Int32 {
         if !report.regressions.isEmpty { return Status.regression }
         if !report.likelyRegressions.isEmpty { return Status.undecided }
-        return Status.noRegression
+        return Status.success
     }
 
     func run() -> Int32 {

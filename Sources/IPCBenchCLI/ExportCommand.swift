@@ -4,8 +4,8 @@ import IPCBenchCore
 /// `ipcbench export RESULTS --format bmf|github-action-benchmark|hgrm [--output PATH]`: a run's
 /// results in the formats CI dashboards and HdrHistogram tools read.
 struct ExportCommand: Subcommand {
-    /// Exit statuses of `export`: plot's (2 the results cannot be used, 64, 73).
-    typealias Status = PlotCommand.Status
+    /// Exit statuses of `export` (``exitStatuses`` says which it returns), from the one table.
+    typealias Status = ExitCode
 
     var files: [String] = []
     var format: ExportFormat?

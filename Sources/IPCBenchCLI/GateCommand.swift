@@ -4,17 +4,8 @@ import IPCBenchCore
 /// `ipcbench gate`: the paired, sequential A/B regression gate (see `ABGate`), and with
 /// `--learn-thresholds` the A/A run that writes per-scenario noise thresholds.
 struct GateCommand: Subcommand {
-    /// Exit statuses of `gate`; 0, 1 and 6 as in compare.
-    enum Status {
-        static let pass: Int32 = 0
-        static let regression: Int32 = 1
-        static let nothingToCompare: Int32 = 4
-        static let undecided: Int32 = 6
-        static let usage: Int32 = 64
-        static let badSuite: Int32 = 65
-        static let setupFailed: Int32 = 71
-        static let cannotWrite: Int32 = 73
-    }
+    /// Exit statuses of `gate` (``exitStatuses`` says which it returns), from the one table.
+    typealias Status = ExitCode
 
     var base: String?
     var candidate: String?
@@ -147,7 +138,7 @@ struct GateCommand: Subcommand {
             ("skipped", .array(outcome.skipped.map { .object([("scenario", ComparisonText.keyJSON($0.0)), ("why", .string($0.1))]) })),
             ("failed", .array(outcome.failed.map { .object([("scenario", ComparisonText.keyJSON($0.key)), ("side", .string($0.side)), ("note", .string($0.note))]) })),
         ])
-        var status = Status.pass
+        var status = Status.success
         var summary = "### ipcbench gate\n\n"
         var table = ""
         if let report = outcome.report {

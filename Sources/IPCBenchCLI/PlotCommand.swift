@@ -4,14 +4,8 @@ import IPCBenchCore
 /// `ipcbench plot RESULTS.csv --output DIR [--baseline BASE.csv] [--threshold PERCENT]`: SVG
 /// charts and an index.html, drawn by ipcbench itself.
 struct PlotCommand: Subcommand {
-    /// Exit statuses of `plot`.
-    enum Status {
-        static let success: Int32 = 0
-        /// A CSV cannot be used: unreadable, malformed, nothing to plot, or not comparable.
-        static let badInput: Int32 = 2
-        static let usage: Int32 = 64
-        static let cannotWrite: Int32 = 73
-    }
+    /// Exit statuses of `plot` (``exitStatuses`` says which it returns), from the one table.
+    typealias Status = ExitCode
 
     var files: [String] = []
     var baseline: String?
@@ -23,6 +17,8 @@ struct PlotCommand: Subcommand {
     var spectra: [String]?
     /// The one results file (``validate()`` makes sure there is one).
     var results: String { files.first ?? "" }
+    /// `--output` as the closing message names it, without a trailing `/`.
+    private var outputFolder: String { output.hasSuffix("/") ? String(output.dropLast()) : output }
 
     static let name = "plot"
     static var operands: Operands<PlotCommand>? { Operands(synopsis: "RESULTS.csv|RESULTS.json", target: \.files) }
@@ -110,8 +106,7 @@ struct PlotCommand: Subcommand {
             printError("--output: \(error)")
             return Status.cannotWrite
         }
-        let folder = output.hasSuffix("/") ? String(output.dropLast()) : output
-        print(TextSafety.forTerminal("\(written.count - 1) charts in \(folder)/; open \(folder)/index.html"))
+        print(TextSafety.forTerminal("\(written.count - 1) charts in \(outputFolder)/; open \(outputFolder)/index.html"))
         return Status.success
     }
 
@@ -127,8 +122,7 @@ struct PlotCommand: Subcommand {
             printError("--output: \(error)")
             return Status.cannotWrite
         }
-        let out = output.hasSuffix("/") ? String(output.dropLast()) : output
-        print(TextSafety.forTerminal("\(files.count - 1) charts of \(runs.runs.count) runs in \(out)/; open \(out)/index.html"))
+        print(TextSafety.forTerminal("\(files.count - 1) charts of \(runs.runs.count) runs in \(outputFolder)/; open \(outputFolder)/index.html"))
         return Status.success
     }
 }

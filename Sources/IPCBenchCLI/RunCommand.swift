@@ -95,7 +95,7 @@ struct RunCommand: Subcommand {
         } catch {
             // `default` is built in and always found; other names are files.
             switch error {
-            case .invalid, .notARegularFile: printError("bad suite: \(error)"); return ExitCode.badInput
+            case .invalid, .notARegularFile: printError("bad suite: \(error)"); return ExitCode.badSuite
             case .unreadable: printError("\(error)"); return ExitCode.setupFailed
             case .notFound: printError("--suite: \(error)"); return ExitCode.usage
             }
@@ -247,7 +247,7 @@ struct RunCommand: Subcommand {
         if alone > RunPlan.maximumRuns && runs <= alone {
             printError("bad suite: \(suite.path ?? suite.name): \(count) scenario runs (scenarios x repetitions), \(limit); "
                 + "shorten its lists or repetitions")
-            return ExitCode.badInput
+            return ExitCode.badSuite
         }
         printError("the options make \(count) scenario runs (scenarios x repetitions), \(limit); give shorter "
             + "--mechanisms, --modes, --sizes, --placements, --waits or --pairs lists, or fewer --repetitions")

@@ -10,18 +10,11 @@ struct BarChart {
         var value: Double
         var text: String
         var colour: String
-        init(label: String, value: Double, text: String, colour: String) {
-            self.label = label
-            self.value = value
-            self.text = text
-            self.colour = colour
-        }
     }
 
     struct Reference {
         var label: String
         var value: Double
-        init(label: String, value: Double) { self.label = label; self.value = value }
     }
 
     struct Panel {
@@ -29,12 +22,6 @@ struct BarChart {
         var axisTitle: String
         var bars: [Bar]
         var reference: Reference?
-        init(title: String, axisTitle: String, bars: [Bar], reference: Reference?) {
-            self.title = title
-            self.axisTitle = axisTitle
-            self.bars = bars
-            self.reference = reference
-        }
     }
 
     var title: String
@@ -43,12 +30,6 @@ struct BarChart {
     /// What the bar colours mean (the mechanism families), drawn under the title.
     var legend: [(label: String, colour: String)] = []
     var width = 900.0
-
-    init(title: String, subtitle: String, panels: [Panel]) {
-        self.title = title
-        self.subtitle = subtitle
-        self.panels = panels
-    }
 
     static let rowHeight = 26.0
     static let barHeight = 18.0
@@ -61,12 +42,7 @@ struct BarChart {
         let legendHeight = legend.isEmpty ? 0.0 : 26
         var doc = SVGDocument(width: width, height: 76 + legendHeight + heights.reduce(0, +))
         var top = doc.heading(title, subtitle) + 6
-        var x = 20.0
-        for item in legend {
-            doc.rect(x: x, y: top, width: 14, height: 14, fill: item.colour)
-            doc.text(item.label, x: x + 20, y: top + 12, size: ChartText.legend, fill: ChartText.ink)
-            x += 20 + SVGDocument.textWidth(item.label, size: ChartText.legend) + 22
-        }
+        _ = doc.swatches(legend, x: 20, y: top)
         top += legendHeight
         for (panel, height) in zip(panels, heights) {
             draw(panel, into: &doc, top: top, plotLeft: plotLeft, plotRight: plotRight, labelWidth: labelWidth)

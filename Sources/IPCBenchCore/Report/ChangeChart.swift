@@ -9,14 +9,6 @@ struct ChangeChart {
         var high: Double
         var verdict: Verdict
         var tooltip: String
-        init(label: String, percent: Double, low: Double, high: Double, verdict: Verdict, tooltip: String) {
-            self.label = label
-            self.percent = percent
-            self.low = low
-            self.high = high
-            self.verdict = verdict
-            self.tooltip = tooltip
-        }
     }
 
     var title: String
@@ -26,15 +18,6 @@ struct ChangeChart {
     var rows: [Row]
     var footnotes: [String]
     var width = 900.0
-
-    init(title: String, subtitle: String, threshold: Double, confidence: Double, rows: [Row], footnotes: [String]) {
-        self.title = title
-        self.subtitle = subtitle
-        self.threshold = threshold
-        self.confidence = confidence
-        self.rows = rows
-        self.footnotes = footnotes
-    }
 
     static func colour(_ verdict: Verdict) -> String {
         switch verdict {
@@ -74,12 +57,7 @@ struct ChangeChart {
         let scale = LinearScale(lo: domain.lo, hi: domain.hi, start: plotLeft, end: plotRight)
 
         // Legend: verdict colours, the band, the whisker.
-        var lx = 20.0
-        for verdict in Verdict.allCases {
-            doc.rect(x: lx, y: legendTop, width: 14, height: 14, fill: Self.colour(verdict))
-            doc.text(verdict.rawValue, x: lx + 20, y: legendTop + 12, size: ChartText.legend, fill: ChartText.ink)
-            lx += 20 + SVGDocument.textWidth(verdict.rawValue, size: ChartText.legend) + 22
-        }
+        var lx = doc.swatches(Verdict.allCases.map { ($0.rawValue, Self.colour($0)) }, x: 20, y: legendTop)
         doc.rect(x: lx, y: legendTop, width: 22, height: 14, fill: "#EDEDED", stroke: "#BBBBBB")
         let band = "±\(threshold == threshold.rounded() ? fixed(threshold, 0) : percentText(threshold))% threshold"
         doc.text(band, x: lx + 28, y: legendTop + 12, size: ChartText.legend, fill: ChartText.ink)

@@ -120,6 +120,17 @@ extension SVGDocument {
         }
     }
 
+    /// Colour swatches in a row from `x`, each followed by its label; returns where the row ends.
+    mutating func swatches(_ items: [(label: String, colour: String)], x: Double, y: Double) -> Double {
+        var x = x
+        for item in items {
+            rect(x: x, y: y, width: 14, height: 14, fill: item.colour)
+            text(item.label, x: x + 20, y: y + 12, size: ChartText.legend, fill: ChartText.ink)
+            x += 20 + SVGDocument.textWidth(item.label, size: ChartText.legend) + 22
+        }
+        return x
+    }
+
     /// Title and subtitle, top left; returns where the content may start.
     mutating func heading(_ title: String, _ subtitle: String) -> Double {
         self.title = title

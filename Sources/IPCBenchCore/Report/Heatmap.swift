@@ -9,11 +9,6 @@ struct Heatmap {
         var value: Double?
         var text: String
         var tooltip: String
-        init(value: Double?, text: String, tooltip: String) {
-            self.value = value
-            self.text = text
-            self.tooltip = tooltip
-        }
     }
 
     var title: String
@@ -26,18 +21,6 @@ struct Heatmap {
     var higherIsBetter: Bool
     var scaleTitle: String
     var width = 900.0
-
-    init(title: String, subtitle: String, columnTitle: String, rowLabels: [String], columnLabels: [String],
-                cells: [[Cell]], higherIsBetter: Bool, scaleTitle: String) {
-        self.title = title
-        self.subtitle = subtitle
-        self.columnTitle = columnTitle
-        self.rowLabels = rowLabels
-        self.columnLabels = columnLabels
-        self.cells = cells
-        self.higherIsBetter = higherIsBetter
-        self.scaleTitle = scaleTitle
-    }
 
     static let viridis: [(Double, Double, Double)] = [
         (68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),

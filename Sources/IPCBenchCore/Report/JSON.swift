@@ -33,25 +33,16 @@ public indirect enum JSON {
     }
 
     public static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        "\"" + escapes(s) + "\""
     }
+
+    /// RFC 8259's short escapes, `\u00XX` for the other control characters.
+    private static let escapes = EscapeTable(
+        ["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"],
+        control: { c in
+            let hex = String(c.value, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        })
 
     /// A CSV cell as JSON, typed by its column in ``ResultSchema``: empty is null, text a
     /// string, a flag a bool, a number a number. A column the schema does not know is guessed.

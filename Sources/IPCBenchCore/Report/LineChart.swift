@@ -11,7 +11,6 @@ struct LineChart {
         var y: Double
         /// The value as people read it, for the tooltip.
         var text: String
-        init(x: Double, y: Double, text: String) { self.x = x; self.y = y; self.text = text }
     }
 
     struct Series {
@@ -23,18 +22,12 @@ struct LineChart {
         var width = 2.2
         var opacity = 1.0
         var hollowMarkers = false
-        init(name: String, points: [Point], style: SeriesStyle) {
-            self.name = name
-            self.points = points
-            self.style = style
-        }
     }
 
     /// A ceiling: one point is drawn as a horizontal line across the plot.
     struct Reference {
         var label: String
         var points: [Point]
-        init(label: String, points: [Point]) { self.label = label; self.points = points }
     }
 
     struct LegendItem {
@@ -44,12 +37,6 @@ struct LineChart {
         var marker: Marker?
         var hollow = false
         var width = 2.2
-        init(label: String, colour: String, dash: String?, marker: Marker?) {
-            self.label = label
-            self.colour = colour
-            self.dash = dash
-            self.marker = marker
-        }
     }
 
     /// One small chart of the stack: its own lines and legend, the shared axes and ceilings.
@@ -57,11 +44,6 @@ struct LineChart {
         var title: String
         var series: [Series]
         var legend: [LegendItem]
-        init(title: String, series: [Series], legend: [LegendItem]) {
-            self.title = title
-            self.series = series
-            self.legend = legend
-        }
     }
 
     var title: String
@@ -74,18 +56,6 @@ struct LineChart {
     /// Entries every panel's legend ends with (the ceilings, the p50/p99 key).
     var sharedLegend: [LegendItem] = []
     var width = 900.0
-
-    init(title: String, subtitle: String, xTitle: String, yTitle: String, series: [Series], legend: [LegendItem]) {
-        self.init(title: title, subtitle: subtitle, xTitle: xTitle, yTitle: yTitle, panels: [Panel(title: "", series: series, legend: legend)])
-    }
-
-    init(title: String, subtitle: String, xTitle: String, yTitle: String, panels: [Panel]) {
-        self.title = title
-        self.subtitle = subtitle
-        self.xTitle = xTitle
-        self.yTitle = yTitle
-        self.panels = panels
-    }
 
     /// The series of every panel (tests and callers read them).
     var series: [Series] { panels.flatMap(\.series) }
@@ -122,11 +92,9 @@ struct LineChart {
         var top = firstTop
         for (i, panel) in panels.enumerated() {
             let bottom = top + heights[i]
-            if stacked {
-                doc.text(SVGDocument.fitted(panel.title, width: width - 40, size: 15), x: 20, y: top - 14, size: 15, bold: true, fill: ChartText.ink)
-            }
-            let frame = Frame(left: plotLeft, right: plotRight, top: top, bottom: bottom, legendWidth: legendWidth)
-            draw(panel, legend: legends[i], in: frame, x: xScale, yDomain: yDomain, yTicks: yTicks, xTicks: xTicks, into: &doc)
+            let area = PlotArea(left: plotLeft, right: plotRight, top: top, bottom: bottom, legendWidth: legendWidth)
+            if stacked { doc.panelTitle(panel.title, above: area) }
+            draw(panel, legend: legends[i], in: area, x: xScale, yDomain: yDomain, yTicks: yTicks, xTicks: xTicks, into: &doc)
             top = bottom + panelGap
         }
         return doc.render()
@@ -134,32 +102,17 @@ struct LineChart {
 
     static let legendRow = 20.0
 
-    struct Frame {
-        var left: Double
-        var right: Double
-        var top: Double
-        var bottom: Double
-        var legendWidth: Double
-    }
-
-    private func draw(_ panel: Panel, legend: [LegendItem], in f: Frame, x xScale: LogScale, yDomain: (lo: Double, hi: Double),
+    private func draw(_ panel: Panel, legend: [LegendItem], in f: PlotArea, x xScale: LogScale, yDomain: (lo: Double, hi: Double),
                       yTicks: [Double], xTicks: [Double], into doc: inout SVGDocument) {
         let yScale = LogScale(lo: yDomain.lo, hi: yDomain.hi, start: f.bottom, end: f.top)
-        for v in yTicks {
-            let y = yScale(v)
-            doc.line(x1: f.left, y1: y, x2: f.right, y2: y, stroke: ChartText.grid)
-            doc.text(tickText(v), x: f.left - 8, y: y + 4, size: ChartText.tick, anchor: .end, fill: ChartText.muted)
-        }
+        doc.horizontalGrid(yTicks, { yScale($0) }, in: f)
         for v in xTicks {
             let x = xScale(v)
             doc.line(x1: x, y1: f.top, x2: x, y2: f.bottom, stroke: ChartText.grid)
             doc.line(x1: x, y1: f.bottom, x2: x, y2: f.bottom + 5, stroke: ChartText.axis)
             doc.text(ByteSize.format(Int(v)), x: x, y: f.bottom + 20, size: ChartText.tick, anchor: .middle, fill: ChartText.muted)
         }
-        doc.line(x1: f.left, y1: f.top, x2: f.left, y2: f.bottom, stroke: ChartText.axis)
-        doc.line(x1: f.left, y1: f.bottom, x2: f.right, y2: f.bottom, stroke: ChartText.axis)
-        doc.text(xTitle, x: (f.left + f.right) / 2, y: f.bottom + 46, size: ChartText.axisTitle, anchor: .middle, fill: ChartText.ink)
-        doc.text(yTitle, x: 20, y: (f.top + f.bottom) / 2, size: ChartText.axisTitle, anchor: .middle, fill: ChartText.ink, rotate: -90)
+        doc.axes(of: f, xTitle: xTitle, yTitle: yTitle)
 
         var referenceLabels: [(text: String, x: Double, y: Double)] = []
         for reference in references {

@@ -4,11 +4,6 @@ struct MessageChart {
     var lines: [String]
     var width = 900.0
 
-    init(title: String, lines: [String]) {
-        self.title = title
-        self.lines = lines
-    }
-
     func svg() -> String {
         var doc = SVGDocument(width: width, height: 70 + Double(lines.count) * 22 + 20)
         var y = doc.heading(title, "") + 16

@@ -18,21 +18,9 @@ public enum ResultSchema {
         .text("note", .outcome) { $0.result.note },
         .decimal("msgs_per_s", .metric, places: 1, unit: .messagesPerSecond, .higherIsBetter, label: "msgs/s") { $0.result.messagesPerSecond },
         .decimal("mib_per_s", .metric, places: 3, unit: .mibPerSecond, .higherIsBetter, label: "MiB/s") { $0.result.mibPerSecond },
-        .integer("rtt_min_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "min rtt") { ns($0.roundTrips?.min) },
-        .integer("rtt_p50_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "p50 rtt") { ns($0.roundTrips?.percentile(50)) },
-        .integer("rtt_p90_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "p90 rtt") { ns($0.roundTrips?.percentile(90)) },
-        .integer("rtt_p99_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "p99 rtt") { ns($0.roundTrips?.percentile(99)) },
-        .integer("rtt_p999_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "p99.9 rtt") { ns($0.roundTrips?.percentile(99.9)) },
-        .integer("rtt_max_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "max rtt") { ns($0.roundTrips?.max) },
-        .decimal("rtt_mean_ns", .metric, places: 1, unit: .nanoseconds, .lowerIsBetter, label: "mean rtt") { $0.roundTrips?.mean },
+    ] + timeColumns("rtt", "rtt") { $0.roundTrips } + [
         .decimal("rtt_stddev_ns", .diagnostic, places: 1, unit: .nanoseconds) { $0.roundTrips?.standardDeviation },
-        .integer("oneway_min_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "min one-way") { ns($0.oneWay?.min) },
-        .integer("oneway_p50_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "p50 one-way") { ns($0.oneWay?.percentile(50)) },
-        .integer("oneway_p90_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "p90 one-way") { ns($0.oneWay?.percentile(90)) },
-        .integer("oneway_p99_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "p99 one-way") { ns($0.oneWay?.percentile(99)) },
-        .integer("oneway_p999_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "p99.9 one-way") { ns($0.oneWay?.percentile(99.9)) },
-        .integer("oneway_max_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "max one-way") { ns($0.oneWay?.max) },
-        .decimal("oneway_mean_ns", .metric, places: 1, unit: .nanoseconds, .lowerIsBetter, label: "mean one-way") { $0.oneWay?.mean },
+    ] + timeColumns("oneway", "one-way") { $0.oneWay } + [
         .integer("target_msgs_per_s", .setting, unit: .messagesPerSecond) { $0.scenario.rate },
         .decimal("cpu_ns_per_msg", .metric, places: 1, unit: .nanoseconds, .lowerIsBetter, label: "cpu/msg") { $0.ifOK($0.result.cpuNsPerMessage) },
         .decimal("ctx_switches_per_msg", .metric, places: 4, unit: .count, .lowerIsBetter, label: "ctx/msg") { $0.ifOK($0.result.contextSwitchesPerMessage) },
@@ -118,6 +106,24 @@ public enum ResultSchema {
     }
 
     private static func ns(_ value: UInt64?) -> Int? { value.map { Int(clamping: $0) } }
+
+    /// The columns of one kind of time, `PREFIX_min_ns` to `PREFIX_mean_ns`: round trips and
+    /// one-way times are summed up alike, from the histogram `times` reads.
+    private static func timeColumns(_ prefix: String, _ words: String,
+                                    _ times: @escaping @Sendable (RowSource) -> Histogram?) -> [ResultColumn] {
+        func time(_ name: String, _ label: String, _ value: @escaping @Sendable (Histogram) -> UInt64?) -> ResultColumn {
+            .integer("\(prefix)_\(name)_ns", .metric, unit: .nanoseconds, .lowerIsBetter, label: "\(label) \(words)") { ns(times($0).flatMap(value)) }
+        }
+        return [
+            time("min", "min") { $0.min },
+            time("p50", "p50") { $0.percentile(50) },
+            time("p90", "p90") { $0.percentile(90) },
+            time("p99", "p99") { $0.percentile(99) },
+            time("p999", "p99.9") { $0.percentile(99.9) },
+            time("max", "max") { $0.max },
+            .decimal("\(prefix)_mean_ns", .metric, places: 1, unit: .nanoseconds, .lowerIsBetter, label: "mean \(words)") { times($0)?.mean },
+        ]
+    }
 }
 
 extension RowSource {

@@ -2,26 +2,15 @@
 /// entities, and the control characters XML 1.0 cannot carry at all become U+FFFD, so a hostile
 /// mechanism name or note can never end an element or break the file.
 func xmlEscape(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-        default:
-            if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
-                out += "\u{FFFD}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out
+    xmlEscapes(text)
 }
+
+/// Tab, line feed and carriage return are the only C0 characters XML 1.0 allows; U+FFFE and
+/// U+FFFF are not characters to it at all.
+private let xmlEscapes = EscapeTable(
+    ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;", "\t": "\t", "\n": "\n", "\r": "\r",
+     "\u{FFFE}": "\u{FFFD}", "\u{FFFF}": "\u{FFFD}"],
+    control: { _ in "\u{FFFD}" })
 
 /// A small SVG writer for the plot report: shapes in paint order, every text and attribute
 /// escaped, coordinates rounded to 0.1 px so the files stay small and diff well.

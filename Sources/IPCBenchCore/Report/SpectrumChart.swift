@@ -61,21 +61,15 @@ struct SpectrumChart {
         for (i, panel) in panels.enumerated() {
             let top = firstTop + Double(i) * (panelHeight + gap), bottom = top + panelHeight
             let y = LogScale(lo: yDomain.lo, hi: yDomain.hi, start: bottom, end: top)
-            doc.text(SVGDocument.fitted(panel.title, width: width - 40, size: 15), x: 20, y: top - 14, size: 15, bold: true, fill: ChartText.ink)
-            for v in yTicks {
-                doc.line(x1: plotLeft, y1: y(v), x2: plotRight, y2: y(v), stroke: ChartText.grid)
-                doc.text(tickText(v), x: plotLeft - 8, y: y(v) + 4, size: ChartText.tick, anchor: .end, fill: ChartText.muted)
-            }
+            let area = PlotArea(left: plotLeft, right: plotRight, top: top, bottom: bottom, legendWidth: legendWidth)
+            doc.panelTitle(panel.title, above: area)
+            doc.horizontalGrid(yTicks, { y($0) }, in: area)
             for n in 0...Int(xMax) {
                 let px = x(Double(n))
                 doc.line(x1: px, y1: top, x2: px, y2: bottom, stroke: ChartText.grid)
                 doc.text(Self.tickLabel(n), x: px, y: bottom + 20, size: ChartText.tick, anchor: .middle, fill: ChartText.muted)
             }
-            doc.line(x1: plotLeft, y1: top, x2: plotLeft, y2: bottom, stroke: ChartText.axis)
-            doc.line(x1: plotLeft, y1: bottom, x2: plotRight, y2: bottom, stroke: ChartText.axis)
-            doc.text("percentile (%, log scale of 1/(1 − p))", x: (plotLeft + plotRight) / 2, y: bottom + 46, size: ChartText.axisTitle,
-                     anchor: .middle, fill: ChartText.ink)
-            doc.text(yTitle, x: 20, y: (top + bottom) / 2, size: ChartText.axisTitle, anchor: .middle, fill: ChartText.ink, rotate: -90)
+            doc.axes(of: area, xTitle: "percentile (%, log scale of 1/(1 − p))", yTitle: yTitle)
             for s in panel.series where !s.baseline.isEmpty {
                 doc.polyline(s.baseline.map { (x(Self.nines($0.percentile, count: s.baselineCount)), y($0.value)) }, stroke: s.style.colour,
                              width: 1.6, dash: "5 4", opacity: 0.8, tooltip: "\(s.name), baseline")
