@@ -20,7 +20,7 @@ public final class SharedMapping {
         var reservation: StaticString {
             switch self {
             case .posixShm: return "posix_fallocate in /dev/shm"
-            case .file: return "posix_fallocate of a file in TMPDIR"
+            case .file: return "posix_fallocate of the ring file in TMPDIR"
             case .systemV: return "shmget"
             }
         }
