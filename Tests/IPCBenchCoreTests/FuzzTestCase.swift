@@ -52,17 +52,11 @@ class FuzzTestCase: LeakCheckedTestCase {
     }
 }
 
-/// A small, fast, seedable generator (Steele et al., SplitMix64) so every run fuzzes the same inputs.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The fuzzers draw from the module's seedable SplitMix64 (``StatisticsRNG``), so every run
+/// fuzzes the same inputs.
+typealias SplitMix64 = StatisticsRNG
+
+extension StatisticsRNG {
     /// A number in 0..<n (n > 0).
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
 }
