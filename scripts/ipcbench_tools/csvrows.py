@@ -1,12 +1,22 @@
 """Reading the CSV that `ipcbench run --output` writes: one row per scenario and repetition,
 columns found by header name so that added columns change nothing here."""
 import csv
+import os
 
 
 def read_rows(path):
     """Every row as {column: text}."""
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
+
+
+def csv_files(folder, pattern):
+    """(match, rows) for each file in `folder` whose name `pattern` (a compiled regex) matches,
+    in name order."""
+    for name in sorted(os.listdir(folder)):
+        match = pattern.match(name)
+        if match:
+            yield match, read_rows(os.path.join(folder, name))
 
 
 def matches(row, wanted):

@@ -10,11 +10,10 @@ and ctx/msg say why: CPU time per message that grows with k is time lost to cont
 in the kernel, a cache line bouncing), not to a lack of CPUs. Points with more workers than CPUs
 are marked "crowded": there they share CPUs and cannot scale.
 """
-import os
 import re
 import sys
 
-from .csvrows import read_rows, status_of
+from .csvrows import csv_files, status_of
 from .stats import median_or_none
 from .table import aligned
 
@@ -25,12 +24,9 @@ STOPS_BELOW = 0.8
 def collect(folder):
     """{(kind, mechanism): {k: [rows]}} from every CSV in the folder."""
     points = {}
-    for name in sorted(os.listdir(folder)):
-        match = FILE.match(name)
-        if not match:
-            continue
+    for match, rows in csv_files(folder, FILE):
         kind, k = match.group(1), int(match.group(2))
-        for row in read_rows(os.path.join(folder, name)):
+        for row in rows:
             points.setdefault((kind, row["mechanism"]), {}).setdefault(k, []).append(row)
     return points
 

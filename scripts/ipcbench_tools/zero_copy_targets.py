@@ -10,11 +10,10 @@ Targets (issue 11), each a ratio of two rows of one round:
   vmsplice throughput at 1 MiB (in place)       >= 1.5x pipe
   cma throughput at 1 MiB (in place)            >= 1.3x pipe
 """
-import os
 import re
 import sys
 
-from .csvrows import read_rows, status_of
+from .csvrows import csv_files, status_of
 from .stats import median_or_none
 from .table import aligned
 
@@ -53,12 +52,9 @@ def key(mechanism, mode, size, copy, wait):
 def rounds(folder):
     """{round: {key: (figure, row)}}."""
     out = {}
-    for name in sorted(os.listdir(folder)):
-        match = ROUND.match(name)
-        if not match:
-            continue
+    for match, rows in csv_files(folder, ROUND):
         table = {}
-        for row in read_rows(os.path.join(folder, name)):
+        for row in rows:
             k = (row["mechanism"], row["mode"], row["payload_bytes"], row.get("copy") or "copy", row["wait"])
             table[k] = (figure(row), row)
         out[int(match.group(1))] = table

@@ -2,7 +2,9 @@
 import contextlib
 import io
 import os
+import shutil
 import sys
+import tempfile
 
 SCRIPTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if SCRIPTS not in sys.path:
@@ -14,6 +16,15 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 def fixture(*parts):
     """The path of a file under fixtures/."""
     return os.path.join(FIXTURES, *parts)
+
+
+def copy_of_fixture(test, name):
+    """A temporary folder holding a copy of fixtures/NAME's files, removed after `test`."""
+    folder = tempfile.mkdtemp(prefix="%s-test." % name)
+    test.addCleanup(shutil.rmtree, folder)
+    for entry in os.listdir(fixture(name)):
+        shutil.copy(fixture(name, entry), folder)
+    return folder
 
 
 def read_fixture(*parts):

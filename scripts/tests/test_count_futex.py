@@ -1,21 +1,14 @@
 """count-futex's report, on the files of a real run (4K and 64K, 20000 messages)."""
 import os
-import shutil
-import tempfile
 import unittest
 
-from .support import fixture, read_fixture, run_main
+from .support import copy_of_fixture, read_fixture, run_main
 from ipcbench_tools import count_futex
-
-RUN = fixture("count-futex")
 
 
 class CountFutexTests(unittest.TestCase):
     def setUp(self):
-        self.folder = tempfile.mkdtemp(prefix="count-futex-test.")
-        self.addCleanup(shutil.rmtree, self.folder)
-        for name in os.listdir(RUN):
-            shutil.copy(os.path.join(RUN, name), self.folder)
+        self.folder = copy_of_fixture(self, "count-futex")
 
     def test_report_is_the_one_the_shell_script_printed(self):
         status, out, _ = run_main(count_futex.main, [self.folder, "4K,64K"])

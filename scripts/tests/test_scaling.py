@@ -4,18 +4,13 @@ import shutil
 import tempfile
 import unittest
 
-from .support import fixture, run_main
+from .support import copy_of_fixture, run_main
 from ipcbench_tools import scaling
-
-RUN = fixture("scaling")
 
 
 class ScalingTests(unittest.TestCase):
     def setUp(self):
-        self.folder = tempfile.mkdtemp(prefix="scaling-test.")
-        self.addCleanup(shutil.rmtree, self.folder)
-        for name in os.listdir(RUN):
-            shutil.copy(os.path.join(RUN, name), self.folder)
+        self.folder = copy_of_fixture(self, "scaling")
 
     def test_ratio_is_the_aggregate_over_k_times_one_pair(self):
         status, out, _ = run_main(scaling.main, [self.folder, "2"])

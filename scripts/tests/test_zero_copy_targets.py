@@ -1,21 +1,14 @@
 """The zero-copy targets report, on the CSVs of a real 3-round run on this 2-vCPU VM."""
 import os
-import shutil
-import tempfile
 import unittest
 
-from .support import fixture, run_main
+from .support import copy_of_fixture, run_main
 from ipcbench_tools import zero_copy_targets
-
-RUN = fixture("zero-copy-targets")
 
 
 class ZeroCopyTargetsTests(unittest.TestCase):
     def setUp(self):
-        self.folder = tempfile.mkdtemp(prefix="zero-copy-targets-test.")
-        self.addCleanup(shutil.rmtree, self.folder)
-        for name in os.listdir(RUN):
-            shutil.copy(os.path.join(RUN, name), self.folder)
+        self.folder = copy_of_fixture(self, "zero-copy-targets")
 
     def lines(self):
         status, out, _ = run_main(zero_copy_targets.main, [self.folder, "spin"])
