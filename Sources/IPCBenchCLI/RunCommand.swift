@@ -17,6 +17,8 @@ struct RunCommand: Subcommand {
     var runLabel = RunLabel()
     /// `--export FORMAT=PATH,…`: exports written from the rows once the CSV is.
     var exports: [ExportRequest] = []
+    /// `--serve`: hold the one scenario's workers warm and measure bursts on request.
+    var serve = false
 
     static let name = "run"
     /// The default command: `ipcbench --sizes 0` is answered `ipcbench: --sizes: ...`.
@@ -79,6 +81,9 @@ struct RunCommand: Subcommand {
             .value("--export", "FORMAT=PATH", \.exports, ValueParser(parse: ExportRequest.list, isList: true),
                    help: "also export the rows once written, comma-separated: bmf=PATH, github-action-benchmark=STEM "
                 + "(STEM-smaller.json, STEM-bigger.json), hgrm=DIR (one percentile file per scenario); see ipcbench export --help"),
+            .toggle("--serve", \.serve, help: "hold the one scenario's workers warm and measure a burst per line read from "
+                + "standard input (its message count per pair; an empty line or the end of input stops), one CSV row each on "
+                + "standard output: how `gate` pairs two builds in time"),
             .toggle("--quiet", \.quiet, help: "no table and no progress (the progress line, on a terminal, shows the time left "
                 + "once the sweep has run a few seconds)"),
             .version,
@@ -119,6 +124,8 @@ struct RunCommand: Subcommand {
             return ExitCode.usage
         }
         if let signal = interrupts.poll() { return InterruptSignals.exitStatus(for: signal) }
+
+        if serve { return runServe(plan, interrupts: interrupts, machine: machine) }
 
         let outputs: RunOutputs
         switch RunOutputs.prepare(self) {
@@ -236,6 +243,45 @@ struct RunCommand: Subcommand {
             printError("some scenarios failed (see the note column)")
         }
         return failed ? ExitCode.scenarioFailed : ExitCode.success
+    }
+
+    /// `--serve`: exactly one scenario, its rows on standard output as bursts are asked for.
+    private func runServe(_ plan: RunPlan, interrupts: InterruptSignals, machine: MachineInfo) -> Int32 {
+        guard plan.scenarios.count == 1 else {
+            printError("--serve holds one scenario; the options make \(plan.scenarios.count) (give one value for each dimension)")
+            return ExitCode.usage
+        }
+        if output != nil && output != "-" || json != nil || !exports.isEmpty {
+            printError("--serve writes its rows to standard output only (no --output file, --json or --export)")
+            return ExitCode.usage
+        }
+        let directory: PrivateDirectory
+        do { directory = try PrivateDirectory() } catch {
+            printError("cannot create a private temp folder: \(error)")
+            return ExitCode.setupFailed
+        }
+        defer { directory.remove() }
+        let timestamp = WallClock.iso8601UTC()
+        let clockOverhead = MonotonicClock.readOverheadNs()
+        let session = ServeSession(interrupts: interrupts) { result in
+            CSVReport.row(result, machine: machine, timestamp: timestamp, clockOverheadNs: clockOverhead, run: runLabel)
+        }
+        let coordinator = Coordinator(directory: directory, timeoutSeconds: plan.timeoutSeconds, interrupts: interrupts)
+        coordinator.burstDriver = session
+        var result: RepetitionResult
+        repeat {
+            session.renewRequested = false
+            result = coordinator.run(plan.scenarios[0], repetition: 1)
+        } while session.renewRequested && result.status == .ok
+        coordinator.burstDriver = nil
+        // A skipped scenario, or one that failed before or after its bursts, says why in a row.
+        if result.status != .ok || session.bursts == 0 { session.report(result) }
+        if let signal = session.interruptedBy ?? result.interruptedBy { return InterruptSignals.exitStatus(for: signal) }
+        if let malformed = session.malformed {
+            printError("--serve: \(malformed)")
+            return ExitCode.usage
+        }
+        return session.failed ? ExitCode.scenarioFailed : ExitCode.success
     }
 
     /// A plan over ``RunPlan/maximumRuns``: the suite file's fault (65) when it is over the

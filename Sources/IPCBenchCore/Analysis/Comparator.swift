@@ -1,18 +1,28 @@
 import Glibc
 
-/// How `compare` judges: the thresholds, the error rate and the evidence it accepts.
+/// How `compare` judges: the thresholds, the error rates and the evidence it accepts.
 public struct CompareSettings: Sendable {
-    /// The change (a fraction, 0.05 = 5%) below which a scenario is `unchanged`, where
-    /// `thresholds` lists none.
+    /// The change (a fraction, 0.05 = 5%) below which a time or rate is `unchanged`, where
+    /// `thresholds` lists none: the smallest change worth calling.
     public var threshold = 0.05
-    /// Learned per-scenario thresholds (`gate --learn-thresholds`); they replace `threshold`.
+    /// Learned per-scenario thresholds (`learn-thresholds`); they replace `threshold`.
     public var thresholds: NoiseThresholds?
     public var thresholdsFile: String?
-    /// The chance of any false `regressed` or `improved` in the whole report (Holm over its
-    /// comparisons, and split evenly over `looks`). `unchanged` is the two one-sided tests at
-    /// the same level: the (1 - 2 alpha) interval inside the threshold.
+    /// The chance of any false `regressed`, `improved` or likely regression in the whole
+    /// report (Holm over its comparisons, split evenly over `looks`); the intervals and the
+    /// resolution are at this level too (Bonferroni).
     public var alpha = 0.05
-    /// Sequential looks at growing data (`ipcbench gate`): each look spends alpha / looks.
+    /// `regressed` and `improved` need the adjusted p below this stricter level; between it
+    /// and `alpha` a change beyond the threshold is a likely regression (exit 6).
+    public var strictAlpha = 0.01
+    /// A comparison whose resolution is wider than this (a fraction) is `inconclusive`, not
+    /// `unchanged`: it could not have seen a change of the size that matters.
+    public var maximumResolution = 0.25
+    /// Counts per message: a change below this many per message, or below `countRelative` of
+    /// the baseline, is none.
+    public var countTolerance = 0.05
+    public var countRelative = 0.05
+    /// Sequential looks at growing data (the launch-paired gate): each look spends alpha / looks.
     public var looks = 1
     public var allowDifferentMachines = false
     /// Compare pair by pair when both files carry `ab_pair` (the default); false ignores pairs.
@@ -87,8 +97,18 @@ public enum Comparator {
             different = true
         }
         let paired = settings.usePairs && baseline.rows.contains { $0.abPair != nil } && candidate.rows.contains { $0.abPair != nil }
-        let confidence = 1 - 2 * settings.alpha
         let baseKeys = Set(baseline.keys), newKeys = Set(candidate.keys)
+        // The comparisons to be made, counted first: every interval is at the report's
+        // corrected level (Bonferroni over them), so the resolution each states holds for all.
+        var planned: [(ScenarioKey, ResultColumn, [ResultRow], [ResultRow])] = []
+        for key in baseline.keys where newKeys.contains(key) {
+            let a = baseline.rows(key).filter { $0.status == .ok }, b = candidate.rows(key).filter { $0.status == .ok }
+            for metric in compared(in: key.mode) where a.contains(where: { $0[metric] != nil }) || b.contains(where: { $0[metric] != nil }) {
+                planned.append((key, metric, a, b))
+            }
+        }
+        let familyAlpha = settings.alpha / Double(max(1, settings.looks))
+        let confidence = 1 - familyAlpha / Double(max(1, planned.count))
         var report = ComparisonReport(
             comparisons: [], onlyInBaseline: baseline.keys.filter { !newKeys.contains($0) }.sorted(),
             onlyInCandidate: candidate.keys.filter { !baseKeys.contains($0) }.sorted(),
@@ -96,18 +116,15 @@ public enum Comparator {
         report.looks = settings.looks
         report.thresholdsFile = settings.thresholdsFile
         report.paired = paired
-        for key in baseline.keys where newKeys.contains(key) {
-            let a = baseline.rows(key).filter { $0.status == .ok }, b = candidate.rows(key).filter { $0.status == .ok }
-            for metric in ResultSchema.compared(in: key.mode) {
-                let measured = paired ? measurePaired(key, metric, a, b, confidence: confidence)
-                                      : measureUnpaired(key, metric, a, b, confidence: confidence)
-                switch measured {
-                case .none: continue
-                case let .tooFew(why): report.notComparable.append((key, "\(metric.label): \(why)"))
-                case var .some(c):
-                    c.threshold = settings.thresholds?.threshold(key, metric.name) ?? settings.threshold
-                    report.comparisons.append(c)
-                }
+        for (key, metric, a, b) in planned {
+            let measured = paired ? measurePaired(key, metric, a, b, confidence: confidence)
+                                  : measureUnpaired(key, metric, a, b, confidence: confidence, settings: settings)
+            switch measured {
+            case .none: continue
+            case let .tooFew(why): report.notComparable.append((key, "\(metric.label): \(why)"))
+            case var .some(c):
+                c.threshold = settings.thresholds?.threshold(key, metric.name) ?? settings.threshold
+                report.comparisons.append(c)
             }
         }
         if report.comparisons.isEmpty {
@@ -117,15 +134,27 @@ public enum Comparator {
         }
         holmAdjust(&report.comparisons)
         for i in report.comparisons.indices {
-            report.comparisons[i].verdict = verdict(report.comparisons[i], alpha: settings.alpha / Double(max(1, settings.looks)))
+            judge(&report.comparisons[i], settings: settings)
             if report.comparisons[i].verdict == .inconclusive {
-                report.comparisons[i].repetitionsNeeded = repetitionsNeeded(
-                    report.comparisons[i], comparisons: report.comparisons.count, settings: settings)
+                report.comparisons[i].repetitionsNeeded = repetitionsNeeded(report.comparisons[i], settings: settings)
             }
         }
         report.comparisons.sort { $0.worseningPercent > $1.worseningPercent }
         return report
     }
+
+    /// What a mode's rows are judged on: its times or rate (``ResultSchema/compared(in:)``), and
+    /// the exact counts per message that the host's placement cannot move.
+    public static func compared(in mode: Mode) -> [ResultColumn] {
+        ResultSchema.compared(in: mode) + countColumns
+    }
+
+    /// The counts judged as counts (a difference per message, equal counts unchanged at once).
+    /// Involuntary switches are left out: they count preemptions, the host's doing.
+    public static let countColumns: [ResultColumn] =
+        ["syscalls_per_msg", "futex_calls_per_msg", "voluntary_switches_per_msg", "minor_faults_per_msg"].compactMap(ResultSchema.column)
+
+    static func isCount(_ metric: ResultColumn) -> Bool { countColumns.contains { $0.name == metric.name } }
 
     enum Measured {
         case none
@@ -135,16 +164,16 @@ public enum Comparator {
 
     static func log(_ x: Double) -> Double { Glibc.log(x) }
 
-    /// One side of one A/B pair: the median of its repetitions (a gate runs a few per side, back
-    /// to back) and the median of their probes.
+    /// One side of one A/B pair: the median of its repetitions (a launch-paired gate runs a few
+    /// per side, back to back; a burst pair has one) and the median of their probes.
     struct PairSide {
         var value: Double
         var probeNs: Double?
     }
 
-    static func sides(_ rows: [ResultRow], _ column: ResultColumn) -> [Int: PairSide] {
+    static func sides(_ rows: [ResultRow], _ column: ResultColumn, count: Bool) -> [Int: PairSide] {
         var grouped: [Int: [ResultRow]] = [:]
-        for row in rows { if let p = row.abPair, let v = row[column], v > 0 { grouped[p, default: []].append(row) } }
+        for row in rows { if let p = row.abPair, let v = row[column], count ? v >= 0 : v > 0 { grouped[p, default: []].append(row) } }
         return grouped.mapValues { group in
             let probes = group.compactMap(\.probeNs)
             return PairSide(value: Statistics.median(group.map { $0[column]! }),
@@ -152,10 +181,13 @@ public enum Comparator {
         }
     }
 
-    /// Pair by pair: the log ratio of NEW over BASE of every `ab_pair` both sides measured ok,
-    /// in the same host state.
+    /// Pair by pair: the log ratio (counts: the difference) of NEW against BASE of every
+    /// `ab_pair` both sides measured ok, in the same host state (the median of a side's
+    /// repetitions or bursts in the pair), judged
+    /// by the signed-rank test and the Hodges-Lehmann shift.
     static func measurePaired(_ key: ScenarioKey, _ metric: ResultColumn, _ a: [ResultRow], _ b: [ResultRow], confidence: Double) -> Measured {
-        let sideA = sides(a, metric), sideB = sides(b, metric)
+        let count = isCount(metric)
+        let sideA = sides(a, metric, count: count), sideB = sides(b, metric, count: count)
         var base: [Double] = [], new: [Double] = [], diffs: [Double] = [], baseProbes: [Double] = [], newProbes: [Double] = []
         var setAside = 0
         for pair in sideB.keys.sorted() {
@@ -164,21 +196,25 @@ public enum Comparator {
                 setAside += 1
                 continue
             }
-            base.append(x.value); new.append(y.value); diffs.append(log(y.value / x.value))
+            base.append(x.value); new.append(y.value); diffs.append(count ? y.value - x.value : log(y.value / x.value))
             if let pa = x.probeNs { baseProbes.append(pa) }
             if let pb = y.probeNs { newProbes.append(pb) }
         }
-        if a.isEmpty && b.isEmpty { return .none }
+        if sideA.isEmpty && sideB.isEmpty { return .none }
         guard diffs.count >= 2 else {
             return .tooFew("\(diffs.count) pairs with both sides ok in one host state" + (setAside > 0 ? " (\(setAside) set aside: host states differ)" : "") + "; 2 needed")
         }
         let estimate = SignedRank.hodgesLehmann(diffs)
         let (low, high) = SignedRank.interval(diffs, confidence: confidence)
         let p = SignedRank.pValue(diffs)
+        let baseMedian = Statistics.median(base), newMedian = Statistics.median(new)
         var c = MetricComparison(
-            key: key, metric: metric, baseline: base, candidate: new, baselineMedian: Statistics.median(base),
-            candidateMedian: Statistics.median(new), ratio: exp(estimate), ratioLow: exp(low), ratioHigh: exp(high),
+            key: key, metric: metric, baseline: base, candidate: new, baselineMedian: baseMedian, candidateMedian: newMedian,
+            ratio: count ? (baseMedian > 0 ? newMedian / baseMedian : .nan) : exp(estimate),
+            ratioLow: count ? .nan : exp(low), ratioHigh: count ? .nan : exp(high),
             pValue: p, adjustedPValue: p, verdict: .inconclusive)
+        if count { (c.isCount, c.change, c.changeLow, c.changeHigh) = (true, estimate, low, high) }
+        if count && diffs.allSatisfy({ $0 == 0 }) { (c.pValue, c.adjustedPValue) = (1, 1) }
         c.paired = true
         c.setAside = setAside
         c.baselineStates = HostStates(baseProbes)
@@ -188,7 +224,8 @@ public enum Comparator {
 
     /// Two ordinary runs: the repetitions of the host states both sides were measured in (all
     /// of them when the files carry no probes or share no state, which is then said).
-    static func measureUnpaired(_ key: ScenarioKey, _ metric: ResultColumn, _ a: [ResultRow], _ b: [ResultRow], confidence: Double) -> Measured {
+    static func measureUnpaired(_ key: ScenarioKey, _ metric: ResultColumn, _ a: [ResultRow], _ b: [ResultRow],
+                                confidence: Double, settings: CompareSettings) -> Measured {
         var ra = a.filter { $0[metric] != nil }, rb = b.filter { $0[metric] != nil }
         if ra.isEmpty && rb.isEmpty { return .none }
         let statesA = HostStates(ra.compactMap(\.probeNs)), statesB = HostStates(rb.compactMap(\.probeNs))
@@ -211,13 +248,28 @@ public enum Comparator {
             return .tooFew("\(xa.count) ok repetitions in BASE, \(xb.count) in NEW (2 needed a side)")
         }
         let ma = Statistics.median(xa), mb = Statistics.median(xb)
-        var seed: UInt64 = 1469598103934665603
-        for byte in "\(key)\(metric.name)".utf8 { seed = (seed ^ UInt64(byte)) &* 1099511628211 }
-        let (lo, hi) = Statistics.ratioOfMediansInterval(xa, xb, confidence: confidence, seed: seed)
-        let p = Statistics.mannWhitneyP(xa, xb)
-        var c = MetricComparison(
-            key: key, metric: metric, baseline: xa, candidate: xb, baselineMedian: ma, candidateMedian: mb,
-            ratio: ma > 0 ? mb / ma : .nan, ratioLow: lo, ratioHigh: hi, pValue: p, adjustedPValue: p, verdict: .inconclusive)
+        var c: MetricComparison
+        if isCount(metric) {
+            // Counts of separate runs: a change is shown when the two sides' values separate by
+            // more than either side's own spread (and the tolerance); equal counts at once.
+            let spread = max(xa.max()! - xa.min()!, xb.max()! - xb.min()!)
+            let gapUp = xb.min()! - xa.max()!, gapDown = xa.min()! - xb.max()!
+            let tolerance = max(settings.countTolerance, settings.countRelative * ma)
+            let shown = xa.count >= 3 && xb.count >= 3 && max(gapUp, gapDown) > max(tolerance, spread)
+            c = MetricComparison(
+                key: key, metric: metric, baseline: xa, candidate: xb, baselineMedian: ma, candidateMedian: mb,
+                ratio: ma > 0 ? mb / ma : .nan, ratioLow: .nan, ratioHigh: .nan,
+                pValue: shown ? 0 : 1, adjustedPValue: shown ? 0 : 1, verdict: .inconclusive)
+            (c.isCount, c.change, c.changeLow, c.changeHigh) = (true, mb - ma, mb - ma - spread, mb - ma + spread)
+        } else {
+            var seed: UInt64 = 1469598103934665603
+            for byte in "\(key)\(metric.name)".utf8 { seed = (seed ^ UInt64(byte)) &* 1099511628211 }
+            let (lo, hi) = Statistics.ratioOfMediansInterval(xa, xb, confidence: confidence, seed: seed)
+            let p = Statistics.mannWhitneyP(xa, xb)
+            c = MetricComparison(
+                key: key, metric: metric, baseline: xa, candidate: xb, baselineMedian: ma, candidateMedian: mb,
+                ratio: ma > 0 ? mb / ma : .nan, ratioLow: lo, ratioHigh: hi, pValue: p, adjustedPValue: p, verdict: .inconclusive)
+        }
         c.setAside = setAside
         c.baselineStates = statesA
         c.candidateStates = statesB
@@ -238,56 +290,76 @@ public enum Comparator {
         }
     }
 
-    /// The change and its interval as "worse by", in log terms: positive is worse whichever way
-    /// the metric points.
+    /// The change and its interval as "worse by": positive is worse whichever way the metric
+    /// points; in log terms for times and rates, per message for counts.
     static func worse(_ c: MetricComparison) -> (estimate: Double, low: Double, high: Double) {
+        if c.isCount {
+            let sign = c.metric.higherIsBetter ? -1.0 : 1.0
+            let a = sign * c.changeLow, b = sign * c.changeHigh
+            return (sign * c.change, min(a, b), max(a, b))
+        }
         func w(_ r: Double) -> Double { c.metric.higherIsBetter ? -log(r) : log(r) }
         let a = w(c.ratioLow), b = w(c.ratioHigh)
         return (w(c.ratio), min(a, b), max(a, b))
     }
 
-    static func verdict(_ c: MetricComparison, alpha: Double) -> Verdict {
-        guard c.ratio.isFinite, c.ratio > 0, c.ratioLow.isFinite, c.ratioLow > 0, c.ratioHigh.isFinite, c.ratioHigh > 0 else {
-            return .inconclusive
-        }
+    /// The tolerance a comparison is judged against, in the units of ``worse(_:)``.
+    static func tolerance(_ c: MetricComparison, _ settings: CompareSettings) -> Double {
+        c.isCount ? max(settings.countTolerance, settings.countRelative * c.baselineMedian) : log(1 + c.threshold)
+    }
+
+    /// The verdict and the resolution. `regressed` (`improved`): the Holm-adjusted p below the
+    /// strict level and the estimate beyond the threshold on the worse (better) side; a likely
+    /// regression: the same at the lenient level only. Otherwise `unchanged` with the
+    /// resolution it had, unless that is wider than `maximumResolution` (`inconclusive`).
+    static func judge(_ c: inout MetricComparison, settings: CompareSettings) {
+        let looks = Double(max(1, settings.looks))
+        let limit = tolerance(c, settings)
         let w = worse(c)
-        let limit = log(1 + c.threshold)
-        let significant = c.adjustedPValue < alpha
-        if significant && w.estimate > limit && w.low > 0 { return .regressed }
-        if significant && w.estimate < -limit && w.high < 0 { return .improved }
-        if w.low >= -limit && w.high <= limit { return .unchanged }
-        return .inconclusive
+        let finite = w.estimate.isFinite
+        let halfWidth = w.low.isFinite && w.high.isFinite ? (w.high - w.low) / 2 : Double.infinity
+        let equal = c.isCount && (c.baseline + c.candidate).allSatisfy { $0 == c.baseline.first }
+        let spread = equal ? 0 : max(limit, halfWidth)
+        c.resolution = c.isCount ? spread : (spread.isFinite ? exp(spread) - 1 : .infinity)
+        c.likely = false
+        if equal { c.verdict = .unchanged; return }
+        let strict = c.adjustedPValue < settings.strictAlpha / looks, lenient = c.adjustedPValue < settings.alpha / looks
+        if finite && strict && w.estimate > limit { c.verdict = .regressed; return }
+        if finite && strict && w.estimate < -limit { c.verdict = .improved; return }
+        if finite && lenient && abs(w.estimate) > limit {
+            c.likely = w.estimate > 0
+            c.verdict = .inconclusive
+            return
+        }
+        let maximum = c.isCount ? max(limit, settings.maximumResolution * max(c.baselineMedian, settings.countTolerance))
+                                : log(1 + settings.maximumResolution)
+        c.verdict = finite && spread <= maximum ? .unchanged : .inconclusive
+    }
+
+    /// The verdict alone, for one comparison judged at `alpha` (tests and callers that hold one).
+    static func verdict(_ c: MetricComparison, alpha: Double) -> Verdict {
+        var settings = CompareSettings()
+        settings.alpha = alpha
+        settings.strictAlpha = alpha
+        settings.threshold = c.threshold
+        var copy = c
+        judge(&copy, settings: settings)
+        return copy.verdict
     }
 
     /// About how many pairs (or repetitions a side) would decide an undecided comparison, if the
-    /// spread stays as seen: enough to shrink the interval inside the threshold when the
-    /// estimate is inside it, enough for significance after the adjustment when it is beyond.
-    static func repetitionsNeeded(_ c: MetricComparison, comparisons: Int, settings: CompareSettings) -> Int? {
+    /// spread stays as seen: the interval shrinks with the square root of the count.
+    static func repetitionsNeeded(_ c: MetricComparison, settings: CompareSettings) -> Int? {
         let n = min(c.baseline.count, c.candidate.count)
-        let spread: Double
-        if c.paired {
-            spread = Statistics.robustSpread(zip(c.baseline, c.candidate).map { log($1 / $0) }) * 1.02
-        } else {
-            let sa = Statistics.robustSpread(c.baseline.map(log)), sb = Statistics.robustSpread(c.candidate.map(log))
-            spread = ((sa * sa + sb * sb) / 2).squareRoot() * 1.25 * 2.0.squareRoot()
-        }
-        guard spread.isFinite else { return nil }
-        let limit = log(1 + c.threshold)
-        let estimate = abs(worse(c).estimate)
-        var needed: Double
-        if estimate < limit {
-            let z = Statistics.normalQuantile(1 - settings.alpha)
-            needed = pow(z * spread / (limit - estimate), 2)
-        } else {
-            guard estimate > 0 else { return nil }
-            let perTest = settings.alpha / Double(max(1, settings.looks) * max(1, comparisons))
-            let z = Statistics.normalQuantile(1 - perTest / 2)
-            needed = pow(z * spread / estimate, 2)
-            if c.paired { needed = max(needed, Double(SignedRank.pairsToReach(perTest))) }
-            else { needed = max(needed, Double(repetitionsNeeded(comparisons: comparisons * max(1, settings.looks), confidence: 1 - settings.alpha))) }
-        }
+        let w = worse(c)
+        let halfWidth = (w.high - w.low) / 2
+        guard halfWidth.isFinite, halfWidth > 0 else { return nil }
+        let limit = tolerance(c, settings)
+        let target = abs(w.estimate) > limit ? abs(w.estimate) - limit * 0.5 : limit
+        guard target > 0 else { return nil }
+        let needed = Double(n) * pow(halfWidth / target, 2)
         guard needed.isFinite else { return nil }
-        return min(10_000, max(n + 1, Int(needed.rounded(.up))))
+        return min(100_000, max(n + 1, Int(needed.rounded(.up))))
     }
 
     /// Repetitions a side (equal on both) for which complete separation of the samples reaches

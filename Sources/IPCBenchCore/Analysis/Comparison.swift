@@ -4,10 +4,11 @@ public enum Verdict: String, Sendable, CaseIterable {
     case regressed
     /// Better by more than the threshold, and not noise.
     case improved
-    /// Any change is within the threshold (the confidence interval says so).
+    /// No change beyond the threshold was shown, and the comparison could have shown one of
+    /// its `resolution` (stated beside it: "unchanged ±4%").
     case unchanged
-    /// The data cannot tell: too few repetitions, or noise wider than the threshold
-    /// (`repetitionsNeeded` says how many would likely decide it).
+    /// The data cannot tell: too few repetitions, a resolution wider than `--max-resolution`, or
+    /// a change seen only at the lenient level (`repetitionsNeeded` says how many would decide).
     case inconclusive
 }
 
@@ -47,17 +48,37 @@ public struct MetricComparison: Sendable {
     /// For an undecided comparison: about how many pairs (or repetitions a side) would likely
     /// decide it, from the spread seen so far; nil when decided or when no number would.
     public var repetitionsNeeded: Int?
+    /// A count per message (system calls, futex calls, switches, faults): judged on the
+    /// difference NEW - BASE in its own unit (`change`), not on a ratio.
+    public var isCount = false
+    public var change = 0.0
+    public var changeLow = 0.0
+    public var changeHigh = 0.0
+    /// The smallest change this comparison could have called with the data it had: the
+    /// threshold, or half its interval at the report's corrected level where that is wider.
+    /// A fraction for times and rates (0.04 = 4%); per message for counts.
+    public var resolution = Double.infinity
+    /// Worse by more than the threshold at the lenient level (`alpha`) but not at the strict
+    /// one: a likely regression, which CI should not pass silently.
+    public var likely = false
 
-    /// Undecided, but the estimate is beyond the threshold on the worse side: CI must not pass
-    /// it silently.
-    public var likelyRegression: Bool {
-        verdict == .inconclusive && worseningPercent.isFinite && worseningPercent / 100 > threshold
+    /// A likely regression (exit 6): see ``likely``.
+    public var likelyRegression: Bool { likely }
+
+    /// The resolution in percent of the baseline: for times and rates the fraction itself; for
+    /// counts relative to the baseline's median (nil where that is 0).
+    public var resolutionPercent: Double? {
+        guard resolution.isFinite else { return nil }
+        if !isCount { return resolution * 100 }
+        return baselineMedian > 0 ? resolution / baselineMedian * 100 : nil
     }
 
     /// The change as "how much worse" in percent: positive is worse whatever the direction
-    /// (slower latency or lower throughput), so a table can sort worst first.
+    /// (slower latency or lower throughput), so a table can sort worst first. Counts: relative
+    /// to the baseline's median, or the change itself times 100 when the baseline is 0.
     public var worseningPercent: Double {
-        metric.higherIsBetter ? (1 / ratio - 1) * 100 : (ratio - 1) * 100
+        if isCount { return baselineMedian > 0 ? change / baselineMedian * 100 : change * 100 }
+        return metric.higherIsBetter ? (1 / ratio - 1) * 100 : (ratio - 1) * 100
     }
 }
 

@@ -24,6 +24,12 @@ public struct GateSettings: Sendable {
     /// where a difference can be significant at all; the significance level is split over these
     /// looks (and the final one).
     public var roundsBetweenLooks = 3
+    /// Burst-paired (both builds know `run --serve`): each burst lasts about this long.
+    public var burstNs: UInt64 = 5_000_000
+    /// Burst-paired: bursts each side runs in one session (fresh workers) of a pair.
+    public var burstsPerSession = 4
+    /// Pair by launches even where both builds could pair by bursts.
+    public var pairByLaunches = false
 
     public init(baseProgram: String, candidateProgram: String, scenarios: [Scenario]) {
         self.baseProgram = baseProgram
@@ -74,16 +80,16 @@ public enum ABGate {
 
     /// Whether `program`'s `run` takes `--copy` (builds from before the copy dimension do not).
     static func knowsCopy(_ program: String) -> Bool {
-        guard let help = try? ChildProcess.run(program, ["run", "--help"]) else { return true }
+        guard let help = try? ChildProcess.run(program, ["run", "--help"], timeoutSeconds: 30), help.stoppedBecause == nil else { return true }
         return help.output.contains("--copy")
     }
 
     /// Runs one side once; returns its rows in our column order. Every row must be of the
     /// scenario asked for: a build that ran more (a dimension its defaults widen) or another
     /// one is an error, never rows counted as this scenario's.
-    static func measure(_ program: String, side: String, _ arguments: [String], expecting key: ScenarioKey) throws(GateError)
-        -> (rows: [[String]], seconds: Double) {
-        let (rows, seconds) = try measure(program, side: side, arguments)
+    static func measure(_ program: String, side: String, _ arguments: [String], expecting key: ScenarioKey,
+                        timeoutSeconds: Double) throws(GateError) -> (rows: [[String]], seconds: Double) {
+        let (rows, seconds) = try measure(program, side: side, arguments, timeoutSeconds: timeoutSeconds)
         let keyIndices = ResultSet.keyColumns.map(column)
         for row in rows {
             let found = try? ScenarioKey(cells: keyIndices.map { row[$0] })
@@ -96,9 +102,11 @@ public enum ABGate {
     }
 
     /// Runs one side once; returns its rows in our column order.
-    static func measure(_ program: String, side: String, _ arguments: [String]) throws(GateError) -> (rows: [[String]], seconds: Double) {
+    static func measure(_ program: String, side: String, _ arguments: [String],
+                        timeoutSeconds: Double) throws(GateError) -> (rows: [[String]], seconds: Double) {
         let result: ChildProcess.Result
-        do { result = try ChildProcess.run(program, arguments) } catch { throw GateError(message: "\(side): \(error)") }
+        do { result = try ChildProcess.run(program, arguments, timeoutSeconds: timeoutSeconds) } catch { throw GateError(message: "\(side): \(error)") }
+        if let why = result.stoppedBecause { throw GateError(message: "\(side): \(echo(program, limit: 200)) \(why); stopped") }
         let firstError = result.errors.split(separator: "\n").first.map { echo($0, limit: 300) } ?? ""
         if let signal = result.signal {
             throw GateError(message: "\(side): \(program) was killed by signal \(signal)" + (firstError.isEmpty ? "" : ": \(firstError)"))
@@ -124,6 +132,12 @@ public enum ABGate {
     static func column(_ name: String) -> Int { CSVReport.columns.firstIndex(of: name)! }
 
     public static func run(_ settings: GateSettings, progress: (String) -> Void) throws(GateError) -> GateOutcome {
+        if !settings.pairByLaunches, try BurstGate.knowsServe(settings.baseProgram), try BurstGate.knowsServe(settings.candidateProgram) {
+            return try BurstGate.run(settings, progress: progress)
+        }
+        // A child runs its repetitions back to back (and a calibration's pilots): it may take
+        // each one's timeout, and no more.
+        let childTimeout = settings.timeoutSeconds * Double(settings.repetitionsPerSide + 4) + 10
         var outcome = GateOutcome()
         let start = MonotonicClock.nowNs()
         func elapsed() -> Double { Double(MonotonicClock.nowNs() - start) / 1e9 }
@@ -139,7 +153,8 @@ public enum ABGate {
             pilot.messages = max(1, s.messages / 20)
             let pilotArguments = ScenarioArguments.run(pilot, timeoutSeconds: settings.timeoutSeconds,
                                                        minimumWindowNs: settings.minimumWindowNs, knowsCopy: knowsCopy["NEW"]!)
-            let (rows, _) = try measure(settings.candidateProgram, side: "NEW", pilotArguments, expecting: k)
+            let (rows, _) = try measure(settings.candidateProgram, side: "NEW", pilotArguments, expecting: k,
+                                        timeoutSeconds: childTimeout)
             let row = rows[0]
             let status = row[column("status")], note = row[column("note")]
             if status == "skipped" { outcome.skipped.append((k, note)); continue }
@@ -186,7 +201,7 @@ public enum ABGate {
                     let args = ScenarioArguments.run(s, timeoutSeconds: settings.timeoutSeconds, repetitions: settings.repetitionsPerSide,
                                                      knowsCopy: knowsCopy[side]!)
                     var (sideRows, seconds) = try measure(side == "BASE" ? settings.baseProgram : settings.candidateProgram,
-                                                          side: side, args, expecting: k)
+                                                          side: side, args, expecting: k, timeoutSeconds: childTimeout)
                     pairSeconds += seconds
                     for i in sideRows.indices {
                         sideRows[i][column("repetition")] = String((round - 1) * settings.repetitionsPerSide + i + 1)
@@ -241,7 +256,7 @@ public enum ABGate {
          try ResultSet.parse(CSVReport.renderRaw([CSVReport.columns] + outcome.candidateRows), name: "NEW"))
     }
 
-    static func judge(_ outcome: GateOutcome, _ settings: CompareSettings) throws(GateError) -> ComparisonReport {
+    public static func judge(_ outcome: GateOutcome, _ settings: CompareSettings) throws(GateError) -> ComparisonReport {
         do {
             let (base, candidate) = try resultSets(outcome)
             return try Comparator.compare(baseline: base, candidate: candidate, settings: settings)

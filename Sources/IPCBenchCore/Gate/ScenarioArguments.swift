@@ -22,4 +22,12 @@ public enum ScenarioArguments {
         if s.topology != .pairs { args += ["--topology", s.topology.rawValue] }
         return args
     }
+
+    /// A warm session of `scenario` (`run --serve`): every dimension given, one repetition,
+    /// the rows on standard output, a burst per request.
+    public static func serve(_ s: Scenario, timeoutSeconds: Double) -> [String] {
+        var args = run(s, timeoutSeconds: timeoutSeconds)
+        args.append("--serve")
+        return args
+    }
 }

@@ -44,6 +44,15 @@ final class ControlBlock {
     /// Workers that ran their mechanism's `prepare`; none sends before all have.
     var prepared: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 280) }
 
+    // Bursts (a session whose workers stay warm, ``BurstDriver``): the coordinator stores the
+    // next burst's message count, then raises `burst` to its number (1, 2, …) and wakes the
+    // workers; each worker adds 1 to `burstsDone` after its window. `stop` set with the last
+    // raise ends the session instead.
+    var burst: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 284) }
+    var burstsDone: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 288) }
+    var burstMessages: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 292) }
+    var stop: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 296) }
+
     private func word(at offset: Int) -> UnsafeMutablePointer<Atomic<UInt32>> {
         (region.base + offset).assumingMemoryBound(to: Atomic<UInt32>.self)
     }

@@ -16,6 +16,9 @@ public final class Coordinator {
     private let cpus: [Int32]
     /// Cleans up if this process is killed; forked before the first worker.
     private var janitor: Janitor?
+    /// Set: each repetition is a session of bursts on warm workers, asked for and handed over
+    /// one by one (`run --serve`, the gate's side of a pair); nil: one window per repetition.
+    public var burstDriver: (any BurstDriver)?
 
     deinit { janitor?.finish() }
 
@@ -161,7 +164,7 @@ public final class Coordinator {
                     headroom: headroom,
                     cpu: cpu(worker: index, group: group, role: layout.role(of: index), scenario), spin: spin,
                     pacing: SpinPolicy.for(.spin, placement: waitPlacement),
-                    coordinator: me, mask: workerMask,
+                    bursts: burstDriver != nil, coordinator: me, mask: workerMask,
                     inheritedToClose: [interrupts?.fd ?? -1, janitor?.descriptor ?? -1])
                 let pid = try workers.spawn(worker: index, groupLeader: workers.pids.first) {
                     runWorker(channels[group], others: channels, context, loops: loops)
@@ -184,6 +187,9 @@ public final class Coordinator {
         }
         control.go.pointee.store(1, ordering: .releasing)
         Futex.wakeAll(control.go)
+        if let driver = burstDriver {
+            return driveBursts(driver, scenario, repetition, &workers, control, layout, lossy: M.lossy)
+        }
 
         while true {
             let remainingMs = deadline > MonotonicClock.nowNs() ? Int32((deadline - MonotonicClock.nowNs()) / 1_000_000) + 1 : 0
@@ -202,7 +208,7 @@ public final class Coordinator {
         return result
     }
 
-    private func failure(
+    func failure(
         _ scenario: Scenario, _ repetition: Int, _ outcome: WorkerSet.Outcome,
         _ workers: inout WorkerSet, _ control: ControlBlock, _ layout: WorkerLayout
     ) -> RepetitionResult {
@@ -230,7 +236,7 @@ public final class Coordinator {
         return result
     }
 
-    private func success(
+    func success(
         _ scenario: Scenario, _ repetition: Int, _ control: ControlBlock, _ layout: WorkerLayout, lossy: Bool
     ) -> RepetitionResult {
         var result = RepetitionResult(scenario: scenario, repetition: repetition, status: .ok)
@@ -270,7 +276,8 @@ public final class Coordinator {
         }
         if !oneSided {
             result.probeNs = control.probeBeforeNs.pointee
-            result.probeEndNs = control.probeAfterNs.pointee
+            let after = control.probeAfterNs.pointee
+            result.probeEndNs = after > 0 ? after : nil
         }
         result.totalMessages = scenario.messages * layout.totalProducers
         // Competing consumers share the messages: together they must have taken every one.

@@ -11,7 +11,7 @@ struct WorkerContext {
     let topology: Topology
     /// Messages may be lost (`udp`): the loops count losses instead of failing.
     let lossy: Bool
-    let plan: WorkloadPlan
+    var plan: WorkloadPlan
     let control: ControlBlock
     /// This worker's two payload buffers, `headroom` writable bytes before each.
     let buffer: UnsafeMutableRawPointer
@@ -21,6 +21,8 @@ struct WorkerContext {
     let spin: SpinPolicy
     /// How an open-loop producer waits for its next send time (always polling).
     let pacing: SpinPolicy
+    /// The workers stay up for a session of bursts (``BurstDriver``) instead of one window.
+    let bursts: Bool
     let coordinator: pid_t
     let mask: sigset_t
     /// The coordinator's own descriptors (signalfd, the janitor's pipe) a worker must not keep.
@@ -95,10 +97,18 @@ func runWorker<M: Mechanism>(
     // The host state before warm-up, on pair 0's two CPUs; the other pairs wait so that
     // nothing runs beside it.
     let probes = layout.consumers > 0
-    if probes { probeHost(context, before: true) }
+    if context.bursts {
+        do throws(IPCError) {
+            var endpoint = try channel.endpoint(context.role, peer: peer, spin: context.spin)
+            try runBursts(&endpoint, context, sink, probes: probes, loops: loops)
+        } catch { fail(error) }
+        report.pointee.state = WorkerReport.State.done.rawValue
+        _exit(0)
+    }
+    if probes { probeHost(context, generation: 1) }
     /// After the loop: the host state again, then report done and leave.
     func finish() -> Never {
-        if probes { probeHost(context, before: false) }
+        if probes { probeHost(context, generation: nil) }
         report.pointee.state = WorkerReport.State.done.rawValue
         _exit(0)
     }
@@ -110,13 +120,45 @@ func runWorker<M: Mechanism>(
     finish()
 }
 
+/// A session of bursts on one warm endpoint: sleep until the coordinator raises `burst`, probe
+/// the host, run the loop for that burst's count (a short untimed warm-up first, the scenario's
+/// whole warm-up before the first), count the burst done, and again until `stop`. Sequence
+/// numbers start again each burst: every burst drains the channel before it ends.
+private func runBursts<E: MessageEndpoint>(
+    _ endpoint: inout E, _ context: WorkerContext, _ first: WorkloadSink, probes: Bool,
+    loops: WorkerLoops.Body<E>
+) throws(IPCError) {
+    let control = context.control
+    var burst: UInt32 = 0
+    while true {
+        burst += 1
+        Futex.waitUntil(control.burst, reaches: burst)
+        if control.stop.pointee.load(ordering: .acquiring) != 0 { return }
+        if probes { probeHost(context, generation: burst) }
+        var plan = context.plan
+        plan.messages = Int(control.burstMessages.pointee.load(ordering: .acquiring))
+        if burst > 1 { plan.warmupMessages = min(plan.warmupMessages, max(1, plan.messages / 20)) }
+        var burstContext = context
+        burstContext.plan = plan
+        var sink = first
+        // The warm-up barrier counts on from burst to burst; a histogram starts empty each time.
+        sink.parties = first.parties * burst
+        if let histogram = first.histogram { sink.histogram = RecordingHistogram(over: UnsafeMutableRawPointer(histogram.totals)) }
+        try loops(&endpoint, burstContext, sink)
+        control.burstsDone.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
+        Futex.wakeAll(control.burstsDone)
+    }
+}
+
 /// Pair 0 measures the host state (`HostProbe`); before the loop the other pairs wait for it,
 /// after the loop pair 0's two sides first wait for each other so the probe never overlaps a
 /// window.
-private func probeHost(_ context: WorkerContext, before: Bool) {
+/// `generation` is the burst number (1 for a lone window) before the loop, nil after it.
+private func probeHost(_ context: WorkerContext, generation: UInt32?) {
     let control = context.control
+    let before = generation != nil
     if !context.probes {
-        if before { Futex.waitUntil(control.probed, reaches: 1) }
+        if let generation { Futex.waitUntil(control.probed, reaches: generation) }
         return
     }
     if !before {
@@ -128,7 +170,7 @@ private func probeHost(_ context: WorkerContext, before: Bool) {
         let ns = HostProbe.initiate(control.probeLine, spin: context.pacing)
         if before {
             control.probeBeforeNs.pointee = ns
-            control.probed.pointee.store(1, ordering: .releasing)
+            control.probed.pointee.store(generation!, ordering: .releasing)
             Futex.wakeAll(control.probed)
         } else {
             control.probeAfterNs.pointee = ns

@@ -33,11 +33,11 @@ public struct WorkloadPlan: Sendable {
 struct WorkloadSink {
     let report: UnsafeMutablePointer<WorkerReport>
     /// Round trips (latency producer) or one-way times (consumers, when timestamps are carried).
-    let histogram: RecordingHistogram?
+    var histogram: RecordingHistogram?
     let warmedUp: UnsafeMutablePointer<Atomic<UInt32>>
     /// Workers that count themselves through the warm-up barrier: producers of round trips and
     /// ceilings, consumers of streams (each consumer once it drained its warm-up).
-    let parties: UInt32
+    var parties: UInt32
     /// No consumer exists (`memcpy`): producers count the warm-up barrier themselves.
     var oneSided = false
     /// How an open-loop producer waits for the next scheduled send.
