@@ -82,13 +82,14 @@ struct WorkloadSink {
         return window
     }
 
-    /// A consumer's window, opened once it drained its warm-up: then it counts itself through
-    /// the barrier the producers wait on before their first measured send.
+    /// A consumer's window, opened once it drained its warm-up and counted itself through the
+    /// barrier the producers wait on before their first measured send. The wake comes first, so
+    /// the window does not count it; the consumer's own receives all come after.
     func openWindowReleasingProducers(futexCalls: UInt64?) -> Window {
-        var window = Window()
-        beginWindow(&window, futexCalls: futexCalls)
         warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
         Futex.wakeAll(warmedUp)
+        var window = Window()
+        beginWindow(&window, futexCalls: futexCalls)
         return window
     }
 
