@@ -111,6 +111,15 @@ final class ExactCountTests: LeakCheckedTestCase {
         }
     }
 
+    /// The coordinator tries perf's group before it forks; the try closes both of its events.
+    func testSettlingTheSourceLeavesNoDescriptorOpen() {
+        let before = SystemObjects.entries("/proc/self/fd")
+        for counting in [SyscallCounting.perf, .procIO, .off] {
+            for _ in 0..<3 { _ = ExactCounterPlan(counting) }
+        }
+        XCTAssertEqual(SystemObjects.entries("/proc/self/fd").subtracting(before), [])
+    }
+
     func testProcIOTextIsParsedForItsReadAndWriteCalls() {
         func calls(_ text: String) -> UInt64? {
             var bytes = Array(text.utf8)

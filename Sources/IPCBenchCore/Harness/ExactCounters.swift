@@ -126,7 +126,9 @@ public final class ExactCounterPlan: @unchecked Sendable {
 /// edge of the window. Only system calls on memory prepared before the fork.
 struct ExactCounters {
     private(set) var source: SyscallSource?
+    /// The group's leader (the sys_enter event, read) and its member (futex calls).
     private var group: Int32 = -1
+    private var member: Int32 = -1
     private var scratch: UnsafeMutableRawPointer? = nil
     private var scratchBytes = 0
 
@@ -159,18 +161,20 @@ struct ExactCounters {
     static func openGroup(_ enterID: UInt64, _ futexID: UInt64) throws(IPCError) -> ExactCounters {
         let leader = try sys("perf_event_open") { ipc_perf_tracepoint_open(enterID, -1) }
         do throws(IPCError) {
-            _ = try sys("perf_event_open") { ipc_perf_tracepoint_open(futexID, leader) }
+            let member = try sys("perf_event_open") { ipc_perf_tracepoint_open(futexID, leader) }
+            return ExactCounters(source: .perf, group: leader, member: member)
         } catch {
             closeDescriptor(leader)
             throw error
         }
-        return ExactCounters(source: .perf, group: leader)
     }
 
-    /// Closes the group (the coordinator's probe; a worker's closes with it at `_exit`).
+    /// Closes the group (the coordinator's probe, a worker's group that cannot be read; a
+    /// worker's own closes with it at `_exit`).
     mutating func closeGroup() {
+        closeDescriptor(member)
         closeDescriptor(group)
-        group = -1
+        (group, member) = (-1, -1)
     }
 
     /// The counts now: one read(2) of the group, or one open/read/close of `/proc/self/io`.
