@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/perf_event.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -186,4 +187,14 @@ ssize_t ipc_receive_with_fds(int socket, void *data, size_t length, int flags, i
         if (count >= 2) memcpy(extra_fd, CMSG_DATA(header) + sizeof(int), sizeof(int));
     }
     return n;
+}
+
+int ipc_perf_tracepoint_open(uint64_t tracepoint_id, int group_fd) {
+    struct perf_event_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.type = PERF_TYPE_TRACEPOINT;
+    attr.size = sizeof attr;
+    attr.config = tracepoint_id;
+    attr.read_format = PERF_FORMAT_GROUP;
+    return (int)syscall(SYS_perf_event_open, &attr, 0, -1, group_fd, PERF_FLAG_FD_CLOEXEC);
 }

@@ -31,6 +31,8 @@ struct DoctorCommand: Subcommand {
         out += "\nTIME\n"
         out += "  clocksource            \(t(e.clocksource))\n"
         out += "  CLOCK_MONOTONIC read   \(e.clockReadNs) ns (median of back-to-back reads)\n"
+        out += "\nCOUNTS\n"
+        out += "  system calls           \(t(e.syscallCounting))\n"
         out += "\nLOAD\n"
         out += "  load average (1 min)   \(e.loadAverage.map { fixed($0, 2) } ?? "?")\n"
         out += "  steal since boot       \(e.stealSinceBootPercent.map { "\(fixed($0, 2))%" } ?? "?")\n"

@@ -8,7 +8,8 @@ final class ResultSchemaTests: XCTestCase {
     static let header = "mechanism,mode,payload_bytes,placement,pairs,wait,copy,topology,cpu_pair,repetition,messages,status,note,msgs_per_s,mib_per_s,"
         + "rtt_min_ns,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,rtt_p999_ns,rtt_max_ns,rtt_mean_ns,rtt_stddev_ns,"
         + "oneway_min_ns,oneway_p50_ns,oneway_p90_ns,oneway_p99_ns,oneway_p999_ns,oneway_max_ns,oneway_mean_ns,"
-        + "target_msgs_per_s,cpu_ns_per_msg,ctx_switches_per_msg,futex_calls_per_msg,lost_msgs,reordered_msgs,"
+        + "target_msgs_per_s,cpu_ns_per_msg,ctx_switches_per_msg,futex_calls_per_msg,"
+        + "syscalls_per_msg,syscall_source,voluntary_switches_per_msg,involuntary_switches_per_msg,minor_faults_per_msg,lost_msgs,reordered_msgs,"
         + "warmup_messages,window_ns,min_window_ms,verify,ring_bytes,cv_pct,noisy,involuntary_switches,steal_pct,"
         + "loadavg_1m,probe_ns,probe_end_ns,producer_cpu,consumer_cpu,cpu_relation,clock_overhead_ns,ab_pair,ab_position,hostname,kernel,cpu_model,cpus,"
         + "timestamp,ipcbench_version,commit,label"
@@ -108,6 +109,7 @@ final class ResultSchemaTests: XCTestCase {
         }
         XCTAssertEqual(Set(ResultSchema.columns.filter(\.addedLater).map(\.name)),
                        ["min_window_ms", "probe_ns", "probe_end_ns", "ab_pair", "ab_position", "commit", "label", "copy", "topology",
-                        "cpu_pair", "producer_cpu", "consumer_cpu", "cpu_relation"])
+                        "cpu_pair", "producer_cpu", "consumer_cpu", "cpu_relation", "syscalls_per_msg", "syscall_source",
+                        "voluntary_switches_per_msg", "involuntary_switches_per_msg", "minor_faults_per_msg"])
     }
 }

@@ -105,6 +105,11 @@ ssize_t ipc_send_with_fd(int socket, const void *data, size_t length, int fd, in
 ssize_t ipc_receive_with_fds(int socket, void *data, size_t length, int flags, int *fd, int *extra_fd,
                              int *message_flags);
 
+// perf_event_open has no libc wrapper, syscall(2) is variadic and perf_event_attr's flags are
+// bitfields. A counting-only tracepoint event for this process on any CPU, in `group_fd`'s group
+// (-1: a new group whose leader's one read(2) returns every member's count).
+int ipc_perf_tracepoint_open(uint64_t tracepoint_id, int group_fd);
+
 // The CPU's spin-wait hint (x86 PAUSE, arm64 YIELD) has no Swift spelling.
 static inline void ipc_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -14,6 +14,8 @@ public final class Coordinator {
     public var timeoutSeconds: Double
     public let interrupts: InterruptSignals?
     private let cpus: [Int32]
+    /// How the workers count system calls (``ExactCounterPlan``), settled before any fork.
+    public let counters: ExactCounterPlan
     /// Cleans up if this process is killed; forked before the first worker.
     private var janitor: Janitor?
     /// Set: each repetition is a session of bursts on warm workers, asked for and handed over
@@ -24,13 +26,15 @@ public final class Coordinator {
 
     public init(
         limits: MachineLimits = .current(), directory: PrivateDirectory,
-        timeoutSeconds: Double = 60, interrupts: InterruptSignals? = nil
+        timeoutSeconds: Double = 60, interrupts: InterruptSignals? = nil,
+        counting: SyscallCounting = .fromEnvironment()
     ) {
         self.limits = limits
         self.directory = directory
         self.timeoutSeconds = timeoutSeconds
         self.interrupts = interrupts
         self.cpus = CPUSet.allowed()
+        self.counters = ExactCounterPlan(counting)
     }
 
     /// Why the scenario cannot run here, or nil.
@@ -164,7 +168,7 @@ public final class Coordinator {
                     headroom: headroom,
                     cpu: cpu(worker: index, group: group, role: layout.role(of: index), scenario), spin: spin,
                     pacing: SpinPolicy.for(.spin, placement: waitPlacement),
-                    bursts: burstDriver != nil, coordinator: me, mask: workerMask,
+                    bursts: burstDriver != nil, coordinator: me, counters: counters, mask: workerMask,
                     inheritedToClose: [interrupts?.fd ?? -1, janitor?.descriptor ?? -1])
                 let pid = try workers.spawn(worker: index, groupLeader: workers.pids.first) {
                     runWorker(channels[group], others: channels, context, loops: loops)
@@ -244,6 +248,7 @@ public final class Coordinator {
         var start = UInt64.max, end: UInt64 = 0, cpu: UInt64 = 0, switches: UInt64 = 0
         var futexCalls: UInt64 = 0, countsFutex = false, lost: UInt64 = 0, reordered: UInt64 = 0
         var involuntary: UInt64 = 0, received: UInt64 = 0
+        var syscalls: UInt64 = 0, sources = Set<UInt32>(), voluntary: UInt64 = 0, minorFaults: UInt64 = 0
         var histogram = Histogram(), oneWay = Histogram()
         // The window: from the first producer's first measured send to the last consumer's
         // last receive (round trips and ceilings end at the producer).
@@ -269,6 +274,10 @@ public final class Coordinator {
             cpu += r.cpuNs
             switches += r.voluntarySwitches + r.involuntarySwitches
             involuntary += r.involuntarySwitches
+            voluntary += r.voluntarySwitches
+            minorFaults += r.minorFaults
+            syscalls += r.syscalls
+            sources.insert(r.syscallSource)
             futexCalls += r.futexCalls
             lost += r.lost
             reordered += r.reordered
@@ -303,6 +312,14 @@ public final class Coordinator {
             result.cpuNsPerMessage = Double(cpuInWindow) / Double(result.totalMessages)
             result.contextSwitchesPerMessage = Double(switches) / Double(result.totalMessages)
             if countsFutex { result.futexCallsPerMessage = Double(futexCalls) / Double(result.totalMessages) }
+            result.voluntarySwitchesPerMessage = Double(voluntary) / Double(result.totalMessages)
+            result.involuntarySwitchesPerMessage = Double(involuntary) / Double(result.totalMessages)
+            result.minorFaultsPerMessage = Double(minorFaults) / Double(result.totalMessages)
+            // Counted only when every worker counted, from the same source.
+            if sources.count == 1, let source = SyscallSource(code: sources.first!) {
+                result.syscallSource = source
+                result.syscallsPerMessage = Double(syscalls) / Double(result.totalMessages)
+            }
         }
         return result
     }

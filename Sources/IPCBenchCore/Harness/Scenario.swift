@@ -87,8 +87,18 @@ public struct RepetitionResult: Sendable {
     public var oneWay: Histogram?
     public var cpuNsPerMessage: Double?
     public var contextSwitchesPerMessage: Double?
-    /// Rings only: futex waits and wakes per message, both sides together.
+    /// futex calls per message, both sides together: every mechanism's where perf counts
+    /// (`syscallSource == .perf`), else the rings' own count of their waits and wakes.
     public var futexCallsPerMessage: Double?
+    /// System calls per message, all workers together, and who counted them (nil: not counted;
+    /// `proc-io` counts only read- and write-family calls).
+    public var syscallsPerMessage: Double?
+    public var syscallSource: SyscallSource?
+    /// Context switches per message, split: the workers gave the CPU up (voluntary) or were
+    /// preempted (involuntary); and minor page faults per message. All from getrusage.
+    public var voluntarySwitchesPerMessage: Double?
+    public var involuntarySwitchesPerMessage: Double?
+    public var minorFaultsPerMessage: Double?
     /// Lossy mechanisms only: messages (round trips) that never arrived, and late arrivals.
     public var lostMessages: Int?
     public var reorderedMessages: Int?

@@ -24,6 +24,8 @@ struct WorkerContext {
     /// The workers stay up for a session of bursts (``BurstDriver``) instead of one window.
     let bursts: Bool
     let coordinator: pid_t
+    /// How system calls are counted: the source and tracepoint ids settled before the fork.
+    let counters: ExactCounterPlan
     let mask: sigset_t
     /// The coordinator's own descriptors (signalfd, the janitor's pipe) a worker must not keep.
     let inheritedToClose: [Int32]
@@ -79,7 +81,8 @@ func runWorker<M: Mechanism>(
         report: report, histogram: histogram, warmedUp: context.control.warmedUp,
         parties: UInt32(parties), oneSided: M.oneSided,
         pacing: context.pacing,
-        producerReport: context.role == .consumer ? context.control.report(context.peerIndex) : nil)
+        producerReport: context.role == .consumer ? context.control.report(context.peerIndex) : nil,
+        counters: ExactCounters.open(context.counters))
 
     context.control.ready.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
     Futex.waitUntil(context.control.go, reaches: 1)

@@ -23,9 +23,15 @@ public struct WorkerReport {
     public var cpuNs: UInt64 = 0
     public var voluntarySwitches: UInt64 = 0
     public var involuntarySwitches: UInt64 = 0
-    /// futex system calls in the window (rings only; `countsFutexCalls` is 1 when counted).
+    /// futex system calls in the window: the tracepoint's where perf counts, else a ring's own
+    /// count (`countsFutexCalls` is 1 when counted).
     public var futexCalls: UInt64 = 0
     public var countsFutexCalls: UInt32 = 0
+    /// System calls in the window, and who counted them (``SyscallSource/code``; 0: not counted).
+    public var syscalls: UInt64 = 0
+    public var syscallSource: UInt32 = 0
+    /// Minor page faults in the window (getrusage's ru_minflt delta).
+    public var minorFaults: UInt64 = 0
     /// Lossy mechanisms: messages (or round trips) that never arrived, and ones that arrived
     /// after a later one.
     public var lost: UInt64 = 0

@@ -21,6 +21,8 @@ public struct EnvironmentCheck: Sendable {
     public var stealSinceBootPercent: Double?
     public var limits: MachineLimits
     public var clockReadNs: UInt64
+    /// Which source counts system calls here, and why (``ExactCounterPlan/reason``).
+    public var syscallCounting: String
 
     public static func read() -> EnvironmentCheck {
         func sys(_ path: String) -> String? { ProcFiles.read(path)?.trimmingCharacters(in: " \n\t") }
@@ -43,7 +45,8 @@ public struct EnvironmentCheck: Sendable {
             clocksource: sys("/sys/devices/system/clocksource/clocksource0/current_clocksource") ?? "?",
             hypervisor: (ProcFiles.read("/proc/cpuinfo") ?? "").contains(" hypervisor"),
             loadAverage: LoadAverage.oneMinute(), stealSinceBootPercent: steal,
-            limits: .current(), clockReadNs: MonotonicClock.readOverheadNs())
+            limits: .current(), clockReadNs: MonotonicClock.readOverheadNs(),
+            syscallCounting: ExactCounterPlan().reason)
     }
 
     /// Advice for stable numbers, most important first.

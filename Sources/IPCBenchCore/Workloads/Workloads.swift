@@ -46,6 +46,8 @@ struct WorkloadSink {
     /// measured send, and CPU time the consumer spent before it (waiting for that send) is not
     /// the window's. Nil for producers.
     var producerReport: UnsafeMutablePointer<WorkerReport>? = nil
+    /// This worker's system-call counters (``ExactCounters``), read at the window's edges.
+    var counters: ExactCounters = .none
 
     /// An open-loop wait longer than twice this is taken out of the CPU figure by reading the
     /// CPU clock around all of it but this last stretch, so the reads spend slack, never send time.
@@ -58,20 +60,23 @@ struct WorkloadSink {
         Futex.waitUntil(warmedUp, reaches: parties)
     }
 
-    /// Context switches, futex count and CPU clock when the measured window opened.
+    /// Context switches, futex count, CPU clock and system-call counts when the window opened.
     struct Window {
         var usage = rusage()
         var futexCalls: UInt64? = nil
         var cpuStartNs: UInt64 = 0
+        var counts: ExactCounters.Reading? = nil
         /// Open loop: CPU time the producer spent waiting for its send times.
         var pacingCpuNs: UInt64 = 0
     }
 
-    /// Opens the window: the CPU clock is read last, just before the first measured message.
+    /// Opens the window: the system-call counters are read last, just before the first measured
+    /// message (the CPU clock before them is a system call too).
     func beginWindow(_ window: inout Window, futexCalls: UInt64?) {
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &window.usage)
         window.futexCalls = futexCalls
         window.cpuStartNs = ProcessCPUClock.nowNs()
+        window.counts = counters.read()
     }
 
     /// A producer's window: opened, and its start time is now.
@@ -82,13 +87,14 @@ struct WorkloadSink {
         return window
     }
 
-    /// A consumer's window, opened once it drained its warm-up: then it counts itself through
-    /// the barrier the producers wait on before their first measured send.
+    /// A consumer's window, opened once it drained its warm-up and counted itself through the
+    /// barrier the producers wait on before their first measured send. The wake comes first, so
+    /// the window does not count it; the consumer's own receives all come after.
     func openWindowReleasingProducers(futexCalls: UInt64?) -> Window {
-        var window = Window()
-        beginWindow(&window, futexCalls: futexCalls)
         warmedUp.pointee.wrappingAdd(1, ordering: .acquiringAndReleasing)
         Futex.wakeAll(warmedUp)
+        var window = Window()
+        beginWindow(&window, futexCalls: futexCalls)
         return window
     }
 
@@ -98,17 +104,20 @@ struct WorkloadSink {
         endWindow(from: window, messages: messages, futexCalls: futexCalls)
     }
 
-    /// Closes the window, after `report.endNs` is set: the CPU clock is read first. CPU time is
-    /// CLOCK_PROCESS_CPUTIME_ID between the two edges (getrusage's ticks overstated short windows
-    /// by up to a tick), less an open-loop producer's pacing, and at most the wall time this
-    /// worker was inside the window: from the producer's first measured send to its own end.
+    /// Closes the window, after `report.endNs` is set: the system-call counters are read first,
+    /// then the CPU clock. CPU time is CLOCK_PROCESS_CPUTIME_ID between the two edges
+    /// (getrusage's ticks overstated short windows by up to a tick), less an open-loop producer's
+    /// pacing, and at most the wall time this worker was inside the window: from the producer's
+    /// first measured send to its own end.
     func endWindow(from window: Window, messages: Int, futexCalls: UInt64?) {
+        let counts = counters.read()
         let cpuEndNs = ProcessCPUClock.nowNs()
         let start = window.usage
         if let before = window.futexCalls, let after = futexCalls {
             report.pointee.futexCalls = after &- before
             report.pointee.countsFutexCalls = 1
         }
+        if let before = window.counts, let counts { counters.store(before, counts, in: report) }
         var end = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &end)
         let spent = cpuEndNs > window.cpuStartNs ? cpuEndNs - window.cpuStartNs : 0
@@ -118,6 +127,7 @@ struct WorkloadSink {
         report.pointee.cpuNs = min(working, closed > opened ? closed - opened : 0)
         report.pointee.voluntarySwitches = UInt64(end.ru_nvcsw - start.ru_nvcsw)
         report.pointee.involuntarySwitches = UInt64(end.ru_nivcsw - start.ru_nivcsw)
+        report.pointee.minorFaults = UInt64(end.ru_minflt - start.ru_minflt)
         report.pointee.messages = UInt64(messages)
     }
 
