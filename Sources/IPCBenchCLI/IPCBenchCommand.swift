@@ -4,6 +4,12 @@ import IPCBenchCore
 /// The `ipcbench` program: parse, run, print; returns the exit status.
 public enum IPCBenchCommand {
     public static func main(_ arguments: [String]) -> Int32 {
+        #if IPCBENCH_PLANTS
+        // A build with regressions compiled in (scripts/gate-targets.sh) says so whenever one is on.
+        if let plant = Planted.configure() {
+            printToStderr("ipcbench: planted regression \(plant.rawValue) is on (\(Plant.environmentVariable)); not a build to measure with\n")
+        }
+        #endif
         let command: Command
         do {
             command = try ArgumentParser.parse(arguments)

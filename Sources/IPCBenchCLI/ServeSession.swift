@@ -3,14 +3,15 @@ import IPCBenchCore
 
 /// `run --serve`: one scenario's workers held warm, one burst per request read from standard
 /// input, one CSV row per burst on standard output (the header first, once the workers are up).
-/// A request is a line holding the burst's message count per pair; `renew` starts over with
+/// A request is a line holding the burst's message count per pair (`count N`: a counting burst,
+/// system calls counted and no times kept, see ``BurstRequest``); `renew` starts over with
 /// fresh workers and a fresh channel (new memory, new kernel objects); an empty line, `quit` or
 /// the end of input ends it all. This is how `gate` runs each build: both sides' sessions
 /// stay up and the gate alternates short bursts between them.
 final class ServeSession: BurstDriver {
     /// The longest request line taken; a longer one ends the session as malformed.
     static let maximumLineBytes = 64
-    static let maximumMessages = 100_000_000
+    static var maximumMessages: Int { ServeLimits.maximumMessages }
 
     private let interrupts: InterruptSignals
     private let row: (RepetitionResult) -> [String]
@@ -28,7 +29,7 @@ final class ServeSession: BurstDriver {
         self.row = row
     }
 
-    func nextBurst() -> Int? {
+    func nextBurst() -> BurstRequest? {
         if !headerWritten {
             headerWritten = true
             emit(CSVReport.renderRaw([CSVReport.columns]))
@@ -39,11 +40,12 @@ final class ServeSession: BurstDriver {
                 pending.removeSubrange(...newline)
                 if line.isEmpty || line == "quit" { return nil }
                 if line == "renew" { renewRequested = true; return nil }
-                guard let n = Int(line), n >= 1, n <= Self.maximumMessages else {
-                    malformed = "a request is a message count from 1 to \(Self.maximumMessages), not '\(echo(line, limit: 40))'"
+                let counted = line.hasPrefix("count ")
+                guard let n = Int(counted ? String(line.dropFirst(6)) : line), n >= 1, n <= Self.maximumMessages else {
+                    malformed = "a request is a message count from 1 to \(Self.maximumMessages) (or count N), not '\(echo(line, limit: 40))'"
                     return nil
                 }
-                return n
+                return BurstRequest(messages: n, counted: counted)
             }
             if pending.count > Self.maximumLineBytes {
                 malformed = "a request line longer than \(Self.maximumLineBytes) bytes"

@@ -117,8 +117,9 @@ public enum Comparator {
         report.thresholdsFile = settings.thresholdsFile
         report.paired = paired
         for (key, metric, a, b) in planned {
-            let measured = paired ? measurePaired(key, metric, a, b, confidence: confidence)
-                                  : measureUnpaired(key, metric, a, b, confidence: confidence, settings: settings)
+            // Counts are the same in any host state: every row's count, paired or not.
+            let measured = paired && !isCount(metric) ? measurePaired(key, metric, a, b, confidence: confidence)
+                                                      : measureUnpaired(key, metric, a, b, confidence: confidence, settings: settings, paired: paired)
             switch measured {
             case .none: continue
             case let .tooFew(why): report.notComparable.append((key, "\(metric.label): \(why)"))
@@ -225,12 +226,12 @@ public enum Comparator {
     /// Two ordinary runs: the repetitions of the host states both sides were measured in (all
     /// of them when the files carry no probes or share no state, which is then said).
     static func measureUnpaired(_ key: ScenarioKey, _ metric: ResultColumn, _ a: [ResultRow], _ b: [ResultRow],
-                                confidence: Double, settings: CompareSettings) -> Measured {
+                                confidence: Double, settings: CompareSettings, paired: Bool = false) -> Measured {
         var ra = a.filter { $0[metric] != nil }, rb = b.filter { $0[metric] != nil }
         if ra.isEmpty && rb.isEmpty { return .none }
         let statesA = HostStates(ra.compactMap(\.probeNs)), statesB = HostStates(rb.compactMap(\.probeNs))
         var setAside = 0, differentStates = false
-        let probed = !ra.isEmpty && !rb.isEmpty && ra.allSatisfy { $0.probeNs != nil } && rb.allSatisfy { $0.probeNs != nil }
+        let probed = !isCount(metric) && !ra.isEmpty && !rb.isEmpty && ra.allSatisfy { $0.probeNs != nil } && rb.allSatisfy { $0.probeNs != nil }
         if probed {
             func shared(_ row: ResultRow, _ other: [ResultRow]) -> Bool {
                 other.contains { HostProbe.sameState($0.probeNs!, row.probeNs!) }
@@ -250,17 +251,21 @@ public enum Comparator {
         let ma = Statistics.median(xa), mb = Statistics.median(xb)
         var c: MetricComparison
         if isCount(metric) {
-            // Counts of separate runs: a change is shown when the two sides' values separate by
-            // more than either side's own spread (and the tolerance); equal counts at once.
-            let spread = max(xa.max()! - xa.min()!, xb.max()! - xb.min()!)
+            // A count differs when the two sides' values separate by more than the tolerance and
+            // a multiple of either side's own spread, with at least three a side; equal counts at
+            // once. For iid noise that separation happens by chance in 2e-4 of comparisons (three
+            // a side, four spreads) or 5e-5 (four or more a side, two spreads): simulated.
+            let spreads = min(xa.count, xb.count) >= 4 ? 2.0 : 4.0
+            let spread = spreads / 2 * max(xa.max()! - xa.min()!, xb.max()! - xb.min()!)
             let gapUp = xb.min()! - xa.max()!, gapDown = xa.min()! - xb.max()!
             let tolerance = max(settings.countTolerance, settings.countRelative * ma)
-            let shown = xa.count >= 3 && xb.count >= 3 && max(gapUp, gapDown) > max(tolerance, spread)
+            let shown = xa.count >= 3 && xb.count >= 3 && max(gapUp, gapDown) > max(tolerance, 2 * spread)
             c = MetricComparison(
                 key: key, metric: metric, baseline: xa, candidate: xb, baselineMedian: ma, candidateMedian: mb,
                 ratio: ma > 0 ? mb / ma : .nan, ratioLow: .nan, ratioHigh: .nan,
                 pValue: shown ? 0 : 1, adjustedPValue: shown ? 0 : 1, verdict: .inconclusive)
-            (c.isCount, c.change, c.changeLow, c.changeHigh) = (true, mb - ma, mb - ma - spread, mb - ma + spread)
+            (c.isCount, c.change, c.changeLow, c.changeHigh) = (true, mb - ma, mb - ma - 2 * spread, mb - ma + 2 * spread)
+            c.paired = paired
         } else {
             var seed: UInt64 = 1469598103934665603
             for byte in "\(key)\(metric.name)".utf8 { seed = (seed ^ UInt64(byte)) &* 1099511628211 }

@@ -22,6 +22,9 @@ public enum BurstGate {
         return help.output.contains("--serve")
     }
 
+    /// Counting bursts each side runs, in one session of its own, after the timed ones.
+    static let countingBursts = 5
+
     /// Session pairs a scenario gets even past its share of the budget (never past the budget).
     static let minimumSessions = 6
 
@@ -111,6 +114,25 @@ public enum BurstGate {
                 outcome.baseRows += cells["BASE"]!
                 outcome.candidateRows += cells["NEW"]!
                 outcome.rounds[key, default: 0] += 1
+            }
+            // Then a session of counting bursts a side: the exact counts, in workers of their own
+            // (an open tracepoint slows every call, so no timed burst runs beside it).
+            if outcome.failed.last?.key != key {
+                for side in [base, new] { try side.renew() }
+                counting: for j in 0..<countingBursts {
+                    for side in j % 2 == 0 ? [base, new] : [new, base] {
+                        var r = try checked(side.burst(messages, counted: true, deadline: deadline(30 + burstSeconds * 4)), side, key)
+                        if r.status != "ok" {
+                            outcome.failed.append((key, side.side, r.note))
+                            break counting
+                        }
+                        r.cells[column("repetition")] = String(bursts + j + 1)
+                        r.cells[column("ab_pair")] = String(pair + 1)
+                        r.cells[column("ab_position")] = (side === base) ? "1" : "2"
+                        if side === base { outcome.baseRows.append(r.cells) } else { outcome.candidateRows.append(r.cells) }
+                    }
+                }
+                bursts += countingBursts
             }
             base.stop(); new.stop()
             outcome.roundsRun = max(outcome.roundsRun, pair)

@@ -45,9 +45,9 @@ final class ServeProcess {
     }
 
     /// One burst of `messages` per pair: its row in our column order.
-    func burst(_ messages: Int, deadline: UInt64) throws(GateError) -> [String] {
-        let what = "a row for a burst of \(messages) messages"
-        if send("\(messages)\n") { return try readRow(deadline: deadline, what: what) }
+    func burst(_ messages: Int, counted: Bool = false, deadline: UInt64) throws(GateError) -> [String] {
+        let what = "a row for a \(counted ? "counting " : "")burst of \(messages) messages"
+        if send((counted ? "count " : "") + "\(messages)\n") { return try readRow(deadline: deadline, what: what) }
         // It stopped reading: a session that skipped or failed has said why already.
         do { return try readRow(deadline: min(deadline, MonotonicClock.nowNs() + 2_000_000_000), what: what) } catch {
             throw failure(exitDescription(orElse: "stopped reading its requests") + " before \(what)")

@@ -7,11 +7,72 @@ import CIPCShim
 /// launch. The workers are forked, pinned and warmed once; between bursts they sleep on a
 /// futex, so the other build's workers have the CPUs to themselves.
 public protocol BurstDriver: AnyObject {
-    /// Messages (or round trips) per pair for the next burst; nil ends the session. Called on
-    /// the coordinator's thread while the workers sleep; may block (it reads the gate's request).
-    func nextBurst() -> Int?
+    /// The next burst; nil ends the session. Called on the coordinator's thread while the
+    /// workers sleep; may block (it reads the gate's request).
+    func nextBurst() -> BurstRequest?
     /// One burst's measurement, its `repetition` the burst's number.
     func finished(_ result: RepetitionResult)
+}
+
+/// One burst asked of a session.
+public struct BurstRequest: Sendable, Equatable {
+    /// Messages (or round trips) per pair.
+    public var messages: Int
+    /// A counting burst: system calls counted (perf where it can), its times not kept — an open
+    /// perf event slows every system call and switch by tens to hundreds of nanoseconds, so
+    /// timed bursts never carry one, and counting bursts carry no times. A session's workers
+    /// keep their counters open from its first counting burst on: ask for timed bursts first.
+    public var counted: Bool
+
+    public init(messages: Int, counted: Bool = false) {
+        self.messages = messages
+        self.counted = counted
+    }
+}
+
+extension RepetitionResult {
+    /// A timed burst keeps its times, a counting burst its counts: the other half is cleared.
+    mutating func keepOnly(counts: Bool) {
+        if counts {
+            windowNs = nil; latency = nil; oneWay = nil; cpuNsPerMessage = nil; contextSwitchesPerMessage = nil
+        } else {
+            syscallsPerMessage = nil; syscallSource = nil; futexCallsPerMessage = nil
+            voluntarySwitchesPerMessage = nil; involuntarySwitchesPerMessage = nil; minorFaultsPerMessage = nil
+        }
+    }
+
+    /// A repetition's times with the counts of its counting window.
+    mutating func takeCounts(of counted: RepetitionResult) {
+        syscallsPerMessage = counted.syscallsPerMessage
+        syscallSource = counted.syscallSource
+        if counted.futexCallsPerMessage != nil { futexCallsPerMessage = counted.futexCallsPerMessage }
+        voluntarySwitchesPerMessage = counted.voluntarySwitchesPerMessage
+        involuntarySwitchesPerMessage = counted.involuntarySwitchesPerMessage
+        minorFaultsPerMessage = counted.minorFaultsPerMessage
+    }
+}
+
+/// `run`'s repetition where perf counts: the timed window, then a counting window on the same
+/// warm workers (a tenth of the count, at least 100), one row from the two.
+final class TimedThenCounted: BurstDriver {
+    private var requests: [BurstRequest]
+    private(set) var results: [RepetitionResult] = []
+
+    init(messages: Int) {
+        requests = [BurstRequest(messages: messages), BurstRequest(messages: min(messages, max(100, messages / 10)), counted: true)]
+    }
+
+    func nextBurst() -> BurstRequest? { requests.isEmpty ? nil : requests.removeFirst() }
+    func finished(_ result: RepetitionResult) { results.append(result) }
+
+    /// The repetition's row, numbered `repetition`.
+    func merged(_ outcome: RepetitionResult, repetition: Int) -> RepetitionResult {
+        guard outcome.status == .ok, results.count == 2 else { return outcome }
+        var timed = results[0]
+        timed.repetition = repetition
+        timed.takeCounts(of: results[1])
+        return timed
+    }
 }
 
 extension Coordinator {
@@ -25,11 +86,12 @@ extension Coordinator {
         let expected = UInt32(layout.count)
         var burst: UInt32 = 0
         var last = RepetitionResult(scenario: scenario, repetition: repetition, status: .ok, note: "no burst was asked for")
-        while let messages = driver.nextBurst() {
+        while let request = driver.nextBurst() {
             burst += 1
             var measured = scenario
-            measured.messages = max(1, min(messages, Int(UInt32.max)))
+            measured.messages = max(1, min(request.messages, Int(UInt32.max)))
             control.burstMessages.pointee.store(UInt32(measured.messages), ordering: .releasing)
+            control.burstCounted.pointee.store(request.counted ? 1 : 0, ordering: .releasing)
             control.burst.pointee.store(burst, ordering: .releasing)
             Futex.wakeAll(control.burst)
             let deadline = MonotonicClock.nowNs() + UInt64(timeoutSeconds * 1e9)
@@ -48,6 +110,7 @@ extension Coordinator {
                 }
             }
             last = success(measured, Int(burst), control, layout, lossy: lossy)
+            last.keepOnly(counts: request.counted)
             driver.finished(last)
         }
         control.stop.pointee.store(1, ordering: .releasing)

@@ -52,6 +52,8 @@ final class ControlBlock {
     var burstsDone: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 288) }
     var burstMessages: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 292) }
     var stop: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 296) }
+    /// 1: the next burst counts system calls (``BurstRequest/counted``), 0: it is timed.
+    var burstCounted: UnsafeMutablePointer<Atomic<UInt32>> { word(at: 300) }
 
     private func word(at offset: Int) -> UnsafeMutablePointer<Atomic<UInt32>> {
         (region.base + offset).assumingMemoryBound(to: Atomic<UInt32>.self)

@@ -112,7 +112,16 @@ public final class Coordinator {
         let before = CPUTimes.read()
         var result: RepetitionResult
         do {
-            result = try entry.run(self, scenario, repetition)
+            // Where perf counts, a timed window and then a counting window on the same workers
+            // (pairs of a mechanism that loses nothing: the windows can follow each other).
+            if burstDriver == nil && counters.source == .perf && scenario.topology == .pairs && !entry.type.traits.lossy {
+                let windows = TimedThenCounted(messages: scenario.messages)
+                burstDriver = windows
+                defer { burstDriver = nil }
+                result = windows.merged(try entry.run(self, scenario, repetition), repetition: repetition)
+            } else {
+                result = try entry.run(self, scenario, repetition)
+            }
         } catch {
             result = RepetitionResult(scenario: scenario, repetition: repetition, status: .failed, note: error.description)
         }

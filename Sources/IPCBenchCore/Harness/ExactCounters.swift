@@ -156,6 +156,16 @@ struct ExactCounters {
         return ExactCounters(source: .procIO, scratch: page.base, scratchBytes: page.byteCount)
     }
 
+    /// Counters for a timed window: `/proc/self/io` where that is the plan's source (its reads
+    /// sit outside the messages and slow nothing), never perf, whose open event slows every
+    /// call. Where perf counts, a lone window (fans, lossy mechanisms) is not counted: perf
+    /// counts only in a window of its own (``TimedThenCounted``), and `/proc/self/io` would
+    /// miss the calls perf sees, so the two would not compare.
+    static func openInWindow(_ plan: ExactCounterPlan) -> ExactCounters {
+        guard plan.source == .procIO, let page = plan.scratch, readProcIO(page) != nil else { return .none }
+        return ExactCounters(source: .procIO, scratch: page.base, scratchBytes: page.byteCount)
+    }
+
     /// A counting group for this process on any CPU: the sys_enter event leads, so one read(2)
     /// of it returns both counts (PERF_FORMAT_GROUP).
     static func openGroup(_ enterID: UInt64, _ futexID: UInt64) throws(IPCError) -> ExactCounters {

@@ -46,6 +46,9 @@ public struct DuplexEndpoint<Calls: MessageCalls>: MessageEndpoint {
 public enum StreamCalls: MessageCalls {
     @inline(__always)
     public static func send(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, _ spin: SpinPolicy) throws(IPCError) {
+        #if IPCBENCH_PLANTS
+        Planted.streamSend()
+        #endif
         try untilWhole(count) { done throws(IPCError) in
             try spin.call("write") { write(fd, buffer + done, count - done) }
         }

@@ -183,6 +183,9 @@ public struct RingEndpoint: InPlaceEndpoint {
 
     @inline(__always)
     public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
+        #if IPCBENCH_PLANTS
+        Planted.ringSend()
+        #endif
         outbound.send(buffer, count: count)
     }
 
