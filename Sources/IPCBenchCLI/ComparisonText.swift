@@ -3,7 +3,28 @@ import IPCBenchCore
 /// The renderings of a comparison: a terminal table, markdown for a pull request, CSV, JSON.
 enum ComparisonText {
     static func value(_ v: Double, _ metric: ResultColumn) -> String {
-        metric.higherIsBetter ? fixed(v, v < 10 ? 2 : 1) : humanDuration(v)
+        if metric.unit == .count { return fixed(v, 3) }
+        return metric.higherIsBetter ? fixed(v, v < 10 ? 2 : 1) : humanDuration(v)
+    }
+
+    /// A count's change in its own unit: "+3.000 syscalls/msg".
+    static func change(_ c: MetricComparison) -> String {
+        guard c.isCount else { return percent(c.ratio) }
+        return (c.change >= 0 ? "+" : "") + fixed(c.change, 3) + " " + c.metric.label
+    }
+
+    static func interval(_ c: MetricComparison) -> String {
+        if c.isCount { return "\(signed(c.changeLow)) .. \(signed(c.changeHigh))" }
+        return "\(percent(c.ratioLow)) .. \(percent(c.ratioHigh))"
+    }
+
+    static func signed(_ v: Double) -> String { v.isFinite ? (v >= 0 ? "+" : "") + fixed(v, 3) : "?" }
+
+    /// The smallest change the comparison could have called: "±4.0%", or "±0.050/msg" for counts.
+    static func resolution(_ c: MetricComparison) -> String {
+        guard c.resolution.isFinite else { return "±?" }
+        if c.isCount { return "±" + fixed(c.resolution, 3) + "/msg" }
+        return "±" + fixed(c.resolution * 100, 1) + "%"
     }
 
     static func percent(_ ratio: Double) -> String {
@@ -15,15 +36,19 @@ enum ComparisonText {
     static func summary(_ r: ComparisonReport) -> String {
         let counts = Verdict.allCases.map { v in "\(r.comparisons.filter { $0.verdict == v }.count) \(v.rawValue)" }
         let likely = r.likelyRegressions.count
+        let resolutions = r.comparisons.filter { !$0.isCount && $0.resolution.isFinite }.map { $0.resolution * 100 }
         return "\(r.comparisons.count) comparisons" + (r.paired ? " (paired A/B)" : "") + ": " + counts.joined(separator: ", ")
-            + (likely > 0 ? " (\(likely) undecided beyond the threshold)" : "")
+            + (likely > 0 ? " (\(likely) likely regressions)" : "")
             + "; threshold \(fixed(r.threshold * 100, 1))%" + (r.thresholdsFile != nil ? " or learned per scenario" : "")
-            + ", \(fixed(r.confidence * 100, 0))% intervals"
+            + (resolutions.isEmpty ? "" : ", median resolution of the times ±\(fixed(Statistics.median(resolutions), 1))%")
+            + ", intervals at \(fixed(r.confidence * 100, 3))% (corrected for \(r.comparisons.count))"
     }
 
     /// What a verdict cell says: the verdict, and for an undecided one what would decide it.
     static func verdictText(_ c: MetricComparison) -> String {
         var text = c.verdict.rawValue
+        if c.verdict == .unchanged { text += " " + resolution(c) }
+        if c.verdict == .regressed && c.isCount { text += " (" + change(c) + ")" }
         if c.verdict == .inconclusive {
             if c.likelyRegression { text += ", likely regression" }
             if let n = c.repetitionsNeeded { text += ", needs ~\(n) \(c.paired ? "pairs" : "reps")" }
@@ -46,13 +71,13 @@ enum ComparisonText {
     static func rows(_ r: ComparisonReport) -> [[String]] {
         r.comparisons.map { c in
             [c.key.description, c.metric.label, value(c.baselineMedian, c.metric), value(c.candidateMedian, c.metric),
-             percent(c.ratio), "\(percent(c.ratioLow)) .. \(percent(c.ratioHigh))", fixed(c.adjustedPValue, 3),
-             c.paired ? "\(c.baseline.count) pairs" : "\(c.baseline.count)/\(c.candidate.count)",
-             fixed(c.threshold * 100, 1) + "%", verdictText(c), notes(c)]
+             change(c), interval(c), fixed(c.adjustedPValue, 3),
+             c.paired && !c.isCount ? "\(c.baseline.count) pairs" : "\(c.baseline.count)/\(c.candidate.count)",
+             resolution(c), verdictText(c), notes(c)]
         }
     }
 
-    static let header = ["scenario", "metric", "base", "new", "change", "CI of change", "p (Holm)", "n", "threshold", "verdict", "notes"]
+    static let header = ["scenario", "metric", "base", "new", "change", "CI of change", "p (Holm)", "n", "resolution", "verdict", "notes"]
 
     static func extras(_ r: ComparisonReport, bullet: String) -> String {
         var out = ""
@@ -69,8 +94,8 @@ enum ComparisonText {
         if states > 0 { out += "\(bullet)\(states) comparisons were measured in different host states on the two sides: their change may be the host's\n" }
         let likely = r.likelyRegressions
         if !likely.isEmpty {
-            out += "\(bullet)could not decide \(likely.count) comparison\(likely.count == 1 ? "" : "s") whose estimate is worse than the threshold: "
-                + likely.prefix(5).map { "\($0.key) \($0.metric.label) (\(percent($0.ratio)), needs ~\($0.repetitionsNeeded.map(String.init) ?? "?"))" }
+            out += "\(bullet)\(likely.count) likely regression\(likely.count == 1 ? "" : "s") (worse than the threshold at the lenient level only): "
+                + likely.prefix(5).map { "\($0.key) \($0.metric.label) (\(change($0)), needs ~\($0.repetitionsNeeded.map(String.init) ?? "?"))" }
                     .joined(separator: "; ") + (likely.count > 5 ? "; …" : "") + "\n"
         }
         return out
@@ -106,7 +131,7 @@ enum ComparisonText {
     static func markdown(_ r: ComparisonReport, base: String, new: String) -> String {
         let regressed = r.regressions.count, likely = r.likelyRegressions.count
         var title = regressed == 0 ? "no regression" : "\(regressed) regression\(regressed == 1 ? "" : "s")"
-        if likely > 0 { title += ", \(likely) undecided beyond the threshold" }
+        if likely > 0 { title += ", \(likely) likely regression\(likely == 1 ? "" : "s")" }
         var out = "### ipcbench: \(title)\n\n"
         out += markdownText(summary(r)) + ". BASE `\(markdownText(base).replacingAll("`", with: "'"))`, NEW `\(markdownText(new).replacingAll("`", with: "'"))`.\n\n"
         out += "| " + header.joined(separator: " | ") + " |\n|" + header.map { _ in " --- |" }.joined() + "\n"
@@ -122,13 +147,14 @@ enum ComparisonText {
     static func csv(_ r: ComparisonReport) -> String {
         var out = ResultSet.keyColumns.joined(separator: ",") + ",metric,baseline_median,candidate_median,"
             + "ratio,ratio_ci_low,ratio_ci_high,p_value,p_value_holm,baseline_n,candidate_n,paired,set_aside,threshold_pct,"
-            + "verdict,likely_regression,repetitions_needed\r\n"
+            + "verdict,likely_regression,repetitions_needed,resolution_pct,change,change_ci_low,change_ci_high\r\n"
         for c in r.comparisons {
             let cells = c.key.cells + [c.metric.name, fixed(c.baselineMedian, 3), fixed(c.candidateMedian, 3),
                          fixed(c.ratio, 4), fixed(c.ratioLow, 4), fixed(c.ratioHigh, 4), fixed(c.pValue, 6), fixed(c.adjustedPValue, 6),
                          String(c.baseline.count), String(c.candidate.count), String(c.paired), String(c.setAside),
                          fixed(c.threshold * 100, 2), c.verdict.rawValue, String(c.likelyRegression),
-                         c.repetitionsNeeded.map(String.init) ?? ""]
+                         c.repetitionsNeeded.map(String.init) ?? "", c.resolutionPercent.map { fixed($0, 2) } ?? "",
+                         c.isCount ? fixed(c.change, 4) : "", c.isCount ? fixed(c.changeLow, 4) : "", c.isCount ? fixed(c.changeHigh, 4) : ""]
             out += cells.map(CSVReport.escape).joined(separator: ",") + "\r\n"
         }
         return out
@@ -158,6 +184,10 @@ enum ComparisonText {
                          ("verdict", .string(c.verdict.rawValue)), ("likely_regression", .bool(c.likelyRegression)),
                          ("repetitions_needed", c.repetitionsNeeded.map { .integer($0) } ?? .null),
                          ("threshold", .number(c.threshold)), ("paired", .bool(c.paired)),
+                         ("resolution_pct", c.resolutionPercent.map { .number($0) } ?? .null),
+                         ("resolution", c.resolution.isFinite ? .number(c.resolution) : .null), ("is_count", .bool(c.isCount)),
+                         ("change", c.isCount ? .number(c.change) : .null),
+                         ("change_ci", c.isCount ? .array([.number(c.changeLow), .number(c.changeHigh)]) : .null),
                          ("baseline", .array(c.baseline.map { .number($0) })), ("candidate", .array(c.candidate.map { .number($0) })),
                          ("set_aside", .integer(c.setAside)),
                          ("baseline_median", .number(c.baselineMedian)), ("candidate_median", .number(c.candidateMedian)),

@@ -9,7 +9,7 @@ struct GateCommand: Subcommand {
 
     var base: String?
     var candidate: String?
-    var suiteName = "quick"
+    var suiteName = "gate"
     var mechanisms: [String]?
     /// nil: 6 minutes, or an hour when learning.
     var budgetSeconds: Double?
@@ -21,20 +21,31 @@ struct GateCommand: Subcommand {
     var thresholdsFile: String?
     var output = "ci-results"
     var learn: String?
+    var burstNs: UInt64 = 5_000_000
+    var burstsPerSession = 4
+    var byLaunches = false
+    var maximumResolutionPercent = 25.0
 
     static let name = "gate"
     static var flags: [Flag<GateCommand>] {
         [
             .value("--base", "PROGRAM", \.base, .anyText, help: "the baseline build's ipcbench binary"),
             .value("--candidate", "PROGRAM", \.candidate, .anyText, help: "the candidate's (default: this program)"),
-            .value("--suite", "NAME|PATH", \.suiteName, .anyText, help: "the scenarios (default quick)"),
+            .value("--suite", "NAME|PATH", \.suiteName, .anyText, help: "the scenarios (default gate: every family, sized for the budget)"),
             .value("--mechanisms", "LIST", \.mechanisms, .mechanisms, help: "keep only these mechanisms of the suite"),
             .value("--budget", "DURATION", \.budgetSeconds, .longDuration,
                    help: "measuring time, builds excluded (default 6m, 1h with --learn-thresholds; e.g. 90s, 10m)"),
-            .value("--min-time", "DURATION", \.minimumWindowNs, .duration, help: "shortest measured window (default 25ms)"),
-            .value("--per-side", "N", \.perSide, .count(1...25), help: "repetitions each side runs per pair, back to "
+            .value("--burst", "DURATION", \.burstNs, .duration, help: "each burst's length, both builds warm, alternating "
+                + "(default 5ms: shorter than the host's placement changes here)"),
+            .value("--bursts-per-session", "N", \.burstsPerSession, .count(1...100),
+                   help: "bursts a side runs in one session (fresh workers and channels) of a pair (default 4)"),
+            .toggle("--by-launches", \.byLaunches, help: "pair by process launches, as builds without `run --serve` must be"),
+            .value("--max-resolution", "PERCENT", \.maximumResolutionPercent, .percent,
+                   help: "a comparison whose resolution is wider than this is inconclusive, not unchanged (default 25)"),
+            .value("--min-time", "DURATION", \.minimumWindowNs, .duration, help: "by launches: shortest measured window (default 25ms)"),
+            .value("--per-side", "N", \.perSide, .count(1...25), help: "by launches: repetitions each side runs per pair, back to "
                 + "back; the pair compares their medians (default 3)"),
-            .value("--max-rounds", "N", \.maxRounds, .count(2...1000), help: "at most N pairs per scenario (default 40)"),
+            .value("--max-rounds", "N", \.maxRounds, .count(2...1000), help: "by launches: at most N pairs per scenario (default 40)"),
             .value("--threshold", "PERCENT", \.thresholdPercent, .percent,
                    help: "a change below this is none (default 5; 5 and 5% alike)"),
             .value("--thresholds", "FILE", \.thresholdsFile, .anyText,
@@ -46,18 +57,22 @@ struct GateCommand: Subcommand {
         ]
     }
     static let about = """
-    Runs BASE and NEW (two builds of ipcbench) scenario by scenario, back to back, in alternating
-    order (A B, B A, …), and judges each scenario on its pairs after every round; a scenario
-    stops when all its comparisons are decided (regressed, improved or unchanged), the rest go on
-    until decided or until the budget is spent. Each scenario's message count is calibrated once,
-    on NEW, to fill --min-time, and both sides run that count. --base is required, except with
-    --learn-thresholds FILE, which runs NEW against itself.
+    Measures BASE and NEW (two builds of ipcbench) scenario by scenario and decides, for each
+    time, rate and count, regressed, improved, unchanged (with the resolution it had: the
+    smallest change it could have called) or inconclusive. Both builds hold a scenario's workers
+    warm (`run --serve`) and the gate alternates short bursts between them (A B, B A, …), so a
+    pair sees one host state; a pair is one session of each side (fresh workers and channels),
+    so each process's memory placement is averaged over many. Each scenario gets an equal share
+    of the budget. Then a counting session a side: system calls, futex calls, switches and faults
+    per message. A build without `run --serve` is paired by launches instead (--by-launches).
+    --base is required, except with --learn-thresholds FILE, which runs NEW against itself.
     """
     static let exitStatuses = """
     Exit status: 0 no regression, 1 a regression (or a scenario that fails only on NEW),
-    6 undecided: no regression shown, but an estimate beyond the threshold could not be decided
-    within the budget, 4 nothing to compare, 64 bad command line, 65 bad suite file,
-    71 a build could not be run, 73 the results could not be written.
+    6 a likely regression: worse than the threshold at the lenient level (alpha 0.05, Holm) but
+    not the strict one (0.01), 4 nothing to compare, 64 bad command line, 65 bad suite file,
+    71 a build could not be run or misbehaved (hung, flooded, crashed, measured another scenario),
+    73 the results could not be written.
     """
 
     func validate() throws(UsageError) {
@@ -86,6 +101,10 @@ struct GateCommand: Subcommand {
         settings.minimumWindowNs = minimumWindowNs
         settings.maxRounds = maxRounds
         settings.repetitionsPerSide = perSide
+        settings.burstNs = burstNs
+        settings.burstsPerSession = burstsPerSession
+        settings.pairByLaunches = byLaunches
+        settings.compare.maximumResolution = maximumResolutionPercent / 100
         if learn != nil { settings.fixedRounds = rounds }
         settings.compare.threshold = thresholdPercent / 100
         if let thresholdsFile {
@@ -124,6 +143,8 @@ struct GateCommand: Subcommand {
         let base = CSVReport.renderRaw([CSVReport.columns] + outcome.baseRows)
         let candidate = CSVReport.renderRaw([CSVReport.columns] + outcome.candidateRows)
         let gateJSON = JSON.object([
+            ("paired_by", .string(outcome.pairedByBursts ? "bursts" : "launches")),
+            ("burst_ms", .number(Double(settings.burstNs) / 1e6)), ("bursts_per_session", .integer(settings.burstsPerSession)),
             ("rounds_run", .integer(outcome.roundsRun)), ("looks", .integer(outcome.looks)),
             ("first_difference_round", .integer(outcome.firstDifferenceRound)),
             ("stopped_because", .string(outcome.stoppedBecause)),
@@ -133,6 +154,7 @@ struct GateCommand: Subcommand {
             ("scenarios", .array(settings.scenarios.map { s in
                 let k = ScenarioKey(s)
                 return .object([("scenario", ComparisonText.keyJSON(k)), ("pairs_measured", .integer(outcome.rounds[k] ?? 0)),
+                                ("burst_messages", outcome.pairedByBursts ? (outcome.messages[k].map { .integer($0) } ?? .null) : .null),
                                 ("messages", outcome.messages[k].map { .integer($0) } ?? .null)])
             })),
             ("skipped", .array(outcome.skipped.map { .object([("scenario", ComparisonText.keyJSON($0.0)), ("why", .string($0.1))]) })),
@@ -155,10 +177,18 @@ struct GateCommand: Subcommand {
             status = Status.regression
             summary += "\n**Failed on NEW only:** " + failedNew.map { ComparisonText.markdownText($0.description) }.joined(separator: "; ") + "\n"
         }
-        summary += "\nGate: \(outcome.roundsRun) rounds of \(settings.repetitionsPerSide) repetitions a side, \(ComparisonText.markdownText(outcome.stoppedBecause)); measured for "
-            + "\(Int(outcome.elapsedSeconds)) s of a \(formatSeconds(settings.budgetSeconds)) s budget; "
-            + "\(outcome.looks) looks (a difference may end a scenario from round \(outcome.firstDifferenceRound), every "
-            + "\(settings.roundsBetweenLooks) rounds); windows of at least \(fixed(Double(settings.minimumWindowNs) / 1e6, 0)) ms.\n"
+        if outcome.pairedByBursts {
+            let sessions = outcome.rounds.values.sorted()
+            summary += "\nGate: paired by bursts of \(fixed(Double(settings.burstNs) / 1e6, 1)) ms in warm sessions, "
+                + "\(settings.burstsPerSession) a side per session; \(sessions.first ?? 0) to \(sessions.last ?? 0) session pairs a scenario; "
+                + "measured for \(Int(outcome.elapsedSeconds)) s of a \(formatSeconds(settings.budgetSeconds)) s budget; "
+                + "\(ComparisonText.markdownText(outcome.stoppedBecause)).\n"
+        } else {
+            summary += "\nGate: paired by launches, \(outcome.roundsRun) rounds of \(settings.repetitionsPerSide) repetitions a side, \(ComparisonText.markdownText(outcome.stoppedBecause)); measured for "
+                + "\(Int(outcome.elapsedSeconds)) s of a \(formatSeconds(settings.budgetSeconds)) s budget; "
+                + "\(outcome.looks) looks (a difference may end a scenario from round \(outcome.firstDifferenceRound), every "
+                + "\(settings.roundsBetweenLooks) rounds); windows of at least \(fixed(Double(settings.minimumWindowNs) / 1e6, 0)) ms.\n"
+        }
         let json = outcome.report.map { ComparisonText.json($0, extra: [("gate", gateJSON), ("exit_status", .integer(Int(status)))]) }
             ?? .object([("gate", gateJSON), ("error", .string(outcome.compareError ?? "")), ("exit_status", .integer(Int(status)))])
         do {
@@ -176,7 +206,8 @@ struct GateCommand: Subcommand {
             return Status.cannotWrite
         }
         print(table, terminator: "")
-        print("\ngate: \(outcome.roundsRun) rounds, \(outcome.stoppedBecause); \(Int(outcome.elapsedSeconds)) s; results in \(echo(output, limit: 200))")
+        print("\ngate: " + (outcome.pairedByBursts ? "paired by bursts" : "\(outcome.roundsRun) rounds")
+            + ", \(outcome.stoppedBecause); \(Int(outcome.elapsedSeconds)) s; results in \(echo(output, limit: 200))")
         if !failedNew.isEmpty { print("gate: failed on NEW only: \(failedNew.map(\.description).joined(separator: "; "))") }
         return status
     }

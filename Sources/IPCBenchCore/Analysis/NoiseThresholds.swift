@@ -5,7 +5,7 @@
 /// A CSV file, one row per scenario and metric: the key columns, `metric` (a compare column
 /// such as `mib_per_s`), `threshold_pct` (the change below which this scenario is called
 /// unchanged), `noise_pct` (the spread of one A/A pair there, robust standard deviation of the
-/// log ratio, in percent) and `pairs` (how many A/A pairs measured it).
+/// log ratio, in percent) and `aa_pairs` (how many A/A pairs measured it).
 public struct NoiseThresholds: Sendable {
     public struct Entry: Sendable {
         public var key: ScenarioKey
@@ -28,7 +28,10 @@ public struct NoiseThresholds: Sendable {
         lookup["\(key)|\(metric)"].map { entries[$0].thresholdPercent / 100 }
     }
 
-    public static let columns = ResultSet.keyColumns + ["metric", "threshold_pct", "noise_pct", "pairs"]
+    /// `aa_pairs`, not `pairs`: the key columns already hold a `pairs` (the scenario's channels).
+    public static let columns = ResultSet.keyColumns + ["metric", "threshold_pct", "noise_pct", "aa_pairs"]
+    /// Files written before the rename end in `pairs` (twice in the header): still read.
+    static let legacyTail = ["metric", "threshold_pct", "noise_pct", "pairs"]
 
     /// From A/A noise: the threshold is one A/A pair's spread (so an A/A of a dozen pairs
     /// decides `unchanged` most of the time), never below `floorPercent`, rounded up to 0.5%.
@@ -67,7 +70,8 @@ public struct NoiseThresholds: Sendable {
         // the four of the threshold.
         let tail = Array(columns.suffix(4))
         let required = ResultSchema.columns(.key).filter { !$0.addedLater }.map(\.name)
-        guard let header = table.first, header.count > tail.count, Array(header.suffix(tail.count)) == tail,
+        guard let header = table.first, header.count > tail.count,
+              Array(header.suffix(tail.count)) == tail || Array(header.suffix(tail.count)) == legacyTail,
               case let keyHeader = Array(header.dropLast(tail.count)),
               required.allSatisfy(keyHeader.contains), keyHeader.allSatisfy(ResultSet.keyColumns.contains),
               Set(keyHeader).count == keyHeader.count else {

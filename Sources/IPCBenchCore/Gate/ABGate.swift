@@ -55,6 +55,8 @@ public struct GateOutcome: Sendable {
     public var looks = 1
     public var firstDifferenceRound = 0
     public var stoppedBecause = ""
+    /// Paired by warm sessions of short bursts (`run --serve`), or by process launches.
+    public var pairedByBursts = false
     public var elapsedSeconds = 0.0
     public var calibrationSeconds = 0.0
 

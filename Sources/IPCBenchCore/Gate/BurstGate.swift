@@ -36,6 +36,7 @@ public enum BurstGate {
 
     public static func run(_ settings: GateSettings, progress: (String) -> Void) throws(GateError) -> GateOutcome {
         var outcome = GateOutcome()
+        outcome.pairedByBursts = true
         let start = MonotonicClock.nowNs()
         func elapsed() -> Double { Double(MonotonicClock.nowNs() - start) / 1e9 }
         let gateDeadline = start + UInt64(settings.budgetSeconds * 1e9)
