@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CI regression gate: build BASE and CANDIDATE, then `ipcbench gate` measures them scenario by
-# scenario, back to back, in alternating order, until every scenario is decided or the budget is
-# spent; writes summary.md, compare.json, base.csv, candidate.csv and charts/ into the output
+# scenario, both builds warm, in short alternating bursts, each scenario for its share of the
+# budget; writes summary.md, compare.json, base.csv, candidate.csv and charts/ into the output
 # folder. The measuring and deciding are ipcbench's; this script only builds and hands over.
 set -euo pipefail
 
@@ -12,7 +12,7 @@ usage: scripts/ci-compare.sh [--base REV] [--candidate REV] [--suite NAME|PATH] 
 
   --base REV          baseline revision (default origin/main, else main)
   --candidate REV     candidate revision (default HEAD)
-  --suite NAME|PATH   scenarios (default quick), from the candidate's tree
+  --suite NAME|PATH   scenarios (default gate), from the candidate's tree
   --budget DURATION   measuring time, builds excluded (default 6m)
   --threshold PERCENT a change below this is none (default 5)
   --thresholds FILE   per-scenario thresholds learned on this runner (ipcbench gate --learn-thresholds)
@@ -20,13 +20,13 @@ usage: scripts/ci-compare.sh [--base REV] [--candidate REV] [--suite NAME|PATH] 
   -- GATE FLAGS       passed to `ipcbench gate` as they are (e.g. -- --min-time 50ms)
 
 exit status: 0 no regression; 1 a regression (or a scenario failing only on the candidate);
-6 undecided: a change beyond the threshold that the budget could not decide (rerun or raise
+6 a likely regression (beyond the threshold at the lenient level only: rerun or raise
 --budget); 4 nothing to compare; 64 bad option; 65 bad suite file; 70 a build failed;
-71 a build could not be run; 73 results could not be written.
+71 a build could not be run or misbehaved; 73 results could not be written.
 EOF
 }
 
-base="" candidate="HEAD" suite="quick" budget="6m" threshold=5 thresholds="" output="ci-results"
+base="" candidate="HEAD" suite="gate" budget="6m" threshold=5 thresholds="" output="ci-results"
 extra=()
 while [ $# -gt 0 ]; do
     case "$1" in

@@ -209,4 +209,13 @@ extension ProgramRunner {
     static func processes(inGroup group: pid_t) -> [ProcessStatus] {
         SystemObjects.entries("/proc").compactMap { pid_t($0) }.compactMap { status(of: $0) }.filter { $0.group == group }
     }
+
+    /// Every live process (not a zombie) whose argv[0] is `name` (`exec -a NAME` sets it).
+    static func processes(named name: String) -> [pid_t] {
+        SystemObjects.entries("/proc").compactMap { pid_t($0) }.filter { pid in
+            guard let line = ProcFiles.read("/proc/\(pid)/cmdline"), let first = line.split(separator: "\u{0}").first,
+                  first == name else { return false }
+            return status(of: pid)?.state != "Z"
+        }
+    }
 }

@@ -134,7 +134,11 @@ public enum ABGate {
     static func column(_ name: String) -> Int { CSVReport.columns.firstIndex(of: name)! }
 
     public static func run(_ settings: GateSettings, progress: (String) -> Void) throws(GateError) -> GateOutcome {
-        if !settings.pairByLaunches, try BurstGate.knowsServe(settings.baseProgram), try BurstGate.knowsServe(settings.candidateProgram) {
+        // Asking a build what it knows takes a fraction of a second; a tenth of the budget (at
+        // most 30 s) is the longest a build that never answers may keep the gate waiting.
+        let probe = min(30, max(1, settings.budgetSeconds / 10))
+        if !settings.pairByLaunches, try BurstGate.knowsServe(settings.baseProgram, timeoutSeconds: probe),
+           try BurstGate.knowsServe(settings.candidateProgram, timeoutSeconds: probe) {
             return try BurstGate.run(settings, progress: progress)
         }
         // A child runs its repetitions back to back (and a calibration's pilots): it may take
@@ -274,7 +278,7 @@ public enum ABGate {
     /// Learning mode: each comparison's A/A noise (the robust spread of its paired log ratios).
     public static func noise(_ outcome: GateOutcome) -> [(key: ScenarioKey, metric: String, logSpread: Double, pairs: Int)] {
         guard let report = outcome.report else { return [] }
-        return report.comparisons.map { c in
+        return report.comparisons.filter { !$0.isCount }.map { c in
             (c.key, c.metric.name, Statistics.robustSpread(zip(c.baseline, c.candidate).map { Glibc.log($1 / $0) }), c.baseline.count)
         }
     }

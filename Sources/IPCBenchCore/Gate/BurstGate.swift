@@ -10,9 +10,9 @@ import Glibc
 /// budget; the sessions are judged once, at the end, pair by pair.
 public enum BurstGate {
     /// Whether `program`'s `run` takes `--serve` (builds from before it are paired by launches).
-    static func knowsServe(_ program: String) throws(GateError) -> Bool {
+    static func knowsServe(_ program: String, timeoutSeconds: Double) throws(GateError) -> Bool {
         let help: ChildProcess.Result
-        do { help = try ChildProcess.run(program, ["run", "--help"], limitBytes: 1 << 20, timeoutSeconds: 30) } catch {
+        do { help = try ChildProcess.run(program, ["run", "--help"], limitBytes: 1 << 20, timeoutSeconds: timeoutSeconds) } catch {
             throw GateError(message: "\(error)")
         }
         if let why = help.stoppedBecause {
@@ -21,6 +21,9 @@ public enum BurstGate {
         if let signal = help.signal { throw GateError(message: "\(echo(program, limit: 200)) run --help was killed by signal \(signal)") }
         return help.output.contains("--serve")
     }
+
+    /// The most a gate runs past its budget when a build stops answering mid-request.
+    static let marginSeconds = 10.0
 
     /// Counting bursts each side runs, in one session of its own, after the timed ones.
     static let countingBursts = 5
@@ -40,8 +43,8 @@ public enum BurstGate {
         let start = MonotonicClock.nowNs()
         func elapsed() -> Double { Double(MonotonicClock.nowNs() - start) / 1e9 }
         let gateDeadline = start + UInt64(settings.budgetSeconds * 1e9)
-        /// How far past the budget a stuck side may take us: one request's deadline.
-        let marginNs = UInt64(min(settings.timeoutSeconds, 30) * 1e9)
+        /// How far past the budget a stuck side may take us.
+        let marginNs = UInt64(min(settings.timeoutSeconds, BurstGate.marginSeconds) * 1e9)
         let targetNs = Double(settings.burstNs)
         let count = settings.scenarios.count
         outcome.stoppedBecause = "every scenario had its share of the budget"
