@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
-# Measures what the regression gate decides on this machine (README, "What the gate decides"):
-#   1. a planted regression (scripts/plant-stream-regression.sh: three getppid() per stream send)
-#      gated against the unplanted build: which stream scenarios are called regressed, and
-#      whether anything off the stream path is called regressed or improved;
-#   2. N A/A gate runs of one build against itself: runs with a false call, share decided;
-#   3. `ipcbench compare` of two plain 3-repetition runs, one with a planted -40% throughput.
-# Prints one line per run and a summary; every gate's output folder is kept under --output.
+# Measures what the regression gate decides on this machine (README, "The gate"):
+#   1. N A/A gate runs of one build against itself (the default gate suite and budget): the
+#      exit status of each, the share decided, the resolution and per-pair noise by family;
+#   2. M `ipcbench compare` runs of two plain quick-suite runs of one build: their exit status;
+#   3. the planted regressions (Sources/IPCBenchCore/System/Plant.swift, compiled in by
+#      -DIPCBENCH_PLANTS): a build with each plant gated against the clean one, what its
+#      targets were called and whether anything off its path was called.
+# Prints one line per run and the summaries; every gate's output folder is kept under --output.
 #
-#   scripts/gate-targets.sh [--aa-runs N] [--budget DURATION] [--thresholds FILE] [--output DIR]
-#                           [--skip-planted] [--skip-aa] [--skip-compare]
-# BASE_BIN and PLANTED_BIN, when set, are used instead of building HEAD and HEAD+plant.
+#   scripts/gate-targets.sh [--aa-runs N] [--compare-runs M] [--plant-runs R] [--plants LIST]
+#                           [--budget DURATION] [--output DIR] [--skip-aa] [--skip-compare] [--skip-plants]
+# --plant-runs R: gate runs of ring-cpu-10 (the power target); every other plant runs once.
+# CLEAN_BIN and PLANTS_BIN, when set, are used instead of building HEAD twice.
 set -euo pipefail
-aa_runs=10 budget=6m thresholds="" output="gate-targets" skip_planted=0 skip_aa=0 skip_compare=0
+aa_runs=10 compare_runs=10 plant_runs=5 budget=6m output="gate-targets" skip_aa=0 skip_compare=0 skip_plants=0
+plants="stream-syscalls,ring-syscall,ring-cpu-5,ring-cpu-10,ring-cpu-20"
 while [ $# -gt 0 ]; do
     case "$1" in
         --aa-runs) aa_runs="$2"; shift 2 ;;
+        --compare-runs) compare_runs="$2"; shift 2 ;;
+        --plant-runs) plant_runs="$2"; shift 2 ;;
+        --plants) plants="$2"; shift 2 ;;
         --budget) budget="$2"; shift 2 ;;
-        --thresholds) thresholds="$2"; shift 2 ;;
         --output) output="$2"; shift 2 ;;
-        --skip-planted) skip_planted=1; shift ;;
         --skip-aa) skip_aa=1; shift ;;
         --skip-compare) skip_compare=1; shift ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --skip-plants) skip_plants=1; shift ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "gate-targets: unknown option $1" >&2; exit 64 ;;
     esac
 done
@@ -31,65 +36,58 @@ cd "$repo"
 export PYTHONPATH="$repo/scripts${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p "$output"
 output=$(cd "$output" && pwd)
-[ -z "$thresholds" ] || thresholds=$(cd "$(dirname "$thresholds")" && pwd)/$(basename "$thresholds")
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipcbench-targets.XXXXXX")
-cleanup() {
-    git worktree remove --force "$work/planted" >/dev/null 2>&1 || true
-    rm -rf "$work"
-    # SwiftPM leaves a lock file per build folder beside it, named after the folder's path.
-    rm -f "$(dirname "$work")/$(printf '%s' "$work" | tr / _)"_*.lock
-}
-trap cleanup EXIT
+trap 'rm -rf "$work"' EXIT
 
-if [ -z "${BASE_BIN:-}" ]; then
+if [ -z "${CLEAN_BIN:-}" ]; then
     swift build -c release >/dev/null
-    BASE_BIN="$repo/.build/release/ipcbench"
+    CLEAN_BIN="$repo/.build/release/ipcbench"
 fi
-cp "$BASE_BIN" "$work/base"
-cp "$BASE_BIN" "$work/base-again"   # A/A: the same bytes under another name
-if [ -z "${PLANTED_BIN:-}" ] && [ "$skip_planted" = 0 ]; then
-    git worktree add --detach --quiet "$work/planted" HEAD
-    (cd "$work/planted" && scripts/plant-stream-regression.sh && swift build -c release >/dev/null)
-    PLANTED_BIN="$work/planted/.build/release/ipcbench"
+if [ -z "${PLANTS_BIN:-}" ] && [ "$skip_plants" = 0 ]; then
+    swift build -c release -Xswiftc -DIPCBENCH_PLANTS --scratch-path "$repo/.build-plants" >/dev/null
+    PLANTS_BIN="$repo/.build-plants/release/ipcbench"
 fi
-gate_flags=(--suite "$repo/Benchmarks/suites/quick.suite" --budget "$budget")
-[ -z "$thresholds" ] || gate_flags+=(--thresholds "$thresholds")
-
-# verdicts DIR: one line per comparison: mechanism mode size wait metric verdict, then #gate seconds rounds
-verdicts() {
-    python3 -m ipcbench_tools.gate_targets verdicts "$1/compare.json"
-}
-
-if [ "$skip_planted" = 0 ]; then
-    set +e
-    "$work/base" gate --base "$work/base" --candidate "$PLANTED_BIN" "${gate_flags[@]}" --output "$output/planted" >"$output/planted.txt" 2>&1
-    status=$?
-    set -e
-    verdicts "$output/planted" >"$output/planted.verdicts"
-    python3 -m ipcbench_tools.gate_targets planted "$output/planted.verdicts" "$status"
-fi
+cp "$CLEAN_BIN" "$work/clean"
+cp "$CLEAN_BIN" "$work/clean-again"   # A/A: the same bytes under another name
+suite=(--suite "$repo/Benchmarks/suites/gate.suite" --budget "$budget")
 
 if [ "$skip_aa" = 0 ]; then
-    aa_verdicts=()
+    runs=()
     for run in $(seq 1 "$aa_runs"); do
-        set +e
-        "$work/base" gate --base "$work/base" --candidate "$work/base-again" "${gate_flags[@]}" --output "$output/aa-$run" >"$output/aa-$run.txt" 2>&1
-        status=$?
-        set -e
-        verdicts "$output/aa-$run" >"$output/aa-$run.verdicts"
-        aa_verdicts+=("$output/aa-$run.verdicts")
-        python3 -m ipcbench_tools.gate_targets aa-run "$output/aa-$run.verdicts" "$run" "$aa_runs" "$status"
+        "$work/clean" gate --base "$work/clean" --candidate "$work/clean-again" "${suite[@]}" --output "$output/aa-$run" \
+            >"$output/aa-$run.txt" 2>&1 || true
+        python3 -m ipcbench_tools.gate_targets aa-run "$output/aa-$run/compare.json" "$run" "$aa_runs"
+        runs+=("$output/aa-$run/compare.json")
     done
-    python3 -m ipcbench_tools.gate_targets aa-summary ${aa_verdicts[@]+"${aa_verdicts[@]}"}
+    python3 -m ipcbench_tools.gate_targets aa-summary "${runs[@]}"
 fi
 
 if [ "$skip_compare" = 0 ]; then
-    "$work/base" run --suite "$repo/Benchmarks/suites/quick.suite" --repetitions 3 --quiet --output "$output/plain-a.csv"
-    # The candidate: the same rows, pipe throughput 40% lower.
-    python3 -m ipcbench_tools.gate_targets plant-pipe-regression "$output/plain-a.csv" "$output/plain-b.csv"
-    set +e
-    "$work/base" compare "$output/plain-a.csv" "$output/plain-b.csv" >"$output/plain-compare.txt" 2>&1
-    status=$?
-    set -e
-    echo "compare of two 3-repetition runs, pipe throughput -40%: exit $status ($( [ $status -eq 0 ] && echo 'PASSED SILENTLY' || echo 'not a silent pass'))"
+    statuses=()
+    for run in $(seq 1 "$compare_runs"); do
+        for side in a b; do
+            "$work/clean" run --suite "$repo/Benchmarks/suites/quick.suite" --quiet --output "$output/plain-$run-$side.csv"
+        done
+        set +e
+        "$work/clean" compare "$output/plain-$run-a.csv" "$output/plain-$run-b.csv" >"$output/plain-$run-compare.txt" 2>&1
+        statuses+=("$?")
+        set -e
+        echo "compare $run/$compare_runs of two plain quick-suite runs of one build: exit ${statuses[-1]}; $(head -1 "$output/plain-$run-compare.txt")"
+    done
+    zeros=0; for s in "${statuses[@]}"; do [ "$s" = 0 ] && zeros=$((zeros + 1)); done
+    echo "compare: $zeros of $compare_runs runs exit 0"
+fi
+
+if [ "$skip_plants" = 0 ]; then
+    for plant in ${plants//,/ }; do
+        # The planted build, with its plant switched on for the gate's candidate side only.
+        printf '#!/bin/sh\nIPCBENCH_PLANT=%s exec %s "$@"\n' "$plant" "$PLANTS_BIN" >"$work/planted-$plant"
+        chmod +x "$work/planted-$plant"
+        times=1; [ "$plant" = ring-cpu-10 ] && times=$plant_runs
+        for run in $(seq 1 "$times"); do
+            "$work/clean" gate --base "$work/clean" --candidate "$work/planted-$plant" "${suite[@]}" \
+                --output "$output/$plant-$run" >"$output/$plant-$run.txt" 2>&1 || true
+            python3 -m ipcbench_tools.gate_targets plant "$plant" "$output/$plant-$run/compare.json"
+        done
+    done
 fi

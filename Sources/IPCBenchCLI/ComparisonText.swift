@@ -163,7 +163,8 @@ enum ComparisonText {
     static func keyJSON(_ k: ScenarioKey) -> JSON {
         .object([("mechanism", .string(k.mechanism)), ("mode", .string(k.mode.rawValue)), ("payload_bytes", .integer(k.payloadBytes)),
                  ("placement", .string(k.placement.rawValue)), ("pairs", .integer(k.pairs)), ("wait", .string(k.wait.rawValue)),
-                 ("copy", .string(k.copy.rawValue)), ("topology", .string(k.topology.rawValue)), ("cpu_pair", .string(k.cpuPair?.description ?? ""))])
+                 ("copy", .string(k.copy.rawValue)), ("topology", .string(k.topology.rawValue)), ("cpu_pair", .string(k.cpuPair?.description ?? "")),
+                 ("family", MechanismRegistry.named(k.mechanism).map { .string($0.traits.family.rawValue) } ?? .null)])
     }
 
     static func statesJSON(_ s: HostStates) -> JSON {

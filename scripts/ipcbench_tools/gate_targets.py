@@ -1,134 +1,139 @@
-"""The arithmetic of scripts/gate-targets.sh: what each gate run decided, the summary lines,
-and the planted -40% candidate for `ipcbench compare`.
+"""The arithmetic of scripts/gate-targets.sh, over the compare.json files `ipcbench gate` wrote:
+one line per A/A run, the A/A summary with the resolution and the per-pair noise by family, and
+what a planted regression was caught in.
 
-    python3 -m ipcbench_tools.gate_targets verdicts COMPARE_JSON
-        one line per comparison, "mechanism mode bytes wait metric verdict", then
-        "#gate SECONDS ROUNDS" (the file the other subcommands read)
-    python3 -m ipcbench_tools.gate_targets planted VERDICTS GATE_EXIT
-        the planted regression's line and its stream scenarios' verdicts
-    python3 -m ipcbench_tools.gate_targets aa-run VERDICTS RUN RUNS GATE_EXIT
+    python3 -m ipcbench_tools.gate_targets aa-run COMPARE_JSON RUN RUNS
         one A/A run's line
-    python3 -m ipcbench_tools.gate_targets aa-summary VERDICTS...
-        the A/A line over all runs
-    python3 -m ipcbench_tools.gate_targets plant-pipe-regression IN_CSV OUT_CSV
-        IN_CSV's rows with pipe throughput 40% lower
+    python3 -m ipcbench_tools.gate_targets aa-summary COMPARE_JSON...
+        the A/A lines over all runs, and a table by family and kind of metric
+    python3 -m ipcbench_tools.gate_targets plant NAME COMPARE_JSON
+        a planted run's line: its targets' verdicts, the calls off the planted path
 """
 import json
+import math
+import statistics
 import sys
 
-from .csvrows import read_table, write_table
-
-#: What plant-stream-regression.sh slows: every send of these (the planted getppid() calls).
-PLANTED_MECHANISMS = ("pipe", "fifo", "unix-stream")
-#: The scenarios a planted regression must be caught in: throughput at these sizes.
-PLANTED_SIZES = (64, 4096)
-#: Also on the stream path (tcp and eventfd go through the planted code too), so a call there
-#: is not a false one.
-STREAM_PATH = PLANTED_MECHANISMS + ("tcp", "eventfd")
 FLAGGED = ("regressed", "improved")
-#: How much the planted compare candidate keeps of pipe throughput.
-PLANTED_THROUGHPUT_FACTOR = 0.6
+DECIDED = ("regressed", "improved", "unchanged")
+#: What each plant (Sources/IPCBenchCore/System/Plant.swift) slows: the mechanisms (and copy
+#: mode) whose code holds it, and the comparisons it must be called regressed in.
+STREAM_PATH = ("pipe", "fifo", "unix-stream", "tcp", "eventfd")
+RINGS = ("shm-posix", "shm-sysv", "shm-mmap")
+PLANTS = {
+    "stream-syscalls": {
+        "path": lambda s: s["mechanism"] in STREAM_PATH,
+        "targets": lambda s, m: s["mechanism"] in ("pipe", "fifo", "unix-stream") and s["payload_bytes"] in (64, 4096)
+        and m in ("rtt_p50_ns", "mib_per_s", "syscalls_per_msg"),
+    },
+    "ring-syscall": {
+        "path": lambda s: s["mechanism"] in RINGS and s["copy"] == "copy",
+        "targets": lambda s, m: s["mechanism"] == "shm-posix" and s["copy"] == "copy" and s["wait"] == "spin"
+        and m in ("rtt_p50_ns", "mib_per_s", "syscalls_per_msg"),
+    },
+}
+for percent in (5, 10, 20):
+    PLANTS[f"ring-cpu-{percent}"] = {
+        "path": PLANTS["ring-syscall"]["path"],
+        "targets": lambda s, m: s["mechanism"] == "shm-posix" and s["copy"] == "copy" and s["wait"] == "spin"
+        and ((s["mode"] == "latency" and s["payload_bytes"] == 64 and m == "rtt_p50_ns")
+             or (s["mode"] == "throughput" and s["payload_bytes"] == 4096 and m == "mib_per_s")),
+    }
 
 
-def verdict_lines(doc):
-    """compare.json as lines: "mechanism mode bytes wait metric verdict", then "#gate S R"."""
-    lines = []
-    for c in doc.get("comparisons", []):
-        s = c["scenario"]
-        lines.append(f"{s['mechanism']} {s['mode']} {s['payload_bytes']} {s['wait']} {c['metric']} {c['verdict']}")
-    gate = doc.get("gate", {})
-    lines.append(f"#gate {round(gate.get('elapsed_s', 0))} {gate.get('rounds_run', 0)}")
-    return lines
-
-
-def read_verdicts(path):
-    """(comparison lines as they are, each line's words) and (seconds, rounds) from #gate."""
+def load(path):
     with open(path) as f:
-        lines = f.read().splitlines()
-    comparisons = [line for line in lines if not line.startswith("#")]
-    gate = next((line.split() for line in lines if line.startswith("#gate")), ["#gate", "", ""])
-    return comparisons, (gate[1] if len(gate) > 1 else "", gate[2] if len(gate) > 2 else "")
+        return json.load(f)
 
 
-def verdict_of(words):
-    """The verdict word of a comparison line ("" when the line is short)."""
-    return words[5] if len(words) > 5 else ""
+def kind(comparison):
+    """What a comparison judges: a count, a round trip's median or tail, or a rate."""
+    metric = comparison["metric"]
+    if comparison.get("is_count"):
+        return "counts"
+    if metric.endswith("_p50_ns"):
+        return ("spin" if comparison["scenario"]["wait"] == "spin" else "block") + " round trip p50"
+    if metric.endswith("_p99_ns"):
+        return "round trip p99"
+    return "throughput"
 
 
-def is_size(word, sizes):
-    try:
-        return float(word) in sizes
-    except ValueError:
-        return False
+def pair_noise(comparison):
+    """The robust spread (MAD x 1.4826) of the pairs' log ratios, in percent; None for counts."""
+    if comparison.get("is_count"):
+        return None
+    ratios = [math.log(b / a) for a, b in zip(comparison["baseline"], comparison["candidate"]) if a > 0 and b > 0]
+    if len(ratios) < 3:
+        return None
+    m = statistics.median(ratios)
+    mad = statistics.median(abs(r - m) for r in ratios) * 1.4826
+    return (math.exp(mad) - 1) * 100
 
 
-def planted_lines(comparisons, seconds, rounds, gate_exit):
-    """The planted run's line (stream throughput regressions caught of 6, calls off the stream
-    path) and an indented line per stream-path comparison."""
-    caught = sum(1 for line in comparisons
-                 if len(w := line.split()) > 5 and w[0] in PLANTED_MECHANISMS and w[1] == "throughput"
-                 and is_size(w[2], PLANTED_SIZES) and w[5] == "regressed")
-    off = "\n".join(line for line in comparisons
-                    if (w := line.split()) and w[0] not in STREAM_PATH and verdict_of(w) in FLAGGED)
-    out = [f"planted: gate exit {gate_exit}; stream throughput regressed {caught} of 6; off the stream path called: "
-           f"{off or 'none'}; {seconds} s, {rounds} rounds"]
-    out += ["  " + line for line in comparisons if (w := line.split()) and w[0] in STREAM_PATH]
+def name(c):
+    return f"{c['scenario_name']} {c['metric']}"
+
+
+def aa_run_line(doc, run, runs):
+    comparisons = doc.get("comparisons", [])
+    flagged = [c for c in comparisons if c["verdict"] in FLAGGED]
+    likely = [c for c in comparisons if c.get("likely_regression")]
+    decided = sum(c["verdict"] in DECIDED for c in comparisons)
+    times = [c["resolution_pct"] for c in comparisons if not c.get("is_count") and c.get("resolution_pct") is not None]
+    gate = doc.get("gate", {})
+    return (f"A/A {run}/{runs}: gate exit {doc.get('exit_status')}; {len(flagged)} called regressed or improved, "
+            f"{len(likely)} likely; {decided} of {len(comparisons)} decided ({100 * decided // max(1, len(comparisons))}%); "
+            f"median resolution of the times {statistics.median(times) if times else float('nan'):.1f}%; "
+            f"{round(gate.get('elapsed_s', 0))} s" + "".join(f"\n  called: {name(c)} {c['verdict']}" for c in flagged + likely))
+
+
+def aa_summary_lines(docs):
+    runs = len(docs)
+    nonzero = sum(d.get("exit_status") != 0 for d in docs)
+    comparisons = [c for d in docs for c in d.get("comparisons", [])]
+    decided = sum(c["verdict"] in DECIDED for c in comparisons)
+    out = [f"A/A: {runs - nonzero} of {runs} gate runs exit 0; {decided} of {len(comparisons)} comparisons decided "
+           f"({100 * decided // max(1, len(comparisons))}%); longest {max((round(d.get('gate', {}).get('elapsed_s', 0)) for d in docs), default=0)} s"]
+    groups = {}
+    for c in comparisons:
+        family = c["scenario"].get("family") or "?"
+        groups.setdefault((family, kind(c)), []).append(c)
+    out.append(f"{'family':<11} {'metric':<20} {'comparisons':>11} {'decided':>8} {'median resolution':>18} {'median pair noise':>18}")
+    for (family, k), group in sorted(groups.items()):
+        res = [c["resolution_pct"] for c in group if c.get("resolution_pct") is not None]
+        noise = [n for n in map(pair_noise, group) if n is not None]
+        share = 100 * sum(c["verdict"] in DECIDED for c in group) // len(group)
+        res_text = "-" if k == "counts" else (f"±{statistics.median(res):.1f}%" if res else "?")
+        noise_text = f"{statistics.median(noise):.1f}%" if noise else "-"
+        out.append(f"{family:<11} {k:<20} {len(group):>11} {share:>7}% {res_text:>18} {noise_text:>18}")
     return out
 
 
-def aa_counts(comparisons):
-    """(called regressed or improved, decided unchanged, compared) of one A/A run."""
-    verdicts = [verdict_of(line.split()) for line in comparisons]
-    return sum(v in FLAGGED for v in verdicts), sum(v == "unchanged" for v in verdicts), len(comparisons)
-
-
-def aa_run_line(comparisons, seconds, rounds, run, runs, gate_exit):
-    flagged, unchanged, total = aa_counts(comparisons)
-    return (f"A/A {run}/{runs}: gate exit {gate_exit}; {flagged} called regressed or improved; "
-            f"{unchanged} of {total} unchanged; {seconds} s, {rounds} rounds")
-
-
-def aa_summary_line(runs_comparisons):
-    """The A/A line: runs with a false call, and the share of comparisons decided unchanged."""
-    false_runs = decided = compared = 0
-    for comparisons in runs_comparisons:
-        flagged, unchanged, total = aa_counts(comparisons)
-        false_runs += flagged > 0
-        decided += unchanged
-        compared += total
-    share = 100 * decided // (compared if compared > 0 else 1)
-    return (f"A/A: {false_runs} of {len(runs_comparisons)} runs called something regressed or improved; "
-            f"{decided} of {compared} comparisons decided unchanged ({share}%)")
-
-
-def plant_pipe_regression(rows):
-    """The rows (header first) with pipe throughput's MiB/s and messages/s 40% lower."""
-    header = rows[0]
-    m, mode = header.index("mechanism"), header.index("mode")
-    mib, msgs = header.index("mib_per_s"), header.index("msgs_per_s")
-    for r in rows[1:]:
-        if r[m] == "pipe" and r[mode] == "throughput" and r[mib]:
-            r[mib] = "%.3f" % (float(r[mib]) * PLANTED_THROUGHPUT_FACTOR)
-            r[msgs] = "%.1f" % (float(r[msgs]) * PLANTED_THROUGHPUT_FACTOR)
-    return rows
+def plant_lines(plant, doc):
+    spec = PLANTS[plant]
+    comparisons = doc.get("comparisons", [])
+    targets = [c for c in comparisons if spec["targets"](c["scenario"], c["metric"])]
+    caught = [c for c in targets if c["verdict"] == "regressed"]
+    off = [c for c in comparisons if not spec["path"](c["scenario"]) and (c["verdict"] in FLAGGED or c.get("likely_regression"))]
+    out = [f"{plant}: gate exit {doc.get('exit_status')}; targets regressed {len(caught)} of {len(targets)}; "
+           f"off the planted path called: {len(off)}"]
+    for c in targets:
+        change = (f"{c['change']:+.3f}/msg" if c.get("is_count") else f"{(c['ratio'] - 1) * 100:+.1f}%") if c.get("ratio") is not None or c.get("is_count") else "?"
+        res = f"±{c['resolution_pct']:.1f}%" if c.get("resolution_pct") is not None else ""
+        out.append(f"  {name(c)}: {c['verdict']} {change} {res}")
+    out += [f"  off the path: {name(c)} {c['verdict']}" for c in off]
+    return out
 
 
 def main(argv):
     """Runs one subcommand (see the module's doc); returns its exit status."""
     command, args = (argv[0], argv[1:]) if argv else ("", [])
-    if command == "verdicts" and len(args) == 1:
-        with open(args[0]) as f:
-            print("\n".join(verdict_lines(json.load(f))))
-    elif command == "planted" and len(args) == 2:
-        comparisons, (seconds, rounds) = read_verdicts(args[0])
-        print("\n".join(planted_lines(comparisons, seconds, rounds, args[1])))
-    elif command == "aa-run" and len(args) == 4:
-        comparisons, (seconds, rounds) = read_verdicts(args[0])
-        print(aa_run_line(comparisons, seconds, rounds, args[1], args[2], args[3]))
-    elif command == "aa-summary":
-        print(aa_summary_line([read_verdicts(path)[0] for path in args]))
-    elif command == "plant-pipe-regression" and len(args) == 2:
-        write_table(args[1], plant_pipe_regression(read_table(args[0])))
+    if command == "aa-run" and len(args) == 3:
+        print(aa_run_line(load(args[0]), args[1], args[2]))
+    elif command == "aa-summary" and args:
+        print("\n".join(aa_summary_lines([load(p) for p in args])))
+    elif command == "plant" and len(args) == 2 and args[0] in PLANTS:
+        print("\n".join(plant_lines(args[0], load(args[1]))))
     else:
         print(__doc__.strip(), file=sys.stderr)
         return 64
