@@ -184,14 +184,18 @@ public struct RingEndpoint: InPlaceEndpoint {
     @inline(__always)
     public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
         #if IPCBENCH_PLANTS
-        Planted.ringSend()
-        #endif
+        outbound.send(buffer, count: Planted.ringSend(count))
+        #else
         outbound.send(buffer, count: count)
+        #endif
     }
 
     @inline(__always)
     public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
         try inbound.receive(into: buffer, count: count)
+        #if IPCBENCH_PLANTS
+        Planted.ringReceived(count)
+        #endif
     }
 
     public var futexCalls: UInt64? { outbound.cursor.waiter.futexCalls &+ inbound.cursor.waiter.futexCalls }

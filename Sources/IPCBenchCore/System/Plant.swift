@@ -10,32 +10,43 @@ public enum Plant: String, CaseIterable, Sendable {
     case streamSyscalls = "stream-syscalls"
     /// One getppid() in every copying ring send (shm-posix, shm-sysv, shm-mmap).
     case ringSyscall = "ring-syscall"
-    /// Pure CPU work in every copying ring send, no system call: about 5, 10 and 20% of a
-    /// shm-posix spin 64 B cross-core round trip here (each round trip sends twice).
+    /// Pure CPU work in every copying ring send and receive, no system call: about 5, 10 and
+    /// 20% of a message's cost here, a shm-posix spin 64 B cross-core round trip (~500 ns: two
+    /// sends and two receives) and a 4 KiB stream's message (~300 ns, the consumer's copy out).
     case ringCPU5 = "ring-cpu-5"
     case ringCPU10 = "ring-cpu-10"
     case ringCPU20 = "ring-cpu-20"
 
     public static let environmentVariable = "IPCBENCH_PLANT"
 
-    /// Dependent multiply-adds per ring send: each ~1.3 ns (a 3-cycle multiply and an add),
-    /// calibrated against the ~500 ns cross-core round trip (two sends per round trip).
-    var ringWorkIterations: Int {
+    /// The share of a message's cost planted, in percent.
+    var ringWorkPercent: Int {
         switch self {
-        case .ringCPU5: return 10
-        case .ringCPU10: return 20
-        case .ringCPU20: return 40
+        case .ringCPU5: return 5
+        case .ringCPU10: return 10
+        case .ringCPU20: return 20
         default: return 0
         }
     }
+
+    /// Dependent multiply-adds per call (a 3-cycle multiply and an add each) for a message of
+    /// `bytes`: at 10%, 14 for a 64 B message, measured here to slow the 500 ns round trip (two
+    /// sends, two receives) by 10% (9, the arithmetic's guess, slowed it 6.5%), and one more
+    /// per 130 bytes, 45 at 4 KiB.
+    static func ringWorkIterations(percent: Int, bytes: Int) -> Int { percent * (14 + bytes / 130) / 10 }
 }
 
 // Set once by ``Planted/configure()`` before any fork; plain globals with constant initial
 // values, so a worker reads them without a lazy initialiser's lock.
 nonisolated(unsafe) var plantedStreamCalls: Int32 = 0
 nonisolated(unsafe) var plantedRingCalls: Int32 = 0
+/// The share of a message's cost planted as CPU work, in percent (0: none).
 nonisolated(unsafe) var plantedRingWork: Int = 0
 nonisolated(unsafe) var plantedSink: UInt64 = 0x9E37_79B9_7F4A_7C15
+/// Always 0, but not to the compiler: ANDed with the work's result and added to the message's
+/// length, it makes the send wait for the work, which the processor would otherwise run in
+/// the shadow of the send's own cache misses (the work was measured hiding that way).
+nonisolated(unsafe) var plantedZero: UInt64 = 0
 
 public enum Planted {
     /// Reads `IPCBENCH_PLANT` (the process's start, before any fork); the plant in force, or nil.
@@ -45,8 +56,10 @@ public enum Planted {
         switch plant {
         case .streamSyscalls: plantedStreamCalls = 3
         case .ringSyscall: plantedRingCalls = 1
-        case .ringCPU5, .ringCPU10, .ringCPU20: plantedRingWork = plant.ringWorkIterations
+        case .ringCPU5, .ringCPU10, .ringCPU20: plantedRingWork = plant.ringWorkPercent
         }
+        // Written, so the optimizer cannot take it for the constant it is.
+        plantedZero = plantedRingWork < 0 ? 1 : 0
         return plant
     }
 
@@ -56,18 +69,32 @@ public enum Planted {
         while n > 0 { _ = getppid(); n -= 1 }
     }
 
+    /// The ring send's count, made to depend on the planted work (see ``plantedZero``).
     @inline(__always)
-    static func ringSend() {
+    static func ringSend(_ count: Int) -> Int {
         var n = plantedRingCalls
         while n > 0 { _ = getppid(); n -= 1 }
-        if plantedRingWork > 0 { work(plantedRingWork) }
+        guard plantedRingWork > 0 else { return count }
+        return count &+ Int(truncatingIfNeeded: work(Plant.ringWorkIterations(percent: plantedRingWork, bytes: count)) & plantedZero)
+    }
+
+    /// After a ring receive: the planted work, once the message is in (before it, the work
+    /// would hide in the wait). The next call's work reads this one's result from
+    /// ``plantedSink``, so the chains run one after the other, not side by side.
+    @inline(__always)
+    static func ringReceived(_ count: Int) {
+        guard plantedRingWork > 0 else { return }
+        _ = work(Plant.ringWorkIterations(percent: plantedRingWork, bytes: count))
     }
 
     @inline(never)
-    static func work(_ iterations: Int) {
+    static func work(_ iterations: Int) -> UInt64 {
         var x = plantedSink
-        for _ in 0..<iterations { x = x &* 6364136223846793005 &+ 1442695040888963407 }
+        // x*x + 1: not affine, so the compiler cannot fold many steps into one (it folded
+        // eight steps of an LCG into a single multiply-add).
+        for _ in 0..<iterations { x = x &* x &+ 1 }
         plantedSink = x
+        return x
     }
 }
 #endif
