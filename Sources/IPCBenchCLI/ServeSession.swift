@@ -67,7 +67,7 @@ final class ServeSession: BurstDriver {
 
     func finished(_ result: RepetitionResult) {
         bursts += 1
-        if result.status != .ok { failed = true }
+        if result.status == .failed { failed = true }
         var numbered = result
         numbered.repetition = bursts
         emit(CSVReport.renderRaw([row(numbered)]))
@@ -80,7 +80,7 @@ final class ServeSession: BurstDriver {
             emit(CSVReport.renderRaw([CSVReport.columns]))
         }
         if result.status != .ok {
-            failed = true
+            failed = result.status == .failed
             emit(CSVReport.renderRaw([row(result)]))
         }
     }

@@ -77,8 +77,9 @@ final class CompareTests: LeakCheckedTestCase {
         let (a, b) = try twoRuns(repetitions: 5)
         let report = try Comparator.compare(
             baseline: try ResultSet.parse(a, name: "A"), candidate: try ResultSet.parse(b, name: "B"))
-        XCTAssertEqual(report.comparisons.count, 4)
+        XCTAssertEqual(report.comparisons.filter { !$0.isCount }.count, 4)
         XCTAssertEqual(report.regressions.map(\.key.description), [], ComparisonText.table(report))
+        XCTAssertTrue(report.comparisons.allSatisfy { $0.resolution.isFinite || $0.verdict == .inconclusive })
     }
 
     func testAPlantedSlowdownOnRealRunsIsRegressedAndNamed() throws {
@@ -107,10 +108,13 @@ final class CompareTests: LeakCheckedTestCase {
         }
         let planted = CSVReport.renderRaw(table)
         let report = try Comparator.compare(baseline: base, candidate: try ResultSet.parse(planted, name: "B"))
-        XCTAssertTrue(report.regressions.contains { $0.key == target }, "spread \(fixed(spread, 1))%: " + ComparisonText.table(report))
-        XCTAssertEqual(Set(report.regressions.map(\.key)), [target], "only the planted scenario regressed")
+        // Six repetitions a side: a rank test reaches the lenient level at least (a likely
+        // regression, exit 6), the strict one where the report holds few enough tests.
+        let called = report.comparisons.filter { $0.verdict == .regressed || $0.likelyRegression }
+        XCTAssertTrue(called.contains { $0.key == target }, "spread \(fixed(spread, 1))%: " + ComparisonText.table(report))
+        XCTAssertEqual(Set(called.map(\.key)), [target], "only the planted scenario called")
         XCTAssertEqual(report.comparisons.first?.key, target, "worst first")
-        XCTAssertTrue(ComparisonText.markdown(report, base: "A", new: "B").contains("**regressed**"))
+        XCTAssertNotEqual(CompareCommand.status(report), CompareCommand.Status.success)
     }
 
     func testScenariosInOneFileOnlyAreListedNotFailed() throws {

@@ -40,8 +40,10 @@ final class ExactCountTests: LeakCheckedTestCase {
         XCTAssertEqual(r.syscallSource, .perf)
         XCTAssertEqual(r.syscallsPerMessage, 4)
         XCTAssertEqual(r.futexCallsPerMessage, 0)
-        let switches = (r.voluntarySwitchesPerMessage ?? -1) + (r.involuntarySwitchesPerMessage ?? -1)
-        XCTAssertEqual(switches, r.contextSwitchesPerMessage ?? -1, accuracy: 1e-9, "the split adds up to ctx_switches_per_msg")
+        // Counted in the counting window: a blocking round trip sleeps once a side (a little
+        // more when a wake-up finds its peer still running). ctx_switches_per_msg is the timed
+        // window's.
+        XCTAssertEqual(r.voluntarySwitchesPerMessage ?? -1, 1, accuracy: 0.2)
         XCTAssertNotNil(r.minorFaultsPerMessage)
     }
 

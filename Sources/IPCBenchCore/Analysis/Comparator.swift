@@ -108,7 +108,9 @@ public enum Comparator {
             }
         }
         let familyAlpha = settings.alpha / Double(max(1, settings.looks))
-        let confidence = 1 - familyAlpha / Double(max(1, planned.count))
+        // Counts are decided by separation, not by a test: they take no share of the level.
+        let tested = planned.filter { !isCount($0.1) }.count
+        let confidence = 1 - familyAlpha / Double(max(1, tested))
         var report = ComparisonReport(
             comparisons: [], onlyInBaseline: baseline.keys.filter { !newKeys.contains($0) }.sorted(),
             onlyInCandidate: candidate.keys.filter { !baseKeys.contains($0) }.sorted(),
@@ -286,8 +288,10 @@ public enum Comparator {
     /// and adjusted values never decrease with rank. Rejecting where the adjusted value is below
     /// alpha keeps the chance of any false call in the whole report below alpha.
     static func holmAdjust(_ comparisons: inout [MetricComparison]) {
-        let m = comparisons.count
-        let order = comparisons.indices.sorted { comparisons[$0].pValue < comparisons[$1].pValue }
+        // Counts carry a p of 0 or 1 from their separation rule: they are not among the tests.
+        let tests = comparisons.indices.filter { !comparisons[$0].isCount }
+        let m = tests.count
+        let order = tests.sorted { comparisons[$0].pValue < comparisons[$1].pValue }
         var running = 0.0
         for (rank, i) in order.enumerated() {
             running = max(running, min(1, Double(m - rank) * comparisons[i].pValue))
@@ -336,9 +340,11 @@ public enum Comparator {
             c.verdict = .inconclusive
             return
         }
+        // `unchanged` only where the change seen is within what the comparison could have
+        // called: a large change it cannot confirm is inconclusive, never "unchanged ±5%".
         let maximum = c.isCount ? max(limit, settings.maximumResolution * max(c.baselineMedian, settings.countTolerance))
-                                : log(1 + settings.maximumResolution)
-        c.verdict = finite && spread <= maximum ? .unchanged : .inconclusive
+                                : max(limit, log(1 + settings.maximumResolution))
+        c.verdict = finite && spread <= maximum && abs(w.estimate) <= spread ? .unchanged : .inconclusive
     }
 
     /// The verdict alone, for one comparison judged at `alpha` (tests and callers that hold one).

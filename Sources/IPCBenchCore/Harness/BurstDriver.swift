@@ -111,6 +111,8 @@ extension Coordinator {
             }
             last = success(measured, Int(burst), control, layout, lossy: lossy)
             last.keepOnly(counts: request.counted)
+            last.producerCPU = cpu(worker: layout.index(0, .producer), group: 0, role: .producer, scenario)
+            if layout.consumers > 0 { last.consumerCPU = cpu(worker: layout.index(0, .consumer), group: 0, role: .consumer, scenario) }
             driver.finished(last)
         }
         control.stop.pointee.store(1, ordering: .releasing)
