@@ -251,6 +251,10 @@ struct RunCommand: Subcommand {
             printError("--serve holds one scenario; the options make \(plan.scenarios.count) (give one value for each dimension)")
             return ExitCode.usage
         }
+        if MechanismRegistry.named(plan.scenarios[0].mechanism)?.traits.lossy == true {
+            printError("--serve cannot hold \(plan.scenarios[0].mechanism): it loses messages, and a burst's losses would reach the next")
+            return ExitCode.usage
+        }
         if output != nil && output != "-" || json != nil || !exports.isEmpty {
             printError("--serve writes its rows to standard output only (no --output file, --json or --export)")
             return ExitCode.usage

@@ -56,6 +56,11 @@ public enum BurstGate {
                 for rest in settings.scenarios[index...] { outcome.skipped.append((ScenarioKey(rest), "not measured: the gate's budget ran out")) }
                 break
             }
+            // A lossy channel's bursts would lose messages into each other: not burst-paired.
+            if MechanismRegistry.named(s.mechanism)?.traits.lossy == true {
+                outcome.skipped.append((key, "\(s.mechanism) loses messages: not burst-paired (gate it --by-launches)"))
+                continue
+            }
             let scenarioEnd = MonotonicClock.nowNs() + UInt64(share * 1e9)
             func deadline(_ seconds: Double) -> UInt64 {
                 min(MonotonicClock.nowNs() + UInt64(min(seconds, settings.timeoutSeconds) * 1e9), gateDeadline + marginNs)

@@ -124,7 +124,7 @@ final class ServeProcess {
             }
             let now = MonotonicClock.nowNs()
             guard now < deadline else {
-                throw failure("gave no \(what) before its deadline (hanging); stopped")
+                throw failure("did not answer (\(what)) before its deadline (hanging); stopped")
             }
             var fds = [pollfd(fd: child.output, events: Int16(POLLIN), revents: 0), pollfd(fd: child.errors, events: Int16(POLLIN), revents: 0)]
             let waitMs = Int32(min(1_000, (deadline - now) / 1_000_000 + 1))
