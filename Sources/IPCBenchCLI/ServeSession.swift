@@ -11,7 +11,6 @@ import IPCBenchCore
 final class ServeSession: BurstDriver {
     /// The longest request line taken; a longer one ends the session as malformed.
     static let maximumLineBytes = 64
-    static var maximumMessages: Int { ServeLimits.maximumMessages }
 
     private let interrupts: InterruptSignals
     private let row: (RepetitionResult) -> [String]
@@ -30,10 +29,7 @@ final class ServeSession: BurstDriver {
     }
 
     func nextBurst() -> BurstRequest? {
-        if !headerWritten {
-            headerWritten = true
-            emit(CSVReport.renderRaw([CSVReport.columns]))
-        }
+        writeHeaderOnce()
         while true {
             if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[..<newline], as: UTF8.self).trimmingSpaces
@@ -41,8 +37,8 @@ final class ServeSession: BurstDriver {
                 if line.isEmpty || line == "quit" { return nil }
                 if line == "renew" { renewRequested = true; return nil }
                 let counted = line.hasPrefix("count ")
-                guard let n = Int(counted ? String(line.dropFirst(6)) : line), n >= 1, n <= Self.maximumMessages else {
-                    malformed = "a request is a message count from 1 to \(Self.maximumMessages) (or count N), not '\(echo(line, limit: 40))'"
+                guard let n = Int(counted ? String(line.dropFirst(6)) : line), n >= 1, n <= ServeLimits.maximumMessages else {
+                    malformed = "a request is a message count from 1 to \(ServeLimits.maximumMessages) (or count N), not '\(echo(line, limit: 40))'"
                     return nil
                 }
                 return BurstRequest(messages: n, counted: counted)
@@ -75,14 +71,18 @@ final class ServeSession: BurstDriver {
 
     /// The end of a session that failed before or between bursts: its row, so the gate reads why.
     func report(_ result: RepetitionResult) {
-        if !headerWritten {
-            headerWritten = true
-            emit(CSVReport.renderRaw([CSVReport.columns]))
-        }
+        writeHeaderOnce()
         if result.status != .ok {
             failed = result.status == .failed
             emit(CSVReport.renderRaw([row(result)]))
         }
+    }
+
+    /// The CSV header, before the first row (once the workers are up, or with a lone failure).
+    private func writeHeaderOnce() {
+        guard !headerWritten else { return }
+        headerWritten = true
+        emit(CSVReport.renderRaw([CSVReport.columns]))
     }
 
     private func emit(_ text: String) {

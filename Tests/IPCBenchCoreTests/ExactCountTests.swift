@@ -5,20 +5,7 @@ import XCTest
 /// Counts per message that the host's vCPU placement cannot move: system calls (perf's
 /// tracepoints, or /proc/self/io's read and write calls), futex calls, context switches split by
 /// kind, minor page faults. Each window counts exactly its own calls.
-final class ExactCountTests: LeakCheckedTestCase {
-    private var directory: PrivateDirectory!
-
-    override func setUp() {
-        super.setUp()
-        directory = try! PrivateDirectory()
-    }
-
-    override func tearDown() {
-        directory.remove()
-        directory = nil
-        super.tearDown()
-    }
-
+final class ExactCountTests: PrivateDirectoryTestCase {
     private func run(
         _ mechanism: String, _ mode: Mode = .latency, wait: WaitMode = .block, placement: Placement = .sameCore,
         counting: SyscallCounting = .perf

@@ -4,20 +4,7 @@ import XCTest
 
 /// `futex`: the value travels through the mailbox, a wrong one is caught, and every message
 /// makes its FUTEX_WAKE (and a sleeping receiver its FUTEX_WAIT), counted.
-final class FutexWakeupTests: LeakCheckedTestCase {
-    private var directory: PrivateDirectory!
-
-    override func setUp() {
-        super.setUp()
-        directory = try! PrivateDirectory()
-    }
-
-    override func tearDown() {
-        directory.remove()
-        directory = nil
-        super.tearDown()
-    }
-
+final class FutexWakeupTests: PrivateDirectoryTestCase {
     private func channel() throws -> FutexWakeup {
         try FutexWakeup(ChannelSpec(
             mode: .latency, payloadBytes: 8, pairs: 1, wait: .block, copy: .copy, directory: directory,

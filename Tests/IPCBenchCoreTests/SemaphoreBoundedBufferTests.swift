@@ -4,22 +4,9 @@ import XCTest
 
 /// `shm-sem`: messages larger than the whole slot array arrive whole, a corrupted slot or a
 /// message of another length is caught, and the shared memory is never left visible.
-final class SemaphoreBoundedBufferTests: LeakCheckedTestCase {
+final class SemaphoreBoundedBufferTests: PrivateDirectoryTestCase {
     /// 16 KiB: eight slots of 2 KiB.
     private let ringBytes = 16 << 10
-    private var directory: PrivateDirectory!
-
-    override func setUp() {
-        super.setUp()
-        directory = try! PrivateDirectory()
-    }
-
-    override func tearDown() {
-        directory.remove()
-        directory = nil
-        super.tearDown()
-    }
-
     private func channel(payloadBytes: Int) throws -> SemaphoreBoundedBuffer {
         try SemaphoreBoundedBuffer(ChannelSpec(
             mode: .throughput, payloadBytes: payloadBytes, pairs: 1, wait: .block, copy: .copy, directory: directory,

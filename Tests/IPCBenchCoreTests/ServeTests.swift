@@ -98,57 +98,44 @@ final class MisbehavingBuildTests: LeakCheckedTestCase {
         return out
     }
 
-    func testABuildThatNeverAnswersIsStopped() throws {
+    /// Gates pipe against a fake build whose script is `body` (`ME` stands for the real
+    /// ipcbench); the gate must stop it and say `expected`.
+    private func expectStopped(_ body: String, saying expected: String, within seconds: Double = 20) throws {
         let dir = try PrivateDirectory(prefix: "ipcbench-gatetest")
         defer { dir.remove() }
-        let hang = fakeBuild(dir, "hang", "exec -a ipcbench-fake sleep 1000")
-        let out = gate(hang, dir, within: 20)
-        XCTAssertTrue(out.stderr.contains("still running"), out.stderr)
+        let base = fakeBuild(dir, "fake", body.replacingOccurrences(of: "ME", with: "'\(ProgramRunner.executable)'"))
+        let out = gate(base, dir, within: seconds)
+        XCTAssertTrue(out.stderr.contains(expected), out.stderr)
+    }
+
+    func testABuildThatNeverAnswersIsStopped() throws {
+        try expectStopped("exec -a ipcbench-fake sleep 1000", saying: "still running")
     }
 
     func testABuildThatNeverStopsPrintingIsStopped() throws {
-        let dir = try PrivateDirectory(prefix: "ipcbench-gatetest")
-        defer { dir.remove() }
-        let flood = fakeBuild(dir, "flood", "exec -a ipcbench-fake yes")
-        let out = gate(flood, dir, within: 20)
-        XCTAssertTrue(out.stderr.contains("printed more than"), out.stderr)
+        try expectStopped("exec -a ipcbench-fake yes", saying: "printed more than")
     }
 
     func testABuildThatHangsMidSessionIsStopped() throws {
-        let dir = try PrivateDirectory(prefix: "ipcbench-gatetest")
-        defer { dir.remove() }
         // Answers like ipcbench (its help names --serve), prints a header, then says nothing.
-        let me = ProgramRunner.executable
-        let stuck = fakeBuild(dir, "stuck", """
-            case " $* " in *" --serve "*) '\(me)' run --help >/dev/null; printf 'mechanism,mode,status\\r\\n'; exec -a ipcbench-fake sleep 1000 ;; esac
-            exec '\(me)' "$@"
-            """)
-        let out = gate(stuck, dir, within: 4 + BurstGate.marginSeconds + 10)
-        XCTAssertTrue(out.stderr.contains("hanging"), out.stderr)
+        try expectStopped("""
+            case " $* " in *" --serve "*) ME run --help >/dev/null; printf 'mechanism,mode,status\\r\\n'; exec -a ipcbench-fake sleep 1000 ;; esac
+            exec ME "$@"
+            """, saying: "hanging", within: 4 + BurstGate.marginSeconds + 10)
     }
 
     func testABuildThatCrashesIsASetupFailureOfThatSide() throws {
-        let dir = try PrivateDirectory(prefix: "ipcbench-gatetest")
-        defer { dir.remove() }
-        let me = ProgramRunner.executable
-        let crash = fakeBuild(dir, "crash", """
+        try expectStopped("""
             case " $* " in *" --serve "*) kill -SEGV $$ ;; esac
-            exec '\(me)' "$@"
-            """)
-        let out = gate(crash, dir, within: 20)
-        XCTAssertTrue(out.stderr.contains("signal 11"), out.stderr)
+            exec ME "$@"
+            """, saying: "signal 11")
     }
 
     func testABuildThatMeasuresAnotherScenarioIsLying() throws {
-        let dir = try PrivateDirectory(prefix: "ipcbench-gatetest")
-        defer { dir.remove() }
-        let me = ProgramRunner.executable
-        let liar = fakeBuild(dir, "liar", """
+        try expectStopped("""
             args=("$@")
             for i in "${!args[@]}"; do [ "${args[$i]}" = --mechanisms ] && args[$((i + 1))]=fifo; done
-            exec '\(me)' "${args[@]}"
-            """)
-        let out = gate(liar, dir, within: 20)
-        XCTAssertTrue(out.stderr.contains("measured fifo"), out.stderr)
+            exec ME "${args[@]}"
+            """, saying: "measured fifo")
     }
 }

@@ -98,3 +98,19 @@ func removeTree(_ path: String) {
     closedir(dir)
     rmdir(path)
 }
+
+/// A leak-checked test case with a private folder of its own for each test, removed after it.
+class PrivateDirectoryTestCase: LeakCheckedTestCase {
+    var directory: PrivateDirectory!
+
+    override func setUp() {
+        super.setUp()
+        directory = try! PrivateDirectory()
+    }
+
+    override func tearDown() {
+        directory.remove()
+        directory = nil
+        super.tearDown()
+    }
+}

@@ -113,9 +113,8 @@ public enum BurstGate {
                             outcome.failed.append((key, side.side, r.note))
                             break sessions
                         }
-                        r.cells[column("repetition")] = String(bursts + cells[side.side, default: []].count + 1)
-                        r.cells[column("ab_pair")] = String(pair)
-                        r.cells[column("ab_position")] = (side === base) == (pair % 2 == 1) ? "1" : "2"
+                        r.number(repetition: bursts + cells[side.side, default: []].count + 1, pair: pair,
+                                 position: (side === base) == (pair % 2 == 1) ? 1 : 2)
                         cells[side.side, default: []].append(r.cells)
                     }
                 }
@@ -135,9 +134,7 @@ public enum BurstGate {
                             outcome.failed.append((key, side.side, r.note))
                             break counting
                         }
-                        r.cells[column("repetition")] = String(bursts + j + 1)
-                        r.cells[column("ab_pair")] = String(pair + 1)
-                        r.cells[column("ab_position")] = (side === base) ? "1" : "2"
+                        r.number(repetition: bursts + j + 1, pair: pair + 1, position: side === base ? 1 : 2)
                         if side === base { outcome.baseRows.append(r.cells) } else { outcome.candidateRows.append(r.cells) }
                     }
                 }
@@ -161,6 +158,14 @@ public enum BurstGate {
         var status: String { cells[column("status")] }
         var note: String { cells[column("note")] }
         var windowNs: Int? { Int(cells[column("window_ns")]) }
+
+        /// Where the row stands in the gate's files: its burst on that side, its session pair,
+        /// and whether its side went first in the pair (1) or second (2).
+        mutating func number(repetition: Int, pair: Int, position: Int) {
+            cells[column("repetition")] = String(repetition)
+            cells[column("ab_pair")] = String(pair)
+            cells[column("ab_position")] = String(position)
+        }
     }
 
     static func column(_ name: String) -> Int { ABGate.column(name) }

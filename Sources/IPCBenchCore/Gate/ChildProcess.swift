@@ -86,15 +86,12 @@ public struct ChildProcess {
 
     /// Ends `pid` and its group and reaps it: SIGTERM, up to `graceMs` for it to exit, then
     /// SIGKILL to the whole group. Returns its wait status.
-    static func teardown(_ pid: pid_t, graceMs: Int32 = graceMs, terminate: Bool = true) -> Int32 {
+    static func teardown(_ pid: pid_t, graceMs: Int32 = graceMs) -> Int32 {
         var status: Int32 = 0
-        if terminate { kill(pid, SIGTERM) }
-        let deadline = MonotonicClock.nowNs() + UInt64(graceMs) * 1_000_000
-        while MonotonicClock.nowNs() < deadline {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { kill(-pid, SIGKILL); return status }
-            if r < 0 && errno != EINTR { return status }
-            usleep(2_000)
+        kill(pid, SIGTERM)
+        if waitUntilExit(pid, &status, until: MonotonicClock.nowNs() + UInt64(graceMs) * 1_000_000) {
+            kill(-pid, SIGKILL)  // what it left in its group
+            return status
         }
         kill(-pid, SIGKILL)
         kill(pid, SIGKILL)

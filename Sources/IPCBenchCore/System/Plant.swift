@@ -75,7 +75,7 @@ public enum Planted {
         var n = plantedRingCalls
         while n > 0 { _ = getppid(); n -= 1 }
         guard plantedRingWork > 0 else { return count }
-        return count &+ Int(truncatingIfNeeded: work(Plant.ringWorkIterations(percent: plantedRingWork, bytes: count)) & plantedZero)
+        return count &+ Int(truncatingIfNeeded: ringWork(count) & plantedZero)
     }
 
     /// After a ring receive: the planted work, once the message is in (before it, the work
@@ -84,8 +84,12 @@ public enum Planted {
     @inline(__always)
     static func ringReceived(_ count: Int) {
         guard plantedRingWork > 0 else { return }
-        _ = work(Plant.ringWorkIterations(percent: plantedRingWork, bytes: count))
+        _ = ringWork(count)
     }
+
+    /// The planted share of a `count`-byte message's cost, as work.
+    @inline(__always)
+    static func ringWork(_ count: Int) -> UInt64 { work(Plant.ringWorkIterations(percent: plantedRingWork, bytes: count)) }
 
     @inline(never)
     static func work(_ iterations: Int) -> UInt64 {
