@@ -119,4 +119,15 @@ static inline void ipc_cpu_relax(void) {
 #endif
 }
 
+// A fence no later instruction passes before every earlier one is done (x86 LFENCE, arm64
+// ISB): the planted regressions (IPCBENCH_PLANTS) use it so that their work cannot overlap
+// the ring's cache misses. No benchmark loop calls it.
+static inline void ipc_speculation_fence(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("lfence" ::: "memory");
+#elif defined(__aarch64__)
+    __asm__ __volatile__("isb" ::: "memory");
+#endif
+}
+
 #endif

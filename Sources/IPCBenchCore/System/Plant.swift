@@ -1,4 +1,5 @@
 #if IPCBENCH_PLANTS
+import CIPCShim
 import Glibc
 
 /// Regressions planted on purpose, to measure the gate's power: compiled in only by
@@ -29,11 +30,18 @@ public enum Plant: String, CaseIterable, Sendable {
         }
     }
 
-    /// Dependent multiply-adds per call (a 3-cycle multiply and an add each) for a message of
-    /// `bytes`: at 10%, 14 for a 64 B message, measured here to slow the 500 ns round trip (two
-    /// sends, two receives) by 10% (9, the arithmetic's guess, slowed it 6.5%), and one more
-    /// per 130 bytes, 45 at 4 KiB.
-    static func ringWorkIterations(percent: Int, bytes: Int) -> Int { percent * (14 + bytes / 130) / 10 }
+    /// Dependent multiply-adds per call (a 3-cycle multiply and an add each, about 1.5 ns here)
+    /// for a message of `bytes` at `percent`, beside the call's two fences (about 4.5 ns each).
+    /// Calibrated on this 2-vCPU VM by gates of shm-posix (`--mechanisms shm-posix`): a spin
+    /// 64 B cross-core round trip of ~625 ns holds four calls (two sends, two receives), 48 ns
+    /// of fences and 6 ns an iteration; a 4 KiB spin stream's ~350 ns message rose 0.8 ns an
+    /// iteration. Hence `percent * (base + bytes / bytesPerStep) / 10 - fenceIterations` with
+    /// 11, 78 and 7: at 64 B 0, 4 and 15 (5, 10, 20%; the fences alone are the 5%), at 4 KiB
+    /// 24, 56 and 119. `IPCBENCH_PLANT_WORK=BASE,BYTES,FENCE` overrides the three, to calibrate.
+    static func ringWorkIterations(percent: Int, bytes: Int) -> Int {
+        max(0, percent * (plantedWorkBase + bytes / plantedWorkBytesPerStep) / 10 - plantedWorkFence)
+    }
+    static let calibrationVariable = "IPCBENCH_PLANT_WORK"
 }
 
 // Set once by ``Planted/configure()`` before any fork; plain globals with constant initial
@@ -42,6 +50,10 @@ nonisolated(unsafe) var plantedStreamCalls: Int32 = 0
 nonisolated(unsafe) var plantedRingCalls: Int32 = 0
 /// The share of a message's cost planted as CPU work, in percent (0: none).
 nonisolated(unsafe) var plantedRingWork: Int = 0
+/// ``Plant/ringWorkIterations(percent:bytes:)``'s calibration.
+nonisolated(unsafe) var plantedWorkBase: Int = 11
+nonisolated(unsafe) var plantedWorkBytesPerStep: Int = 78
+nonisolated(unsafe) var plantedWorkFence: Int = 7
 nonisolated(unsafe) var plantedSink: UInt64 = 0x9E37_79B9_7F4A_7C15
 /// Always 0, but not to the compiler: ANDed with the work's result and added to the message's
 /// length, it makes the send wait for the work, which the processor would otherwise run in
@@ -57,6 +69,12 @@ public enum Planted {
         case .streamSyscalls: plantedStreamCalls = 3
         case .ringSyscall: plantedRingCalls = 1
         case .ringCPU5, .ringCPU10, .ringCPU20: plantedRingWork = plant.ringWorkPercent
+        }
+        if let raw = getenv(Plant.calibrationVariable) {
+            let parts = String(cString: raw).split(separator: ",").compactMap { Int($0) }
+            if parts.count == 3, parts[0] >= 0, parts[1] > 0, parts[2] >= 0 {
+                (plantedWorkBase, plantedWorkBytesPerStep, plantedWorkFence) = (parts[0], parts[1], parts[2])
+            }
         }
         // Written, so the optimizer cannot take it for the constant it is.
         plantedZero = plantedRingWork < 0 ? 1 : 0
@@ -93,11 +111,16 @@ public enum Planted {
 
     @inline(never)
     static func work(_ iterations: Int) -> UInt64 {
+        // Fenced on both sides: the work starts once what came before it is done and ends
+        // before what follows starts, so it adds its own time instead of running in the
+        // shadow of the ring's cache misses (unfenced, 45 iterations slowed a 4 KiB stream 0%).
+        ipc_speculation_fence()
         var x = plantedSink
         // x*x + 1: not affine, so the compiler cannot fold many steps into one (it folded
         // eight steps of an LCG into a single multiply-add).
         for _ in 0..<iterations { x = x &* x &+ 1 }
         plantedSink = x
+        ipc_speculation_fence()
         return x
     }
 }
