@@ -184,7 +184,7 @@ public struct RingEndpoint: InPlaceEndpoint {
     @inline(__always)
     public mutating func send(_ buffer: UnsafeRawPointer, count: Int) throws(IPCError) {
         #if IPCBENCH_PLANTS
-        outbound.send(buffer, count: Planted.ringSend(count))
+        outbound.send(buffer, count: Planted.ringSend(count, buffer))
         #else
         outbound.send(buffer, count: count)
         #endif
@@ -194,7 +194,7 @@ public struct RingEndpoint: InPlaceEndpoint {
     public mutating func receive(into buffer: UnsafeMutableRawPointer, count: Int) throws(IPCError) {
         try inbound.receive(into: buffer, count: count)
         #if IPCBENCH_PLANTS
-        Planted.ringReceived(count)
+        Planted.ringReceived(count, buffer)
         #endif
     }
 

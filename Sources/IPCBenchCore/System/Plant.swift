@@ -30,17 +30,25 @@ public enum Plant: String, CaseIterable, Sendable {
         }
     }
 
-    /// Dependent multiply-adds per call (a 3-cycle multiply and an add each, about 1.5 ns here)
-    /// for a message of `bytes` at `percent`, beside the call's two fences (about 4.5 ns each).
-    /// Calibrated on this 2-vCPU VM by gates of shm-posix (`--mechanisms shm-posix`): a spin
-    /// 64 B cross-core round trip of ~625 ns holds four calls (two sends, two receives), 48 ns
-    /// of fences and 6 ns an iteration; a 4 KiB spin stream's ~350 ns message rose 0.8 ns an
-    /// iteration. Hence `percent * (base + bytes / bytesPerStep) / 10 - fenceIterations` with
-    /// 11, 78 and 7: at 64 B 0, 4 and 15 (5, 10, 20%; the fences alone are the 5%), at 4 KiB
-    /// 24, 56 and 119. `IPCBENCH_PLANT_WORK=BASE,BYTES,FENCE` overrides the three, to calibrate.
+    /// Dependent multiply-adds per call (a 3-cycle multiply and an add each) for a message of
+    /// `bytes` at `percent`, calibrated on this 2-vCPU VM by gates of shm-posix
+    /// (`--mechanisms shm-posix`) against the same planted build with no plant on (see
+    /// `scripts/gate-targets.sh`). A message under ``fencedBytes`` gets `small` at 10%, unfenced:
+    /// it starts from the message's first byte and the send's length waits for it, so it lies
+    /// on the round trip's path, and fences would cost more than the plant (two a call, alone,
+    /// slowed the 64 B round trip 19%).
+    /// A larger message is copied in loops whose cache misses hide unfenced work (45 iterations
+    /// slowed a 4 KiB stream 0%), so its work is fenced on both sides and
+    /// `percent * (base + bytes / bytesPerStep) / 10 - fence` long (at 4 KiB 16, 39 and 85 for
+    /// 5, 10 and 20%). With 14, 11, 114 and 7, ring-cpu-10 measured +10.0% on the spin 64 B
+    /// cross-core round trip and -9.6% on the 4 KiB spin stream (90 s gates; 10 iterations gave
+    /// +7.3%, 56 fenced -14.1%). `IPCBENCH_PLANT_WORK=SMALL,BASE,BYTES,FENCE` overrides the four.
     static func ringWorkIterations(percent: Int, bytes: Int) -> Int {
-        max(0, percent * (plantedWorkBase + bytes / plantedWorkBytesPerStep) / 10 - plantedWorkFence)
+        if bytes < fencedBytes { return percent * plantedWorkSmall / 10 }
+        return max(0, percent * (plantedWorkBase + bytes / plantedWorkBytesPerStep) / 10 - plantedWorkFence)
     }
+    /// From this size on the work is fenced.
+    static let fencedBytes = 1024
     static let calibrationVariable = "IPCBENCH_PLANT_WORK"
 }
 
@@ -51,8 +59,9 @@ nonisolated(unsafe) var plantedRingCalls: Int32 = 0
 /// The share of a message's cost planted as CPU work, in percent (0: none).
 nonisolated(unsafe) var plantedRingWork: Int = 0
 /// ``Plant/ringWorkIterations(percent:bytes:)``'s calibration.
+nonisolated(unsafe) var plantedWorkSmall: Int = 14
 nonisolated(unsafe) var plantedWorkBase: Int = 11
-nonisolated(unsafe) var plantedWorkBytesPerStep: Int = 78
+nonisolated(unsafe) var plantedWorkBytesPerStep: Int = 114
 nonisolated(unsafe) var plantedWorkFence: Int = 7
 nonisolated(unsafe) var plantedSink: UInt64 = 0x9E37_79B9_7F4A_7C15
 /// Always 0, but not to the compiler: ANDed with the work's result and added to the message's
@@ -72,8 +81,8 @@ public enum Planted {
         }
         if let raw = getenv(Plant.calibrationVariable) {
             let parts = String(cString: raw).split(separator: ",").compactMap { Int($0) }
-            if parts.count == 3, parts[0] >= 0, parts[1] > 0, parts[2] >= 0 {
-                (plantedWorkBase, plantedWorkBytesPerStep, plantedWorkFence) = (parts[0], parts[1], parts[2])
+            if parts.count == 4, parts.allSatisfy({ $0 >= 0 }), parts[2] > 0 {
+                (plantedWorkSmall, plantedWorkBase, plantedWorkBytesPerStep, plantedWorkFence) = (parts[0], parts[1], parts[2], parts[3])
             }
         }
         // Written, so the optimizer cannot take it for the constant it is.
@@ -87,40 +96,52 @@ public enum Planted {
         while n > 0 { _ = getppid(); n -= 1 }
     }
 
-    /// The ring send's count, made to depend on the planted work (see ``plantedZero``).
+    /// The ring send's count, made to depend on the planted work (see ``plantedZero``), which
+    /// starts from the message's first byte: the work waits for the message and the send for
+    /// the work, so none of it runs beside the round trip.
     @inline(__always)
-    static func ringSend(_ count: Int) -> Int {
+    static func ringSend(_ count: Int, _ buffer: UnsafeRawPointer) -> Int {
         var n = plantedRingCalls
         while n > 0 { _ = getppid(); n -= 1 }
         guard plantedRingWork > 0 else { return count }
-        return count &+ Int(truncatingIfNeeded: ringWork(count) & plantedZero)
+        return count &+ Int(truncatingIfNeeded: ringWork(count, buffer) & plantedZero)
     }
 
     /// After a ring receive: the planted work, once the message is in (before it, the work
     /// would hide in the wait). The next call's work reads this one's result from
     /// ``plantedSink``, so the chains run one after the other, not side by side.
     @inline(__always)
-    static func ringReceived(_ count: Int) {
+    static func ringReceived(_ count: Int, _ buffer: UnsafeRawPointer) {
         guard plantedRingWork > 0 else { return }
-        _ = ringWork(count)
+        _ = ringWork(count, buffer)
     }
 
     /// The planted share of a `count`-byte message's cost, as work.
     @inline(__always)
-    static func ringWork(_ count: Int) -> UInt64 { work(Plant.ringWorkIterations(percent: plantedRingWork, bytes: count)) }
+    static func ringWork(_ count: Int, _ buffer: UnsafeRawPointer) -> UInt64 {
+        let iterations = Plant.ringWorkIterations(percent: plantedRingWork, bytes: count)
+        let first = count > 0 ? UInt64(buffer.load(as: UInt8.self)) : 0
+        return count < Plant.fencedBytes ? work(iterations, from: first) : fencedWork(iterations, from: first)
+    }
+
+    /// The work between two fences: it starts once what came before it is done and ends before
+    /// what follows starts, so it adds its own time instead of running in the shadow of the
+    /// ring's cache misses.
+    @inline(never)
+    static func fencedWork(_ iterations: Int, from first: UInt64) -> UInt64 {
+        ipc_speculation_fence()
+        let x = work(iterations, from: first)
+        ipc_speculation_fence()
+        return x
+    }
 
     @inline(never)
-    static func work(_ iterations: Int) -> UInt64 {
-        // Fenced on both sides: the work starts once what came before it is done and ends
-        // before what follows starts, so it adds its own time instead of running in the
-        // shadow of the ring's cache misses (unfenced, 45 iterations slowed a 4 KiB stream 0%).
-        ipc_speculation_fence()
-        var x = plantedSink
+    static func work(_ iterations: Int, from first: UInt64) -> UInt64 {
+        var x = plantedSink ^ first
         // x*x + 1: not affine, so the compiler cannot fold many steps into one (it folded
         // eight steps of an LCG into a single multiply-add).
         for _ in 0..<iterations { x = x &* x &+ 1 }
         plantedSink = x
-        ipc_speculation_fence()
         return x
     }
 }
