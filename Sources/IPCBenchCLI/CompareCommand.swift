@@ -39,12 +39,15 @@ struct CompareCommand: Subcommand {
     static let about = """
     Judges every scenario and metric the two CSVs share: regressed, improved, unchanged or
     inconclusive (with the repetitions or pairs that would likely decide it). Files from
-    ipcbench gate are compared pair by pair.
+    ipcbench gate are compared pair by pair. Files of two versions compare on the columns both
+    have: the others are listed as not compared, and a key column a file lacks reads as its
+    default (a file from before `copy` existed is all copy).
     """
     static let exitStatuses = """
-    Exit status: 0 no regression, 1 a regression, 2 unreadable or malformed CSV, 3 different
-    schema, 4 nothing to compare, 5 different machines, 6 a likely regression left undecided
-    (more repetitions needed), 64 bad command line, 73 the report could not be written.
+    Exit status: 0 no regression, 1 a regression, 2 unreadable or malformed CSV or JSON, 3 the
+    files share no metric column, 4 nothing to compare, 5 different machines, 6 a likely
+    regression left undecided (more repetitions needed), 64 bad command line, 73 the report
+    could not be written.
     """
 
     func validate() throws(UsageError) {

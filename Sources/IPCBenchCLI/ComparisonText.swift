@@ -82,6 +82,12 @@ enum ComparisonText {
     static func extras(_ r: ComparisonReport, bullet: String) -> String {
         var out = ""
         if r.differentMachines { out += "\(bullet)warning: BASE and NEW come from different machines (--allow-different-machines)\n" }
+        if !r.columnsOnlyInBaseline.isEmpty {
+            out += "\(bullet)columns only in BASE, not compared: \(r.columnsOnlyInBaseline.map { echo($0, limit: 60) }.joined(separator: ", "))\n"
+        }
+        if !r.columnsOnlyInCandidate.isEmpty {
+            out += "\(bullet)columns only in NEW, not compared: \(r.columnsOnlyInCandidate.map { echo($0, limit: 60) }.joined(separator: ", "))\n"
+        }
         if !r.onlyInBaseline.isEmpty { out += "\(bullet)only in BASE: \(r.onlyInBaseline.map(\.description).joined(separator: "; "))\n" }
         if !r.onlyInCandidate.isEmpty { out += "\(bullet)only in NEW: \(r.onlyInCandidate.map(\.description).joined(separator: "; "))\n" }
         for (key, why) in r.notComparable { out += "\(bullet)not compared: \(key) \(why)\n" }
@@ -197,6 +203,8 @@ enum ComparisonText {
                          ("host_states", .object([("baseline", statesJSON(c.baselineStates)), ("candidate", statesJSON(c.candidateStates))])),
                          ("different_host_states", .bool(c.differentHostStates))])
             })),
+            ("columns_only_in_baseline", .array(r.columnsOnlyInBaseline.map { .string($0) })),
+            ("columns_only_in_candidate", .array(r.columnsOnlyInCandidate.map { .string($0) })),
             ("only_in_baseline", .array(r.onlyInBaseline.map(keyJSON))),
             ("only_in_candidate", .array(r.onlyInCandidate.map(keyJSON))),
             ("not_compared", .array(r.notComparable.map { .object([("scenario", keyJSON($0.0)), ("why", .string($0.1))]) })),

@@ -166,9 +166,15 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(run([good, file("columns.csv", "a,b,c\r\n1,2,3\r\n")]), 2)
         XCTAssertEqual(run([good, file("nan.csv", [header, row("pipe", 1, mib: 1).replacingOccurrences("1.000", "nan")].joined(separator: "\r\n"))]), 2)
         XCTAssertEqual(run([good, file("huge.csv", [header, row("pipe", 1, mib: 1).replacingOccurrences("1.000", "1e999")].joined(separator: "\r\n"))]), 2)
-        let fewer = file("fewer.csv", ([header.replacingOccurrences(",ring_bytes", "")] + (1...5).map {
-            row("pipe", $0, mib: 1000).replacingOccurrences(",,cross", ",cross") }).joined(separator: "\r\n"))
-        XCTAssertTrue([2, 3].contains(run([good, fewer])))
+        // A file of another version, without ring_bytes: compared on what both have.
+        let drop = CSVReport.columns.firstIndex(of: "ring_bytes")!
+        func without(_ line: String) -> String {
+            var cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            cells.remove(at: drop)
+            return cells.joined(separator: ",")
+        }
+        let fewer = file("fewer.csv", ([header] + (1...5).map { row("pipe", $0, mib: 1000 + Double($0)) }).map(without).joined(separator: "\r\n"))
+        XCTAssertEqual(run([good, fewer]), 0)
         XCTAssertEqual(run([good, file("other.csv", ([header] + (1...5).map { row("tcp", $0, mib: 1000) }).joined(separator: "\r\n"))]), 4)
         let elsewhere = file("elsewhere.csv", ([header] + (1...5).map { row("pipe", $0, mib: 1000, host: "other") }).joined(separator: "\r\n"))
         XCTAssertEqual(run([good, elsewhere]), 5)

@@ -116,6 +116,15 @@ final class MisbehavingBuildTests: LeakCheckedTestCase {
         try expectStopped("exec -a ipcbench-fake yes", saying: "printed more than")
     }
 
+    func testABuildThatIgnoresSIGTERMIsKilled() throws {
+        // SIG_IGN survives exec: only the SIGKILL after the grace period ends it.
+        try expectStopped("trap '' TERM; exec -a ipcbench-fake sleep 1000", saying: "still running")
+    }
+
+    func testABuildThatFloodsStandardErrorIsStopped() throws {
+        try expectStopped("exec -a ipcbench-fake yes >&2", saying: "printed more than")
+    }
+
     func testABuildThatHangsMidSessionIsStopped() throws {
         // Answers like ipcbench (its help names --serve), prints a header, then says nothing.
         try expectStopped("""
@@ -137,5 +146,26 @@ final class MisbehavingBuildTests: LeakCheckedTestCase {
             for i in "${!args[@]}"; do [ "${args[$i]}" = --mechanisms ] && args[$((i + 1))]=fifo; done
             exec ME "${args[@]}"
             """, saying: "measured fifo")
+    }
+
+    func testACandidateThatAddsAColumnIsGatedOnWhatBothHave() throws {
+        let dir = try PrivateDirectory(prefix: "ipcbench-gatetest")
+        defer { dir.remove() }
+        // The real build, its serve rows with one more column: a release that added one.
+        let me = "'\(ProgramRunner.executable)'"
+        let newer = fakeBuild(dir, "newer", """
+            add() { IFS= read -r line || return; printf '%s,frobs_per_msg\\r\\n' "${line%$'\\r'}"
+                    while IFS= read -r line; do printf '%s,7\\r\\n' "${line%$'\\r'}"; done; }
+            case " $* " in *" --serve "*) \(me) "$@" | add; exit ${PIPESTATUS[0]} ;; esac
+            exec \(me) "$@"
+            """)
+        let out = ProgramRunner.run(["gate", "--base", ProgramRunner.executable, "--candidate", newer, "--mechanisms", "pipe",
+                                     "--budget", "4s", "--output", dir.path])
+        XCTAssertTrue([GateCommand.Status.success, ExitCode.undecided].contains(out.status), out.stderr)
+        let summary = try XCTUnwrap(ProcFiles.read("\(dir.path)/summary.md"))
+        XCTAssertTrue(summary.contains("columns only in NEW, not compared: frobs"), summary)
+        let json = try JSONReader.parse(try XCTUnwrap(ProcFiles.read("\(dir.path)/compare.json")))
+        XCTAssertEqual(json["columns_only_in_candidate"]?.array?.compactMap(\.string), ["frobs_per_msg"])
+        XCTAssertTrue(summary.contains("pipe"), summary)
     }
 }

@@ -52,7 +52,7 @@ public enum Comparator {
         public var description: String {
             switch self {
             case let .differentSchema(a, b):
-                return "different schema: " + [a.isEmpty ? nil : "only in BASE: \(a.joined(separator: ", "))",
+                return "different schema: the files share no metric column; " + [a.isEmpty ? nil : "only in BASE: \(a.joined(separator: ", "))",
                                                b.isEmpty ? nil : "only in NEW: \(b.joined(separator: ", "))"]
                     .compactMap { $0 }.joined(separator: "; ")
             case let .differentMachines(what):
@@ -61,9 +61,6 @@ public enum Comparator {
             }
         }
     }
-
-    /// Columns added after the first CSV version: a file without them still compares.
-    static let laterColumns = Set(ResultSchema.columns.filter(\.addedLater).map(\.name))
 
     /// The compatibility entry point: `confidence` is 1 - alpha.
     public static func compare(
@@ -80,11 +77,16 @@ public enum Comparator {
     public static func compare(
         baseline: ResultSet, candidate: ResultSet, settings: CompareSettings
     ) throws(CompareError) -> ComparisonReport {
-        let baseColumns = Set(baseline.columns).subtracting(laterColumns)
-        let newColumns = Set(candidate.columns).subtracting(laterColumns)
-        if baseColumns != newColumns {
-            throw .differentSchema(onlyBase: baseline.columns.filter { !newColumns.contains($0) && !laterColumns.contains($0) },
-                                   onlyNew: candidate.columns.filter { !baseColumns.contains($0) && !laterColumns.contains($0) })
+        // Files of two versions compare on what they share: a column only one side has (one a
+        // release added, or one it dropped) is listed in the report and not compared. A key
+        // column a side lacks reads as its default (ScenarioKey: a file from before `copy`
+        // existed is all `copy`); the required ones were checked when the file was read.
+        let baseColumns = Set(baseline.columns), newColumns = Set(candidate.columns)
+        let onlyBase = baseline.columns.filter { !newColumns.contains($0) }
+        let onlyNew = candidate.columns.filter { !baseColumns.contains($0) }
+        let unshared = Set(onlyBase + onlyNew)
+        guard ResultSchema.columns.contains(where: { $0.kind == .metric && baseColumns.contains($0.name) && newColumns.contains($0.name) }) else {
+            throw .differentSchema(onlyBase: onlyBase, onlyNew: onlyNew)
         }
         // Every row's machine, not just the first: rows from another host may have been appended.
         let machines = baseline.machines + candidate.machines.filter { !baseline.machines.contains($0) }
@@ -103,7 +105,8 @@ public enum Comparator {
         var planned: [(ScenarioKey, ResultColumn, [ResultRow], [ResultRow])] = []
         for key in baseline.keys where newKeys.contains(key) {
             let a = baseline.rows(key).filter { $0.status == .ok }, b = candidate.rows(key).filter { $0.status == .ok }
-            for metric in compared(in: key.mode) where a.contains(where: { $0[metric] != nil }) || b.contains(where: { $0[metric] != nil }) {
+            for metric in compared(in: key.mode) where !unshared.contains(metric.name)
+                && (a.contains(where: { $0[metric] != nil }) || b.contains(where: { $0[metric] != nil })) {
                 planned.append((key, metric, a, b))
             }
         }
@@ -116,6 +119,8 @@ public enum Comparator {
             onlyInCandidate: candidate.keys.filter { !baseKeys.contains($0) }.sorted(),
             notComparable: [], threshold: settings.threshold, confidence: confidence, differentMachines: different)
         report.looks = settings.looks
+        report.columnsOnlyInBaseline = onlyBase
+        report.columnsOnlyInCandidate = onlyNew
         report.thresholdsFile = settings.thresholdsFile
         report.paired = paired
         for (key, metric, a, b) in planned {

@@ -95,6 +95,10 @@ public struct ComparisonReport: Sendable {
     /// Set when the machine columns differ and the user allowed it.
     public var differentMachines: Bool
 
+    /// Columns only one file has (files of two versions): listed, never compared.
+    public var columnsOnlyInBaseline: [String] = []
+    public var columnsOnlyInCandidate: [String] = []
+
     /// Sequential looks the significance level was spent over (`ipcbench gate`); 1 otherwise.
     public var looks = 1
     /// Where per-scenario thresholds came from, if a file was given.

@@ -145,12 +145,16 @@ public struct ResultSet: Sendable {
     public enum LoadError: Error, CustomStringConvertible {
         case unreadable(String)
         case malformed(String, String)
+        /// A JSON input (`run --json`) that does not parse or whose rows are wrong: the byte
+        /// or `rows[N]`, and why.
+        case malformedJSON(String, String)
         case notAResultFile(String, String)
 
         public var description: String {
             switch self {
             case let .unreadable(path): return "\(path): cannot read"
             case let .malformed(path, why): return "\(path): malformed CSV: \(why)"
+            case let .malformedJSON(path, why): return "\(path): malformed JSON: \(why)"
             case let .notAResultFile(path, why): return "\(path): not an ipcbench result file: \(why)"
             }
         }
@@ -169,8 +173,14 @@ public struct ResultSet: Sendable {
         return try parse(table: table, name: name)
     }
 
+    /// Where a table's rows came from, for its errors: a CSV's lines, or a JSON's `rows`.
+    enum Source { case csv, json }
+
     /// Rows as cells, the header first.
-    static func parse(table: [[String]], name: String) throws(LoadError) -> ResultSet {
+    static func parse(table: [[String]], name: String, source: Source = .csv) throws(LoadError) -> ResultSet {
+        /// A record's place: the CSV's line (the header is line 1) or the JSON's `rows[N]`.
+        func place(_ n: Int) -> String { source == .csv ? "line \(n + 2)" : "rows[\(n)]" }
+        func malformed(_ why: String) -> LoadError { source == .csv ? .malformed(name, why) : .malformedJSON(name, why) }
         guard let header = table.first, !(header.count == 1 && header[0].isEmpty) else {
             throw .notAResultFile(name, "empty")
         }
@@ -194,28 +204,28 @@ public struct ResultSet: Sendable {
         struct Identity: Hashable { let key: ScenarioKey, repetition: Int, timestamp: String, pair: Int? }
         var seen: [Identity: Int] = [:]
         for (n, cells) in table.dropFirst().enumerated() {
-            let line = n + 2
+            let line = place(n)
             if cells.count == 1 && cells[0].isEmpty { continue }
             guard cells.count == header.count else {
-                throw .malformed(name, "line \(line): \(cells.count) fields, the header has \(header.count)")
+                throw malformed("\(line): \(cells.count) fields, the header has \(header.count)")
             }
             func cell(_ c: String) -> String { cells[index[c]!] }
             let key: ScenarioKey
             do { key = try ScenarioKey(cells: keyColumns.map { index[$0].map { cells[$0] } ?? "" }) } catch {
-                throw .malformed(name, "line \(line): \(error.message)")
+                throw malformed("\(line): \(error.message)")
             }
             guard let repetition = Int(cell("repetition")), repetition >= 1 else {
-                throw .malformed(name, "line \(line): repetition is not a valid whole number")
+                throw malformed("\(line): repetition is not a valid whole number")
             }
             guard let status = RunStatus(rawValue: cell("status")) else {
-                throw .malformed(name, "line \(line): status '\(echo(cell("status"), limit: 20))' is not ok, skipped or failed")
+                throw malformed("\(line): status '\(echo(cell("status"), limit: 20))' is not ok, skipped or failed")
             }
             var values: [ResultColumn: Double] = [:]
             for (column, i) in numeric {
                 let text = cells[i]
                 if text.isEmpty { continue }
                 guard text.utf8.count <= 40, let v = Double(text), v.isFinite, v >= 0 else {
-                    throw .malformed(name, "line \(line): \(column) '\(echo(text, limit: 20))' is not a finite, non-negative number")
+                    throw malformed("\(line): \(column) '\(echo(text, limit: 20))' is not a finite, non-negative number")
                 }
                 values[column] = v
             }
@@ -230,18 +240,18 @@ public struct ResultSet: Sendable {
             // Whole numbers a gate writes; anything else is not a pair this file can mean.
             for column in [ResultSchema.abPair, ResultSchema.abPosition] {
                 if let v = values[column], v != v.rounded() || v > 1e15 {
-                    throw .malformed(name, "line \(line): \(column) '\(echo(cells[index[column.name]!], limit: 20))' is not a whole number")
+                    throw malformed("\(line): \(column) '\(echo(cells[index[column.name]!], limit: 20))' is not a whole number")
                 }
             }
             row.abPair = values[ResultSchema.abPair].map { Int($0) }
             row.abPosition = values[ResultSchema.abPosition].map { Int($0) }
             let identity = Identity(key: key, repetition: repetition, timestamp: row.timestamp, pair: row.abPair)
             if let first = seen[identity] {
-                throw .malformed(name, "line \(line) repeats the repetition on line \(first) (\(echo(key.description, limit: 80)), "
+                throw malformed("\(line) repeats the repetition on \(place(first)) (\(echo(key.description, limit: 80)), "
                     + "repetition \(repetition)\(row.timestamp.isEmpty ? "" : ", run \(echo(row.timestamp))")): "
                     + "a copied row would count as another measurement")
             }
-            seen[identity] = line
+            seen[identity] = n
             rows.append(row)
         }
         return ResultSet(rows: rows, columns: header)

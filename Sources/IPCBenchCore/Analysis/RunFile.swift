@@ -23,15 +23,15 @@ public struct RunFile: Sendable {
     public static func parse(_ text: String, name: String) throws(ResultSet.LoadError) -> RunFile {
         guard isJSON(text) else { return RunFile(results: try ResultSet.parse(text, name: name), spectra: LatencySpectra()) }
         let document: JSONValue
-        do { document = try JSONReader.parse(text) } catch { throw .malformed(name, "JSON: \(error)") }
+        do { document = try JSONReader.parse(text) } catch { throw .malformedJSON(name, error.description) }
         guard let columns = document["columns"]?.array?.compactMap(\.string), let rows = document["rows"]?.array else {
             throw .notAResultFile(name, "a JSON document without columns and rows (not from ipcbench run --json)")
         }
         // Each row back into the cells the CSV holds: numbers keep their text, null is empty.
         let table = [columns] + rows.map { row in columns.map { row[$0]?.cellText ?? "" } }
-        let results = try ResultSet.parse(table: table, name: name)
+        let results = try ResultSet.parse(table: table, name: name, source: .json)
         do { return RunFile(results: results, spectra: try LatencySpectra.parse(document)) } catch {
-            throw .malformed(name, error.message)
+            throw .malformedJSON(name, error.message)
         }
     }
 }

@@ -45,6 +45,9 @@ public struct GateOutcome: Sendable {
     public var candidateRows: [[String]] = []
     public var report: ComparisonReport?
     public var compareError: String?
+    /// Each side's columns against this version's (builds of two releases).
+    public var baseColumns = GateColumns()
+    public var candidateColumns = GateColumns()
     /// Pairs measured per scenario, and the count each was calibrated to.
     public var rounds: [ScenarioKey: Int] = [:]
     public var messages: [ScenarioKey: Int] = [:]
@@ -256,16 +259,23 @@ public enum ABGate {
         return outcome
     }
 
-    /// The two sides as result sets, compared pair by pair.
+    /// The two sides as result sets, compared pair by pair; a column a side's build lacks is
+    /// left out of its set, so the comparison lists it instead of comparing empty cells.
     public static func resultSets(_ outcome: GateOutcome) throws(ResultSet.LoadError) -> (base: ResultSet, candidate: ResultSet) {
-        (try ResultSet.parse(CSVReport.renderRaw([CSVReport.columns] + outcome.baseRows), name: "BASE"),
-         try ResultSet.parse(CSVReport.renderRaw([CSVReport.columns] + outcome.candidateRows), name: "NEW"))
+        func set(_ rows: [[String]], _ columns: GateColumns, _ name: String) throws(ResultSet.LoadError) -> ResultSet {
+            let keep = CSVReport.columns.indices.filter { !columns.missing.contains(CSVReport.columns[$0]) }
+            return try ResultSet.parse(CSVReport.renderRaw([keep.map { CSVReport.columns[$0] }] + rows.map { row in keep.map { row[$0] } }), name: name)
+        }
+        return (try set(outcome.baseRows, outcome.baseColumns, "BASE"), try set(outcome.candidateRows, outcome.candidateColumns, "NEW"))
     }
 
     public static func judge(_ outcome: GateOutcome, _ settings: CompareSettings) throws(GateError) -> ComparisonReport {
         do {
             let (base, candidate) = try resultSets(outcome)
-            return try Comparator.compare(baseline: base, candidate: candidate, settings: settings)
+            var report = try Comparator.compare(baseline: base, candidate: candidate, settings: settings)
+            report.columnsOnlyInBaseline += outcome.baseColumns.unknown
+            report.columnsOnlyInCandidate += outcome.candidateColumns.unknown
+            return report
         } catch let error as ResultSet.LoadError {
             throw GateError(message: error.description)
         } catch let error as Comparator.CompareError {

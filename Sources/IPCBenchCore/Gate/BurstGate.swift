@@ -72,6 +72,8 @@ public enum BurstGate {
             let new = try ServeProcess(program: settings.candidateProgram, side: "NEW", arguments: arguments)
             defer { base.stop(); new.stop() }
             for side in first ? [base, new] : [new, base] { try side.start(deadline: deadline(30)) }
+            outcome.baseColumns.merge(base.columns)
+            outcome.candidateColumns.merge(new.columns)
 
             // Calibrate the burst length on NEW; both sides then run that count.
             var messages = firstBurst(s)

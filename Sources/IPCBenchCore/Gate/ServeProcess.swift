@@ -13,6 +13,9 @@ final class ServeProcess {
     private var ended = false
     /// The child's columns, mapped onto ours (nil where it has no such column).
     private var columnIndex: [Int?] = []
+    /// The columns of this version that the child's header lacks, and the child's that this
+    /// version does not know (a build of another release): listed, not compared.
+    private(set) var columns = GateColumns()
 
     /// The most a row (or the header) may take; a build printing more without ending one is
     /// stopped as flooding.
@@ -42,6 +45,7 @@ final class ServeProcess {
             throw failure("printed '\(echo(header.joined(separator: ","), limit: 120))' instead of a result header")
         }
         columnIndex = CSVReport.columns.map { theirs[$0] }
+        columns = GateColumns(header: header)
     }
 
     /// One burst of `messages` per pair: its row in our column order.
