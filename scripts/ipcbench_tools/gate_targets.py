@@ -117,6 +117,14 @@ def plant_lines(plant, doc):
     off = [c for c in comparisons if not spec["path"](c["scenario"]) and (c["verdict"] in FLAGGED or c.get("likely_regression"))]
     out = [f"{plant}: gate exit {doc.get('exit_status')}; targets regressed {len(caught)} of {len(targets)}; "
            f"off the planted path called: {len(off)}"]
+    # By scenario: one is caught when any of its targets is regressed (a count or a time).
+    scenarios = {}
+    for c in targets:
+        scenarios.setdefault(c["scenario_name"], []).append(c)
+    caught_scenarios = {n: [c for c in group if c["verdict"] == "regressed"] for n, group in scenarios.items()}
+    named = sum(any(c.get("is_count") for c in group) for group in caught_scenarios.values())
+    out.append(f"  scenarios regressed: {sum(bool(g) for g in caught_scenarios.values())} of {len(scenarios)}, "
+               f"{named} naming a count; by a time too: {sum(any(not c.get('is_count') for c in g) for g in caught_scenarios.values())}")
     for c in targets:
         change = (f"{c['change']:+.3f}/msg" if c.get("is_count") else f"{(c['ratio'] - 1) * 100:+.1f}%") if c.get("ratio") is not None or c.get("is_count") else "?"
         res = f"±{c['resolution_pct']:.1f}%" if c.get("resolution_pct") is not None else ""

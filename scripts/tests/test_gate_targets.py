@@ -69,6 +69,7 @@ class GateTargetsTests(unittest.TestCase):
         self.assertEqual(status, 0)
         lines = out.splitlines()
         self.assertEqual(lines[0], "stream-syscalls: gate exit 1; targets regressed 2 of 3; off the planted path called: 1")
+        self.assertEqual(lines[1], "  scenarios regressed: 2 of 3, 1 naming a count; by a time too: 1")
         self.assertIn("  pipe latency 64 syscalls_per_msg: regressed +6.000/msg ", lines)
         self.assertIn("  off the path: shm-posix latency 64 rtt_p50_ns improved", lines)
 
