@@ -89,8 +89,7 @@ if [ "$skip_plants" = 0 ]; then
     for plant in ${plants//,/ }; do
         # The same build, with its plant switched on for the gate's candidate side only; the
         # base's IPCBENCH_PLANT names no plant but is as long, and so is its name: the
-        # environment's length moves the stack (with IPCBENCH_PLANT set on one side only,
-        # memfd-pass 64 KiB in place, which no plant touches, came out 5.6% slower there).
+        # environment's length moves every stack address.
         off=$(printf '%*s' "${#plant}" '' | tr ' ' '-')
         printf '#!/bin/sh\nunset IPCBENCH_PLANT_WORK\nIPCBENCH_PLANT=%s exec %s "$@"\n' "$off" "$PLANTS_BIN" >"$work/off-$plant"
         printf '#!/bin/sh\nunset IPCBENCH_PLANT_WORK\nIPCBENCH_PLANT=%s exec %s "$@"\n' "$plant" "$PLANTS_BIN" >"$work/on--$plant"
