@@ -86,14 +86,16 @@ if [ "$skip_compare" = 0 ]; then
 fi
 
 if [ "$skip_plants" = 0 ]; then
+    planted() {  # planted NAME VALUE: $work/NAME runs the planted build with IPCBENCH_PLANT=VALUE
+        printf '#!/bin/sh\nunset IPCBENCH_PLANT_WORK\nIPCBENCH_PLANT=%s exec %s "$@"\n' "$2" "$PLANTS_BIN" >"$work/$1"
+        chmod +x "$work/$1"
+    }
     for plant in ${plants//,/ }; do
         # The same build, with its plant switched on for the gate's candidate side only; the
         # base's IPCBENCH_PLANT names no plant but is as long, and so is its name: the
         # environment's length moves every stack address.
-        off=$(printf '%*s' "${#plant}" '' | tr ' ' '-')
-        printf '#!/bin/sh\nunset IPCBENCH_PLANT_WORK\nIPCBENCH_PLANT=%s exec %s "$@"\n' "$off" "$PLANTS_BIN" >"$work/off-$plant"
-        printf '#!/bin/sh\nunset IPCBENCH_PLANT_WORK\nIPCBENCH_PLANT=%s exec %s "$@"\n' "$plant" "$PLANTS_BIN" >"$work/on--$plant"
-        chmod +x "$work/off-$plant" "$work/on--$plant"
+        planted "off-$plant" "$(printf '%*s' "${#plant}" '' | tr ' ' '-')"
+        planted "on--$plant" "$plant"
         times=1; [ "$plant" = ring-cpu-10 ] && times=$plant_runs
         for run in $(seq 1 "$times"); do
             "$work/clean" gate --base "$work/off-$plant" --candidate "$work/on--$plant" "${suite[@]}" \

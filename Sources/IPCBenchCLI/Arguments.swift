@@ -88,8 +88,8 @@ enum ArgumentParser {
           not be set up, 73 the CSV could not be written (the error says where the rows are), 128+N
           ended by signal N
           compare: 0 no regression, 1 a regression, 2 unreadable or malformed CSV or JSON, 3 the files
-          share no metric column, 4 nothing to compare, 5 different machines, 6 a likely regression left undecided (more
-          repetitions needed), 64 bad command line
+          share no metric column, 4 nothing to compare, 5 different machines, 6 a likely regression
+          left undecided (more repetitions needed), 64 bad command line
           gate: as compare, plus 65 bad suite, 71 a build could not be run, 73 cannot write
         """
     }
